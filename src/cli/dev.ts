@@ -1,0 +1,168 @@
+/**
+ * `edgefn dev <file.js>`: serves one function file on 127.0.0.1, reloading it when the file
+ * changes (requests in flight finish on the code they started with) and printing each request's
+ * console lines.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync, watch } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
+import { proxyToOrigin } from '../gateway/proxy.ts';
+import { readBody, toIncoming, writeFailure, writeResponse } from '../gateway/node-io.ts';
+import { lastFlag, parseArgs, UsageError } from './args.ts';
+import { parseEnvFile, parseEnvPair, parseGeo } from './dev-options.ts';
+
+const help = `usage: edgefn dev <file.js> [options]
+
+Serves one edge function on 127.0.0.1 and reloads it when the file changes.
+
+options:
+  --port N           port to listen on (default 8080; 0 picks a free one)
+  --env KEY=VALUE    an env var for the function (repeatable); a value that is valid JSON
+                     object/array is given to the function parsed
+  --env-file PATH    env vars from a file of KEY=VALUE lines
+  --origin URL       where pass-through requests and fetches to the request's own host go
+  --geo SPEC         simulated client location for request.eo.geo: a JSON file, or
+                     key=value pairs like countryCodeAlpha2=CN,regionCode=GD,cityName=Shenzhen
+`;
+
+export interface DevServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface DevOptions {
+  file: string;
+  port: number;
+  env: Record<string, unknown>;
+  origin?: URL;
+  geo?: Record<string, string | number>;
+  /** Where request lines and console output go. */
+  print?: (line: string) => void;
+}
+
+/** Starts the dev server (used by the CLI and by tests). */
+export async function startDevServer(options: DevOptions): Promise<DevServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const runtime = new Runtime();
+  const load = (): FunctionCode => ({ code: readFileSync(options.file, 'utf8'), env: options.env, filename: options.file });
+  let current = load();
+  const problem = runtime.compile(current.code);
+  if (problem) print(`! ${problem.code}: ${problem.message}`);
+
+  const watcher = watch(options.file, () => {
+    try {
+      const next = load();
+      if (next.code === current.code) return;
+      const error = runtime.compile(next.code);
+      current = next;
+      print(error ? `! reloaded ${options.file} with an error: ${error.message}` : `~ reloaded ${options.file}`);
+    } catch (error) {
+      print(`! cannot read ${options.file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const fn = current;
+    const body = await readBody(req, runtime.limits.requestBodyBytes);
+    if (body === 'too-large') {
+      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
+      return;
+    }
+    const incoming = toIncoming(req, body, 'http', options.geo);
+    const ownHost = req.headers.host;
+    const origin = options.origin;
+    const route = origin && ownHost ? (url: URL) => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined) : undefined;
+    const { outcome, report } = await runtime.execute(fn, incoming, route ? { route } : {});
+    void report.then((r) => {
+      const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind === 'passthrough' ? 'origin' : outcome.error.code;
+      print(`${req.method} ${req.url} ${status} cpu=${(r.cpuUs / 1000).toFixed(2)}ms wall=${(r.wallUs / 1000).toFixed(2)}ms`);
+      for (const line of r.logs) print(`  [${line.level}] ${line.message}`);
+      if (r.droppedLogs > 0) print(`  (${r.droppedLogs} more console lines dropped)`);
+      if (r.error && r.error.code !== (outcome.kind === 'error' ? outcome.error.code : '')) print(`  ! ${r.error.code}: ${r.error.message}`);
+    });
+    if (outcome.kind === 'response') {
+      await writeResponse(res, outcome);
+    } else if (outcome.kind === 'passthrough') {
+      if (!origin) writeFailure(res, 'FunctionRuntime.OriginUnreachable', 'The function sent the request to the origin, but no --origin is set');
+      else await proxyToOrigin(req, res, origin, body, 'http');
+    } else {
+      writeFailure(res, outcome.error.code, outcome.error.stack && outcome.error.code === 'FunctionRuntime.UncaughtException' ? outcome.error.stack : outcome.error.message);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      print(`! internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      writeFailure(res, 'InternalError.SystemError', 'Internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      watcher.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      runtime.close();
+    },
+  };
+}
+
+/** The CLI entry for `edgefn dev`. */
+export async function runDev(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  let options: DevOptions;
+  try {
+    const args = parseArgs(argv, ['port', 'env', 'env-file', 'origin', 'geo']);
+    const file = args.positional[0];
+    if (!file || args.positional.length > 1) throw new UsageError('give exactly one function file');
+    const env: Record<string, unknown> = {};
+    for (const path of args.flags.get('env-file') ?? []) Object.assign(env, parseEnvFile(readFileSync(path, 'utf8')));
+    for (const pair of args.flags.get('env') ?? []) Object.assign(env, parseEnvPair(pair));
+    const port = Number(lastFlag(args, 'port') ?? 8080);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+    const originText = lastFlag(args, 'origin');
+    const geoText = lastFlag(args, 'geo');
+    options = {
+      file,
+      port,
+      env,
+      ...(originText ? { origin: parseOrigin(originText) } : {}),
+      ...(geoText ? { geo: parseGeo(geoText) } : {}),
+    };
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`edgefn dev: ${error.message}\n\n${help}`);
+      return 2;
+    }
+    throw error;
+  }
+  const server = await startDevServer(options);
+  process.stdout.write(`edgefn dev: serving ${options.file} on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+function parseOrigin(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--origin ${text} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--origin must be an http(s) URL');
+  return url;
+}

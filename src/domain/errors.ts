@@ -1,0 +1,48 @@
+/**
+ * The one error type of edgefn. Codes follow EdgeOne's naming (`Group.Detail`); every code has one
+ * HTTP status in {@link statusOf}. Messages are safe to show to users: never put secrets in them.
+ */
+export class EdgefnError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'EdgefnError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+const statuses = {
+  'InvalidParameter.BadContent': 400,
+  'InvalidParameter.ContentExceedsLimit': 400,
+  'InvalidParameter.InvalidParameter': 400,
+  'UnauthorizedOperation.Unauthorized': 401,
+  'ResourceNotFound.Host': 404,
+  'InternalError.SystemError': 500,
+  // Failures of one function execution, reported by the runtime and shown to clients in an
+  // `EO-Function-Error` header.
+  'FunctionRuntime.LoadError': 500,
+  'FunctionRuntime.UncaughtException': 500,
+  'FunctionRuntime.InvalidResponse': 500,
+  'FunctionRuntime.CpuTimeExceeded': 503,
+  'FunctionRuntime.MemoryExceeded': 503,
+  'FunctionRuntime.SubrequestLimitExceeded': 500,
+  'FunctionRuntime.WallTimeExceeded': 504,
+  'FunctionRuntime.RequestBodyTooLarge': 413,
+  'FunctionRuntime.OriginUnreachable': 502,
+} as const;
+
+/** Every error code edgefn uses. */
+export type ErrorCode = keyof typeof statuses;
+
+/** The HTTP status that answers an error with this code. */
+export function statusOf(code: ErrorCode): number {
+  return statuses[code];
+}
+
+/** Whether a string is one of edgefn's error codes. */
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(statuses, value);
+}

@@ -1,0 +1,52 @@
+/**
+ * Pass-through to an origin: the request goes on unchanged (streamed), with X-Forwarded-For,
+ * -Proto and -Host added, and the origin's answer streams back.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { request, type Dispatcher } from 'undici';
+import { writeFailure, writeResponse } from './node-io.ts';
+
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+
+/** Forwards a request to `origin` (e.g. http://127.0.0.1:9000). `body` is what was already read, if any. */
+export async function proxyToOrigin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: URL,
+  body: Uint8Array | null | undefined,
+  scheme: 'http' | 'https',
+): Promise<void> {
+  const headers: string[] = [];
+  const raw = req.rawHeaders;
+  let forwardedFor = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'x-forwarded-for') forwardedFor = raw[i + 1]!;
+    else if (!hopByHop.has(name)) headers.push(raw[i]!, raw[i + 1]!);
+  }
+  const clientIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+  headers.push(
+    'x-forwarded-for', forwardedFor ? `${forwardedFor}, ${clientIp}` : clientIp,
+    'x-forwarded-proto', scheme,
+    'x-forwarded-host', req.headers.host ?? '',
+    'host', req.headers.host ?? origin.host,
+  );
+  const target = new URL(req.url ?? '/', origin);
+  try {
+    const upstream = await request(target, {
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers,
+      body: body === undefined ? (req.method === 'GET' || req.method === 'HEAD' ? null : req) : body,
+      maxRedirections: 0,
+    });
+    const out: string[] = [];
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value === undefined || hopByHop.has(name)) continue;
+      for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
+    }
+    await writeResponse(res, { status: upstream.statusCode, statusText: '', headers: out, body: upstream.body as Readable });
+  } catch (error) {
+    writeFailure(res, 'FunctionRuntime.OriginUnreachable', `Origin ${origin.origin} did not answer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

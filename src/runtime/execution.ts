@@ -1,0 +1,218 @@
+/**
+ * One execution of a function: from dispatch to the last byte of the response and the last
+ * waitUntil promise. Owns its limits (CPU, wall clock), its console lines, and the host resources
+ * it opened; every entry into the isolate on its behalf goes through {@link Execution.enter}.
+ */
+import type { Readable } from 'node:stream';
+import type { ErrorCode } from '../domain/errors.ts';
+import type { RuntimeLimits } from '../domain/limits.ts';
+import type { EntryKind, WireOutcome } from './guest/protocol.ts';
+import { EntryError } from './isolate.ts';
+import type { GuestIsolate } from './isolate.ts';
+
+export interface ConsoleLine {
+  level: string;
+  message: string;
+  /** ms since the epoch */
+  timestamp: number;
+}
+
+/** A platform failure of one execution, with the error code the host reports. */
+export interface ExecutionFailure {
+  code: ErrorCode;
+  message: string;
+  stack?: string;
+}
+
+/** What the execution produced for the client. */
+export type ExecutionOutcome =
+  | { kind: 'response'; status: number; statusText: string; headers: string[]; body: null | string | Uint8Array | Readable }
+  | { kind: 'passthrough' }
+  | { kind: 'error'; error: ExecutionFailure };
+
+/** The record of one execution, complete once the response and waitUntil work have finished. */
+export interface ExecutionReport {
+  id: number;
+  outcome: 'ok' | 'passthrough' | 'error';
+  error?: ExecutionFailure;
+  logs: ConsoleLine[];
+  droppedLogs: number;
+  /** CPU time in µs (isolate time only, I/O wait excluded). */
+  cpuUs: number;
+  /** Wall time in µs, from dispatch to the end of the response and waitUntil work. */
+  wallUs: number;
+}
+
+/** The host side of an execution needs these from its isolate slot. */
+export interface ExecutionHost {
+  readonly isolate: GuestIsolate;
+  /** The isolate died (memory limit): fail every execution in it. */
+  kill(code: ErrorCode, message: string): void;
+  /** Turns a wire outcome into a client outcome (resolving body handles); may throw. */
+  resolveOutcome(exec: Execution, outcome: WireOutcome): ExecutionOutcome;
+  release(exec: Execution): void;
+}
+
+let nextExecId = 1;
+
+export class Execution {
+  readonly id = nextExecId++;
+  readonly abort = new AbortController();
+  readonly #host: ExecutionHost;
+  readonly #limits: RuntimeLimits;
+  readonly #started = process.hrtime.bigint();
+  readonly #logs: ConsoleLine[] = [];
+  readonly #cleanups = new Set<() => void>();
+  #dropped = 0;
+  #cpuNs = 0n;
+  #wallTimer: NodeJS.Timeout;
+  #outcome: ExecutionOutcome | undefined;
+  #failure: ExecutionFailure | undefined;
+  #bodyOpen = false;
+  #guestDone = false;
+  #closed = false;
+  #resolveOutcome!: (o: ExecutionOutcome) => void;
+  #resolveReport!: (r: ExecutionReport) => void;
+  readonly outcome: Promise<ExecutionOutcome>;
+  readonly report: Promise<ExecutionReport>;
+
+  constructor(host: ExecutionHost, limits: RuntimeLimits, initialLogs: ConsoleLine[] = []) {
+    this.#host = host;
+    this.#limits = limits;
+    for (const line of initialLogs) this.log(line.level, line.message, line.timestamp);
+    this.outcome = new Promise((resolve) => (this.#resolveOutcome = resolve));
+    this.report = new Promise((resolve) => (this.#resolveReport = resolve));
+    this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${limits.wallMs} ms`), limits.wallMs);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Enters the isolate for this execution, within the CPU time it has left. */
+  enter(kind: EntryKind, args: unknown[]): unknown {
+    if (this.#closed) return undefined;
+    const remainingMs = this.#limits.cpuMs - Number(this.#cpuNs) / 1e6;
+    if (remainingMs <= 0) {
+      this.fail('FunctionRuntime.CpuTimeExceeded', `Execution exceeded the CPU time limit of ${this.#limits.cpuMs} ms`);
+      return undefined;
+    }
+    const isolate = this.#host.isolate;
+    const before = isolate.cpuNs;
+    let result: unknown;
+    try {
+      result = isolate.enter(kind, this.id, args, remainingMs);
+    } catch (error) {
+      if (!(error instanceof EntryError)) throw error;
+      if (error.failure === 'timeout') {
+        this.#addCpu(before);
+        this.fail('FunctionRuntime.CpuTimeExceeded', `Execution exceeded the CPU time limit of ${this.#limits.cpuMs} ms`);
+      } else if (error.failure === 'memory') {
+        this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate exceeded the memory limit of ${this.#limits.memoryMb} MB`);
+      } else {
+        this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate was disposed: ${error.message}`);
+      }
+      return undefined;
+    }
+    this.#addCpu(before);
+    if (Number(this.#cpuNs) / 1e6 > this.#limits.cpuMs) {
+      this.fail('FunctionRuntime.CpuTimeExceeded', `Execution exceeded the CPU time limit of ${this.#limits.cpuMs} ms`);
+    }
+    return result;
+  }
+
+  #addCpu(before: bigint): void {
+    const isolate = this.#host.isolate;
+    if (!isolate.isDisposed) this.#cpuNs += isolate.cpuNs - before;
+  }
+
+  /** A console line; the first N are kept, each cut to the byte limit. */
+  log(level: string, message: string, timestamp = Date.now()): void {
+    if (this.#logs.length >= this.#limits.consoleLines) {
+      this.#dropped += 1;
+      return;
+    }
+    this.#logs.push({ level, message: truncateUtf8(message, this.#limits.consoleLineBytes), timestamp });
+  }
+
+  /** The guest reported its outcome. */
+  deliver(outcome: WireOutcome): void {
+    if (this.#closed || this.#outcome) return;
+    let resolved: ExecutionOutcome;
+    try {
+      resolved = this.#host.resolveOutcome(this, outcome);
+    } catch (error) {
+      resolved = { kind: 'error', error: { code: 'FunctionRuntime.InvalidResponse', message: error instanceof Error ? error.message : String(error) } };
+    }
+    if (resolved.kind === 'error') this.#failure = resolved.error;
+    this.#outcome = resolved;
+    this.#bodyOpen = resolved.kind === 'response' && resolved.body !== null && typeof resolved.body === 'object' && !(resolved.body instanceof Uint8Array);
+    this.#resolveOutcome(resolved);
+    this.#maybeFinish();
+  }
+
+  /** The response body has been written out (or abandoned). */
+  bodyFinished(): void {
+    this.#bodyOpen = false;
+    this.#maybeFinish();
+  }
+
+  /** Every waitUntil promise has settled. */
+  guestFinished(): void {
+    this.#guestDone = true;
+    this.#maybeFinish();
+  }
+
+  /** Registers cleanup for a resource this execution opened (timers, sockets, host streams). */
+  own(cleanup: () => void): () => void {
+    this.#cleanups.add(cleanup);
+    return () => this.#cleanups.delete(cleanup);
+  }
+
+  /** Ends the execution with a platform failure. */
+  fail(code: ErrorCode, message: string): void {
+    if (this.#closed) return;
+    const failure = { code, message };
+    this.#failure ??= failure;
+    if (!this.#outcome) {
+      this.#outcome = { kind: 'error', error: failure };
+      this.#resolveOutcome(this.#outcome);
+    }
+    this.abort.abort(new Error(message));
+    this.#close();
+  }
+
+  #maybeFinish(): void {
+    // Finishing may dispose the isolate, so never do it while the guest is on the stack.
+    if (this.#outcome && !this.#bodyOpen && this.#guestDone) queueMicrotask(() => this.#close());
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#wallTimer);
+    for (const cleanup of this.#cleanups) cleanup();
+    this.#cleanups.clear();
+    this.#host.release(this);
+    const outcome = this.#outcome;
+    this.#resolveReport({
+      id: this.id,
+      outcome: this.#failure ? 'error' : outcome?.kind === 'passthrough' ? 'passthrough' : 'ok',
+      ...(this.#failure ? { error: this.#failure } : {}),
+      logs: this.#logs,
+      droppedLogs: this.#dropped,
+      cpuUs: Math.round(Number(this.#cpuNs) / 1000),
+      wallUs: Math.round(Number(process.hrtime.bigint() - this.#started) / 1000),
+    });
+  }
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.byteLength <= maxBytes) return text;
+  // Cut at a character boundary: drop continuation bytes at the cut.
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}

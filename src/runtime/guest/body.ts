@@ -1,0 +1,294 @@
+/**
+ * The Body mixin of Fetch, shared by Request and Response. A body stays in the cheapest form it
+ * arrived in (text, bytes, Blob, an untouched host stream) and becomes a ReadableStream only when
+ * someone asks for `.body`, so the common cases never load the streams library.
+ */
+import { Blob, blobBytes } from './blob.ts';
+import { FormData, encodeMultipart, makeBoundary, appendParsedEntry } from './form-data.ts';
+import { URLSearchParams } from './url-search-params.ts';
+import { utf8Decode, utf8Encode } from './encoding.ts';
+import { callHost } from './ops.ts';
+import { host } from './host.ts';
+import {
+  type ByteController,
+  type GuestReadableStream,
+  isReadableStream,
+  readAllBytes,
+  streamOfBytes,
+  streams,
+} from './streams.ts';
+import type { WireBody } from './protocol.ts';
+import type { Headers } from './headers.ts';
+
+/** Where a body's bytes are. */
+export type BodySource =
+  | { kind: 'text'; text: string }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'blob'; blob: Blob }
+  | { kind: 'host'; handle: number }
+  | { kind: 'stream'; stream: GuestReadableStream };
+
+/** The result of extracting a BodyInit: the source and the Content-Type it implies. */
+export interface Extracted {
+  source: BodySource | null;
+  contentType: string | null;
+}
+
+/** Turns any BodyInit into a body source (Fetch "extract a body"). */
+export function extractBody(init: unknown): Extracted {
+  if (init === null || init === undefined) return { source: null, contentType: null };
+  if (typeof init === 'string') return { source: { kind: 'text', text: init }, contentType: 'text/plain;charset=UTF-8' };
+  if (init instanceof Uint8Array) return { source: { kind: 'bytes', bytes: init.slice() }, contentType: null };
+  if (init instanceof ArrayBuffer) return { source: { kind: 'bytes', bytes: new Uint8Array(init.slice(0)) }, contentType: null };
+  if (ArrayBuffer.isView(init)) {
+    const view = new Uint8Array(init.buffer, init.byteOffset, init.byteLength);
+    return { source: { kind: 'bytes', bytes: view.slice() }, contentType: null };
+  }
+  if (init instanceof Blob) return { source: { kind: 'blob', blob: init }, contentType: init.type || null };
+  if (init instanceof URLSearchParams) {
+    return { source: { kind: 'text', text: init.toString() }, contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  }
+  if (init instanceof FormData) {
+    const boundary = makeBoundary(Math.random);
+    return {
+      source: { kind: 'bytes', bytes: encodeMultipart(init, boundary) },
+      contentType: `multipart/form-data; boundary=${boundary}`,
+    };
+  }
+  if (isReadableStream(init)) {
+    if (init.locked) throw new TypeError('Response body object should not be disturbed or locked');
+    return { source: { kind: 'stream', stream: init }, contentType: null };
+  }
+  return { source: { kind: 'text', text: String(init) }, contentType: 'text/plain;charset=UTF-8' };
+}
+
+/** A byte stream that pulls from a host stream, one host read per pull. */
+export function streamOfHostBody(handle: number): GuestReadableStream {
+  const { ReadableStream } = streams();
+  return new ReadableStream({
+    type: 'bytes',
+    async pull(controller: ByteController) {
+      const chunk = await callHost<Uint8Array | null>('read', handle);
+      if (chunk === null) {
+        controller.close();
+        // A BYOB request left open after close must be answered with 0 bytes.
+        controller.byobRequest?.respond(0);
+      } else if (chunk.byteLength > 0) {
+        controller.enqueue(chunk);
+      }
+    },
+    cancel() {
+      return callHost<void>('cancelBody', handle);
+    },
+  });
+}
+
+function toStream(source: BodySource): GuestReadableStream {
+  switch (source.kind) {
+    case 'text':
+      return streamOfBytes(utf8Encode(source.text));
+    case 'bytes':
+      return streamOfBytes(source.bytes);
+    case 'blob':
+      return streamOfBytes(blobBytes(source.blob));
+    case 'host':
+      return streamOfHostBody(source.handle);
+    case 'stream':
+      return source.stream;
+  }
+}
+
+function isDisturbed(stream: GuestReadableStream): boolean {
+  // web-streams-polyfill keeps the spec's [[disturbed]] slot as `_disturbed`.
+  return (stream as unknown as { _disturbed?: boolean })._disturbed === true;
+}
+
+/** Base class carrying the Body mixin; Request and Response extend it. */
+export abstract class BodyMixin {
+  #source: BodySource | null = null;
+  #used = false;
+
+  protected abstract get bodyHeaders(): Headers;
+
+  /** Sets the body once, from the constructor. */
+  protected initBody(source: BodySource | null): void {
+    this.#source = source;
+  }
+
+  get body(): GuestReadableStream | null {
+    const source = this.#source;
+    if (source === null) return null;
+    if (source.kind !== 'stream') {
+      const stream = toStream(source);
+      this.#source = { kind: 'stream', stream };
+      if (this.#used) void stream.cancel();
+      return stream;
+    }
+    return source.stream;
+  }
+
+  get bodyUsed(): boolean {
+    const source = this.#source;
+    if (source?.kind === 'stream') return this.#used || isDisturbed(source.stream);
+    return this.#used;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.#consumeBytes();
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+    return bytes.slice().buffer as ArrayBuffer;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return this.#consumeBytes();
+  }
+
+  async text(): Promise<string> {
+    const source = this.#take();
+    if (source?.kind === 'text') return source.text;
+    return utf8Decode(await readSource(source));
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async blob(): Promise<Blob> {
+    const bytes = await this.#consumeBytes();
+    return new Blob([bytes], { type: this.bodyHeaders.get('content-type') ?? '' });
+  }
+
+  async formData(): Promise<FormData> {
+    const contentType = this.bodyHeaders.get('content-type') ?? '';
+    const essence = contentType.split(';')[0]?.trim().toLowerCase();
+    if (essence === 'application/x-www-form-urlencoded') {
+      const fd = new FormData();
+      for (const [name, value] of new URLSearchParams(await this.text())) appendParsedEntry(fd, name, value);
+      return fd;
+    }
+    if (essence === 'multipart/form-data') {
+      const bytes = await this.#consumeBytes();
+      const entries = await callHost<[string, string | { bytes: Uint8Array; filename: string; type: string }][]>(
+        'formData',
+        { bytes, contentType },
+      );
+      const fd = new FormData();
+      for (const [name, value] of entries) appendParsedEntry(fd, name, value);
+      return fd;
+    }
+    throw new TypeError(`Could not parse content as FormData (content-type: ${contentType || 'none'})`);
+  }
+
+  /** The body source for a clone: streams are teed, everything else is immutable and shared. */
+  protected cloneSource(): BodySource | null {
+    if (this.bodyUsed) throw new TypeError('Body has already been used');
+    const source = this.#source;
+    if (source === null) return null;
+    if (source.kind !== 'host' && source.kind !== 'stream') return source;
+    const [a, b] = toStream(source).tee();
+    this.#source = { kind: 'stream', stream: a };
+    return { kind: 'stream', stream: b };
+  }
+
+  /** Hands the body to the host, marking it used. */
+  protected takeWireBody(): WireBody {
+    const source = this.#take();
+    return toWireBody(source);
+  }
+
+  /** The body source without consuming it (for re-wrapping in a new Request/Response). */
+  protected peekSource(): BodySource | null {
+    return this.#source;
+  }
+
+  /** Marks the body used, as when a new Request takes over this one's body. */
+  protected markUsed(): void {
+    this.#used = true;
+  }
+
+  #take(): BodySource | null {
+    if (this.bodyUsed) throw new TypeError('Body has already been used');
+    const source = this.#source;
+    if (source?.kind === 'stream' && source.stream.locked) throw new TypeError('Body stream is locked');
+    this.#used = true;
+    return source;
+  }
+
+  async #consumeBytes(): Promise<Uint8Array> {
+    return readSource(this.#take());
+  }
+}
+
+async function readSource(source: BodySource | null): Promise<Uint8Array> {
+  if (source === null) return new Uint8Array(0);
+  switch (source.kind) {
+    case 'text':
+      return utf8Encode(source.text);
+    case 'bytes':
+      return source.bytes;
+    case 'blob':
+      return blobBytes(source.blob);
+    case 'host':
+      return callHost<Uint8Array>('readAll', source.handle);
+    case 'stream':
+      return readAllBytes(source.stream);
+  }
+}
+
+const outgoing = new Map<number, { reader: ReturnType<GuestReadableStream['getReader']> }>();
+let nextStreamId = 1;
+
+/** Turns a body source into what the host receives. */
+export function toWireBody(source: BodySource | null): WireBody {
+  if (source === null) return null;
+  switch (source.kind) {
+    case 'text':
+      return source.text;
+    case 'bytes':
+      return source.bytes;
+    case 'blob':
+      return blobBytes(source.blob);
+    case 'host':
+      return { host: source.handle };
+    case 'stream': {
+      const id = nextStreamId++;
+      outgoing.set(id, { reader: source.stream.getReader() });
+      return { stream: id };
+    }
+  }
+}
+
+/** Entry: the host wants the next chunk of an outgoing stream; answered through host.chunk. */
+export function pullOutgoing(streamId: number): void {
+  const entry = outgoing.get(streamId);
+  if (!entry) {
+    host.chunk(streamId, null, 'stream is gone');
+    return;
+  }
+  entry.reader.read().then(
+    ({ done, value }) => {
+      if (done) {
+        outgoing.delete(streamId);
+        host.chunk(streamId, null, null);
+      } else if (value instanceof Uint8Array) {
+        host.chunk(streamId, value, null);
+      } else {
+        outgoing.delete(streamId);
+        void entry.reader.cancel();
+        host.chunk(streamId, null, 'TypeError: a body stream chunk must be a Uint8Array');
+      }
+    },
+    (error: unknown) => {
+      outgoing.delete(streamId);
+      host.chunk(streamId, null, String(error));
+    },
+  );
+}
+
+/** Entry: the host no longer wants an outgoing stream (client went away, execution ended). */
+export function cancelOutgoing(streamId: number): void {
+  const entry = outgoing.get(streamId);
+  if (!entry) return;
+  outgoing.delete(streamId);
+  void entry.reader.cancel(new TypeError('the client went away')).catch(() => undefined);
+}

@@ -1,0 +1,74 @@
+/**
+ * The Cache API (`caches.default`, `caches.open(name)`), kept on the host, local to the node and
+ * bounded in bytes. Only GET requests match; `put` reads the whole response body.
+ */
+import { Request } from './request.ts';
+import { Response } from './response.ts';
+import { headersToFlatList } from './headers.ts';
+import { callHost } from './ops.ts';
+import type { WireFetchResponse } from './protocol.ts';
+
+function keyOf(request: unknown): Request {
+  return request instanceof Request ? request : new Request(String(request));
+}
+
+export class Cache {
+  #name: string;
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  async match(request: unknown, options?: { ignoreMethod?: boolean }): Promise<Response | undefined> {
+    const req = keyOf(request);
+    if (req.method !== 'GET' && !options?.ignoreMethod) return undefined;
+    const hit = await callHost<WireFetchResponse | null>('cacheMatch', { cache: this.#name, url: req.url, headers: headersToFlatList(req.headers) });
+    return hit === null ? undefined : Response.fromWire(hit);
+  }
+
+  async put(request: unknown, response: unknown): Promise<void> {
+    const req = keyOf(request);
+    if (req.method !== 'GET') throw new TypeError('Cache.put: only GET requests can be cached');
+    if (!(response instanceof Response)) throw new TypeError("Cache.put: 'response' is not a Response");
+    if (response.status === 206) throw new TypeError('Cache.put: partial (206) responses cannot be cached');
+    if ((response.headers.get('vary') ?? '').includes('*')) throw new TypeError("Cache.put: responses with 'Vary: *' cannot be cached");
+    if (response.bodyUsed) throw new TypeError('Cache.put: response body is already used');
+    const body = new Uint8Array(await response.arrayBuffer());
+    await callHost<void>('cachePut', {
+      cache: this.#name,
+      url: req.url,
+      status: response.status,
+      statusText: response.statusText,
+      headers: headersToFlatList(response.headers),
+      body,
+    });
+  }
+
+  async delete(request: unknown, options?: { ignoreMethod?: boolean }): Promise<boolean> {
+    const req = keyOf(request);
+    if (req.method !== 'GET' && !options?.ignoreMethod) return false;
+    return callHost<boolean>('cacheDelete', { cache: this.#name, url: req.url });
+  }
+
+  get [Symbol.toStringTag](): string { return 'Cache'; }
+}
+
+export class CacheStorage {
+  readonly #named = new Map<string, Cache>();
+  readonly #default = new Cache(':default');
+
+  get default(): Cache {
+    return this.#default;
+  }
+
+  async open(name: unknown): Promise<Cache> {
+    const key = String(name);
+    let cache = this.#named.get(key);
+    if (!cache) {
+      cache = new Cache(`named:${key}`);
+      this.#named.set(key, cache);
+    }
+    return cache;
+  }
+
+  get [Symbol.toStringTag](): string { return 'CacheStorage'; }
+}

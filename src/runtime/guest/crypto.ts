@@ -1,0 +1,153 @@
+/**
+ * Web Crypto. Randomness is a synchronous host call; SubtleCrypto runs on the host's WebCrypto
+ * (plus MD5, which EdgeOne accepts). Keys live on the host: the guest's CryptoKey holds only a
+ * handle and a copy of the key's public description.
+ */
+import { host } from './host.ts';
+import { callHost } from './ops.ts';
+import { DOMException } from './dom-exception.ts';
+
+/** A key as the host describes it. */
+export interface WireKey {
+  handle: number;
+  type: string;
+  extractable: boolean;
+  algorithm: Record<string, unknown>;
+  usages: string[];
+}
+
+let constructing = false;
+
+export class CryptoKey {
+  #wire: WireKey;
+  constructor(wire: WireKey) {
+    if (!constructing) throw new TypeError('Illegal constructor');
+    this.#wire = wire;
+  }
+  get type(): string { return this.#wire.type; }
+  get extractable(): boolean { return this.#wire.extractable; }
+  get algorithm(): Record<string, unknown> { return this.#wire.algorithm; }
+  get usages(): string[] { return this.#wire.usages.slice(); }
+  get [Symbol.toStringTag](): string { return 'CryptoKey'; }
+
+  static handleOf(key: unknown): number {
+    if (!(key instanceof CryptoKey)) throw new TypeError('parameter is not of type CryptoKey');
+    return key.#wire.handle;
+  }
+}
+
+function keyFromWire(wire: WireKey): CryptoKey {
+  constructing = true;
+  try {
+    return new CryptoKey(wire);
+  } finally {
+    constructing = false;
+  }
+}
+
+function toBytes(data: unknown): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  throw new TypeError('Argument is not a BufferSource (ArrayBuffer or ArrayBufferView)');
+}
+
+/** Copies an algorithm dictionary, replacing keys by handles and buffers by bytes. */
+function wireAlgorithm(alg: unknown): unknown {
+  if (typeof alg === 'string') return alg;
+  if (alg === null || typeof alg !== 'object') throw new TypeError('Algorithm must be a string or an object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(alg)) {
+    if (v instanceof CryptoKey) out[k] = { $key: CryptoKey.handleOf(v) };
+    else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) out[k] = toBytes(v);
+    else if (k === 'hash' && v !== null && typeof v === 'object') out[k] = { ...v };
+    else out[k] = v;
+  }
+  return out;
+}
+
+type Result = { bytes: Uint8Array } | { key: WireKey } | { pair: [WireKey, WireKey] } | { jwk: object } | { bool: boolean };
+
+async function subtleCall(method: string, args: unknown[]): Promise<unknown> {
+  const result = await callHost<Result>('crypto', [method, args]);
+  if ('bytes' in result) return result.bytes.buffer.slice(result.bytes.byteOffset, result.bytes.byteOffset + result.bytes.byteLength);
+  if ('key' in result) return keyFromWire(result.key);
+  if ('pair' in result) return { publicKey: keyFromWire(result.pair[0]), privateKey: keyFromWire(result.pair[1]) };
+  if ('jwk' in result) return result.jwk;
+  return result.bool;
+}
+
+const key = (k: unknown): { $key: number } => ({ $key: CryptoKey.handleOf(k) });
+
+export class SubtleCrypto {
+  constructor() {
+    if (!constructing) throw new TypeError('Illegal constructor');
+  }
+  digest(alg: unknown, data: unknown) { return subtleCall('digest', [wireAlgorithm(alg), toBytes(data)]); }
+  encrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('encrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
+  decrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('decrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
+  sign(alg: unknown, k: unknown, data: unknown) { return subtleCall('sign', [wireAlgorithm(alg), key(k), toBytes(data)]); }
+  verify(alg: unknown, k: unknown, sig: unknown, data: unknown) {
+    return subtleCall('verify', [wireAlgorithm(alg), key(k), toBytes(sig), toBytes(data)]);
+  }
+  generateKey(alg: unknown, extractable: boolean, usages: string[]) {
+    return subtleCall('generateKey', [wireAlgorithm(alg), Boolean(extractable), [...usages]]);
+  }
+  deriveKey(alg: unknown, base: unknown, derived: unknown, extractable: boolean, usages: string[]) {
+    return subtleCall('deriveKey', [wireAlgorithm(alg), key(base), wireAlgorithm(derived), Boolean(extractable), [...usages]]);
+  }
+  deriveBits(alg: unknown, base: unknown, length?: number | null) {
+    return subtleCall('deriveBits', [wireAlgorithm(alg), key(base), length ?? null]);
+  }
+  importKey(format: string, data: unknown, alg: unknown, extractable: boolean, usages: string[]) {
+    const keyData = format === 'jwk' ? JSON.parse(JSON.stringify(data)) : toBytes(data);
+    return subtleCall('importKey', [format, keyData, wireAlgorithm(alg), Boolean(extractable), [...usages]]);
+  }
+  exportKey(format: string, k: unknown) { return subtleCall('exportKey', [format, key(k)]); }
+  wrapKey(format: string, k: unknown, wrappingKey: unknown, alg: unknown) {
+    return subtleCall('wrapKey', [format, key(k), key(wrappingKey), wireAlgorithm(alg)]);
+  }
+  unwrapKey(format: string, wrapped: unknown, unwrappingKey: unknown, unwrapAlg: unknown, keyAlg: unknown, extractable: boolean, usages: string[]) {
+    return subtleCall('unwrapKey', [format, toBytes(wrapped), key(unwrappingKey), wireAlgorithm(unwrapAlg), wireAlgorithm(keyAlg), Boolean(extractable), [...usages]]);
+  }
+  get [Symbol.toStringTag](): string { return 'SubtleCrypto'; }
+}
+
+type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+
+export class Crypto {
+  #subtle: SubtleCrypto;
+  constructor() {
+    if (!constructing) throw new TypeError('Illegal constructor');
+    this.#subtle = new SubtleCrypto();
+  }
+  get subtle(): SubtleCrypto { return this.#subtle; }
+
+  getRandomValues<T extends IntegerArray>(array: T): T {
+    if (!integerArrays.some((C) => array instanceof C)) {
+      throw new DOMException("The data argument must be an integer-type TypedArray", 'TypeMismatchError');
+    }
+    if (array.byteLength > 65536) {
+      throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
+    }
+    const bytes = host.sync('randomBytes', array.byteLength) as Uint8Array;
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
+    return array;
+  }
+
+  randomUUID(): string {
+    return host.sync('randomUUID', null) as string;
+  }
+  get [Symbol.toStringTag](): string { return 'Crypto'; }
+}
+
+/** The global `crypto`. */
+export function createCrypto(): Crypto {
+  constructing = true;
+  try {
+    return new Crypto();
+  } finally {
+    constructing = false;
+  }
+}

@@ -1,0 +1,583 @@
+// WHATWG Encoding: TextEncoder / TextDecoder (utf-8, utf-16le, windows-1252) plus fast
+// UTF-8 helpers for the runtime. Both classes are also callable without `new`, as EdgeOne allows.
+
+const EMPTY = new Uint8Array(0);
+// Arguments per String.fromCharCode.apply call: stays well below engine argument limits.
+const CHUNK = 0x2000;
+
+function fromCodeUnits(units: Uint8Array | Uint16Array, length: number): string {
+  const apply = String.fromCharCode.apply as (thisArg: null, args: ArrayLike<number>) => string;
+  if (length <= CHUNK) {
+    return apply.call(String.fromCharCode, null, length === units.length ? units : units.subarray(0, length));
+  }
+  let out = '';
+  for (let i = 0; i < length; i += CHUNK) {
+    out += apply.call(String.fromCharCode, null, units.subarray(i, Math.min(i + CHUNK, length)));
+  }
+  return out;
+}
+
+function decodingError(): TypeError {
+  return new TypeError('The encoded data was not valid for encoding');
+}
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8 encoding
+
+/** Number of UTF-8 bytes for `s` from index `from`, counting lone surrogates as U+FFFD (3 bytes). */
+function utf8Length(s: string, from: number): number {
+  const len = s.length;
+  let n = from;
+  for (let i = from; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * UTF-8 encodes a string (lone surrogates become U+FFFD). Returns a Uint8Array whose buffer
+ * is exactly the encoded length.
+ */
+export function utf8Encode(s: string): Uint8Array {
+  const len = s.length;
+  let i = 0;
+  while (i < len && s.charCodeAt(i) < 0x80) i++;
+  const out = new Uint8Array(i === len ? len : utf8Length(s, i));
+  for (let j = 0; j < i; j++) out[j] = s.charCodeAt(j);
+  let o = i;
+  for (; i < len; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[o++] = c;
+    } else if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          out[o++] = 0xf0 | (cp >> 18);
+          out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+          out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+          out[o++] = 0x80 | (cp & 0x3f);
+          i++;
+          continue;
+        }
+        c = 0xfffd;
+      }
+      out[o++] = 0xe0 | (c >> 12);
+      out[o++] = 0x80 | ((c >> 6) & 0x3f);
+      out[o++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return out;
+}
+
+/** Encoder side of TextEncoder.encodeInto: never writes a partial sequence. */
+function utf8EncodeInto(s: string, dst: Uint8Array): { read: number; written: number } {
+  const len = s.length;
+  const cap = dst.length;
+  let read = 0;
+  let written = 0;
+  while (read < len) {
+    let c = s.charCodeAt(read);
+    if (c < 0x80) {
+      if (written >= cap) break;
+      dst[written++] = c;
+      read++;
+      continue;
+    }
+    if (c < 0x800) {
+      if (written + 2 > cap) break;
+      dst[written++] = 0xc0 | (c >> 6);
+      dst[written++] = 0x80 | (c & 0x3f);
+      read++;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = c <= 0xdbff && read + 1 < len ? s.charCodeAt(read + 1) : 0;
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        if (written + 4 > cap) break;
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        dst[written++] = 0xf0 | (cp >> 18);
+        dst[written++] = 0x80 | ((cp >> 12) & 0x3f);
+        dst[written++] = 0x80 | ((cp >> 6) & 0x3f);
+        dst[written++] = 0x80 | (cp & 0x3f);
+        read += 2;
+        continue;
+      }
+      c = 0xfffd;
+    }
+    if (written + 3 > cap) break;
+    dst[written++] = 0xe0 | (c >> 12);
+    dst[written++] = 0x80 | ((c >> 6) & 0x3f);
+    dst[written++] = 0x80 | (c & 0x3f);
+    read++;
+  }
+  return { read, written };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoders. Each keeps the spec's streaming state between calls; `flush` is the end of queue.
+// On a fatal error the state is reset before throwing.
+
+interface Decoder {
+  decode(bytes: Uint8Array, flush: boolean, fatal: boolean): string;
+  reset(): void;
+}
+
+class Utf8Decoder implements Decoder {
+  needed = 0;
+  seen = 0;
+  cp = 0;
+  lower = 0x80;
+  upper = 0xbf;
+
+  reset(): void {
+    this.needed = 0;
+    this.seen = 0;
+    this.cp = 0;
+    this.lower = 0x80;
+    this.upper = 0xbf;
+  }
+
+  decode(bytes: Uint8Array, flush: boolean, fatal: boolean): string {
+    const len = bytes.length;
+    let needed = this.needed;
+    let i = 0;
+    if (needed === 0) {
+      while (i < len && (bytes[i] as number) < 0x80) i++;
+      if (i === len) return fromCodeUnits(bytes, len);
+    }
+    const prefix = i > 0 ? fromCodeUnits(bytes, i) : '';
+    // Each byte yields at most one unit, plus one extra for a sequence carried over from the
+    // previous chunk and one for the final flush.
+    const out = new Uint16Array(len - i + 3);
+    let o = 0;
+    let seen = this.seen;
+    let cp = this.cp;
+    let lower = this.lower;
+    let upper = this.upper;
+    while (i < len) {
+      const b = bytes[i] as number;
+      if (needed === 0) {
+        i++;
+        if (b < 0x80) {
+          out[o++] = b;
+        } else if (b >= 0xc2 && b <= 0xdf) {
+          needed = 1;
+          cp = b & 0x1f;
+        } else if (b >= 0xe0 && b <= 0xef) {
+          if (b === 0xe0) lower = 0xa0;
+          else if (b === 0xed) upper = 0x9f;
+          needed = 2;
+          cp = b & 0xf;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+          if (b === 0xf0) lower = 0x90;
+          else if (b === 0xf4) upper = 0x8f;
+          needed = 3;
+          cp = b & 0x7;
+        } else {
+          if (fatal) throw this.#fail();
+          out[o++] = 0xfffd;
+        }
+        continue;
+      }
+      if (b < lower || b > upper) {
+        // The byte is not consumed: it is processed again as the start of a new sequence.
+        needed = seen = cp = 0;
+        lower = 0x80;
+        upper = 0xbf;
+        if (fatal) throw this.#fail();
+        out[o++] = 0xfffd;
+        continue;
+      }
+      i++;
+      lower = 0x80;
+      upper = 0xbf;
+      cp = (cp << 6) | (b & 0x3f);
+      if (++seen === needed) {
+        if (cp > 0xffff) {
+          cp -= 0x10000;
+          out[o++] = 0xd800 | (cp >> 10);
+          out[o++] = 0xdc00 | (cp & 0x3ff);
+        } else {
+          out[o++] = cp;
+        }
+        needed = seen = cp = 0;
+      }
+    }
+    if (flush && needed !== 0) {
+      needed = seen = cp = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      if (fatal) throw this.#fail();
+      out[o++] = 0xfffd;
+    }
+    this.needed = needed;
+    this.seen = seen;
+    this.cp = cp;
+    this.lower = lower;
+    this.upper = upper;
+    return prefix + fromCodeUnits(out, o);
+  }
+
+  #fail(): TypeError {
+    this.reset();
+    return decodingError();
+  }
+}
+
+class Utf16leDecoder implements Decoder {
+  leadByte = -1;
+  leadSurrogate = -1;
+
+  reset(): void {
+    this.leadByte = -1;
+    this.leadSurrogate = -1;
+  }
+
+  decode(bytes: Uint8Array, flush: boolean, fatal: boolean): string {
+    const len = bytes.length;
+    const out = new Uint16Array((len >> 1) + 3);
+    let o = 0;
+    let leadByte = this.leadByte;
+    let leadSurrogate = this.leadSurrogate;
+    for (let i = 0; i < len; i++) {
+      const b = bytes[i] as number;
+      if (leadByte < 0) {
+        leadByte = b;
+        continue;
+      }
+      const unit = leadByte | (b << 8);
+      leadByte = -1;
+      if (leadSurrogate >= 0) {
+        const lead = leadSurrogate;
+        leadSurrogate = -1;
+        if (unit >= 0xdc00 && unit <= 0xdfff) {
+          out[o++] = lead;
+          out[o++] = unit;
+          continue;
+        }
+        // Unpaired lead surrogate: error, then the unit is processed afresh.
+        if (fatal) throw this.#fail();
+        out[o++] = 0xfffd;
+      }
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        leadSurrogate = unit;
+      } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+        if (fatal) throw this.#fail();
+        out[o++] = 0xfffd;
+      } else {
+        out[o++] = unit;
+      }
+    }
+    if (flush && (leadByte >= 0 || leadSurrogate >= 0)) {
+      leadByte = leadSurrogate = -1;
+      if (fatal) throw this.#fail();
+      out[o++] = 0xfffd;
+    }
+    this.leadByte = leadByte;
+    this.leadSurrogate = leadSurrogate;
+    return fromCodeUnits(out, o);
+  }
+
+  #fail(): TypeError {
+    this.reset();
+    return decodingError();
+  }
+}
+
+// index-windows-1252.txt pointers 0x80..0x9F (every other byte maps to itself).
+const WINDOWS_1252_HIGH = new Uint16Array([
+  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152,
+  0x008d, 0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122,
+  0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+]);
+
+class Windows1252Decoder implements Decoder {
+  reset(): void {}
+
+  decode(bytes: Uint8Array): string {
+    const len = bytes.length;
+    let i = 0;
+    while (i < len) {
+      const b = bytes[i] as number;
+      if (b >= 0x80 && b <= 0x9f) break;
+      i++;
+    }
+    if (i === len) return fromCodeUnits(bytes, len);
+    const out = new Uint16Array(len);
+    out.set(bytes.subarray(0, i));
+    for (; i < len; i++) {
+      const b = bytes[i] as number;
+      out[i] = b >= 0x80 && b <= 0x9f ? (WINDOWS_1252_HIGH[b - 0x80] as number) : b;
+    }
+    return fromCodeUnits(out, len);
+  }
+}
+
+/**
+ * Spec "UTF-8 decode": replacement on errors and a leading BOM is stripped, as
+ * Body.text()/json() and `new TextDecoder().decode()` do.
+ */
+export function utf8Decode(bytes: Uint8Array): string {
+  const s = new Utf8Decoder().decode(bytes, true, false);
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+/** Spec "UTF-8 decode without BOM": replacement on errors, a leading BOM is kept. */
+export function utf8DecodeWithoutBOM(bytes: Uint8Array): string {
+  return new Utf8Decoder().decode(bytes, true, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// BufferSource handling
+
+const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')?.get;
+const sharedByteLength =
+  typeof SharedArrayBuffer === 'function'
+    ? Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')?.get
+    : undefined;
+
+function hasBrand(getter: (() => unknown) | undefined, value: object): boolean {
+  if (getter === undefined) return false;
+  try {
+    getter.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Views an ArrayBuffer, SharedArrayBuffer or ArrayBufferView (incl. DataView) as bytes without
+ * copying. Returns null for anything else.
+ */
+export function bufferSourceToBytes(input: unknown): Uint8Array | null {
+  if (typeof input !== 'object' || input === null) return null;
+  if (ArrayBuffer.isView(input)) {
+    return input instanceof Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  }
+  if (
+    input instanceof ArrayBuffer ||
+    hasBrand(arrayBufferByteLength, input) ||
+    hasBrand(sharedByteLength, input)
+  ) {
+    return new Uint8Array(input as ArrayBuffer);
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classes
+
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag)
+  ?.get as ((this: unknown) => string | undefined) | undefined;
+
+/** WebIDL members are enumerable, unlike class members. */
+function makeEnumerable(proto: object): void {
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key === 'constructor') continue;
+    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
+    desc.enumerable = true;
+    Object.defineProperty(proto, key, desc);
+  }
+}
+
+function illegalInvocation(): TypeError {
+  return new TypeError('Illegal invocation');
+}
+
+/** Wraps a class so that calling it without `new` constructs an instance too. */
+function callableClass<C extends new (...args: never[]) => object>(cls: C, name: string): C {
+  Object.defineProperty(cls, 'name', { value: name, configurable: true });
+  const wrapped = new Proxy(cls, {
+    apply(target, _thisArg, args: unknown[]): object {
+      return Reflect.construct(target, args) as object;
+    },
+  });
+  Object.defineProperty(cls.prototype, 'constructor', { value: wrapped, writable: true, configurable: true });
+  return wrapped;
+}
+
+/** Result of TextEncoder.encodeInto. */
+export interface TextEncoderEncodeIntoResult {
+  read: number;
+  written: number;
+}
+
+class TextEncoderImpl {
+  #brand = true;
+
+  /** Always 'utf-8'. */
+  get encoding(): string {
+    if (!this.#brand) throw illegalInvocation();
+    return 'utf-8';
+  }
+
+  /** UTF-8 encodes `input` (lone surrogates become U+FFFD). */
+  encode(input: string = ''): Uint8Array {
+    if (!this.#brand) throw illegalInvocation();
+    return utf8Encode(typeof input === 'string' ? input : `${input as unknown as string}`);
+  }
+
+  /** Encodes as much of `source` as fits into `destination`, never splitting a code point. */
+  encodeInto(source: string, destination: Uint8Array): TextEncoderEncodeIntoResult {
+    if (!this.#brand) throw illegalInvocation();
+    if (arguments.length < 2) throw new TypeError('TextEncoder.encodeInto: 2 arguments required');
+    const s = typeof source === 'string' ? source : `${source as unknown as string}`;
+    if (typedArrayTag?.call(destination) !== 'Uint8Array') {
+      throw new TypeError('TextEncoder.encodeInto: destination must be a Uint8Array');
+    }
+    return utf8EncodeInto(s, destination);
+  }
+
+  static {
+    makeEnumerable(TextEncoderImpl.prototype);
+    Object.defineProperty(TextEncoderImpl.prototype, Symbol.toStringTag, { value: 'TextEncoder', configurable: true });
+  }
+}
+
+type EncodingName = 'utf-8' | 'utf-16le' | 'windows-1252';
+
+const LABELS = new Map<string, EncodingName>();
+for (const label of ['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']) {
+  LABELS.set(label, 'utf-8');
+}
+for (const label of ['csunicode', 'iso-10646-ucs-2', 'ucs-2', 'unicode', 'unicodefeff', 'utf-16', 'utf-16le']) {
+  LABELS.set(label, 'utf-16le');
+}
+for (const label of [
+  'ansi_x3.4-1968', 'ascii', 'cp1252', 'cp819', 'csisolatin1', 'ibm819', 'iso-8859-1', 'iso-ir-100', 'iso8859-1',
+  'iso88591', 'iso_8859-1', 'iso_8859-1:1987', 'l1', 'latin1', 'us-ascii', 'windows-1252', 'x-cp1252',
+]) {
+  LABELS.set(label, 'windows-1252');
+}
+
+/** Encoding spec "get an encoding": trims ASCII whitespace and ASCII-lowercases the label. */
+function getEncoding(label: string): EncodingName | undefined {
+  const key = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  return LABELS.get(key);
+}
+
+/** Options of the TextDecoder constructor. */
+export interface TextDecoderOptions {
+  fatal?: boolean;
+  ignoreBOM?: boolean;
+}
+
+/** Options of TextDecoder.decode. */
+export interface TextDecodeOptions {
+  stream?: boolean;
+}
+
+function dictionary<T extends object>(value: unknown, what: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' && typeof value !== 'function') {
+    throw new TypeError(`${what} is not an object`);
+  }
+  return value as Partial<T>;
+}
+
+class TextDecoderImpl {
+  #encoding: EncodingName;
+  #fatal: boolean;
+  #ignoreBOM: boolean;
+  #decoder: Decoder;
+  #doNotFlush = false;
+  #bomSeen = false;
+
+  constructor(label: string = 'utf-8', options: TextDecoderOptions = {}) {
+    const name = `${label}`;
+    const encoding = getEncoding(name);
+    const opts = dictionary<TextDecoderOptions>(options, 'TextDecoder: options');
+    const fatal = Boolean(opts.fatal);
+    const ignoreBOM = Boolean(opts.ignoreBOM);
+    if (encoding === undefined) {
+      throw new RangeError(`TextDecoder: the encoding label provided ('${name}') is invalid`);
+    }
+    this.#encoding = encoding;
+    this.#fatal = fatal;
+    this.#ignoreBOM = ignoreBOM;
+    this.#decoder =
+      encoding === 'utf-8' ? new Utf8Decoder() : encoding === 'utf-16le' ? new Utf16leDecoder() : new Windows1252Decoder();
+  }
+
+  /** Canonical encoding name: 'utf-8', 'utf-16le' or 'windows-1252'. */
+  get encoding(): string {
+    return this.#encoding;
+  }
+
+  /** Whether invalid input throws a TypeError instead of producing U+FFFD. */
+  get fatal(): boolean {
+    return this.#fatal;
+  }
+
+  /** Whether a leading byte order mark is kept in the output. */
+  get ignoreBOM(): boolean {
+    return this.#ignoreBOM;
+  }
+
+  /**
+   * Decodes `input`. With `{ stream: true }` an incomplete trailing sequence is kept for the next
+   * call instead of being replaced (or rejected when fatal).
+   */
+  decode(input?: ArrayBuffer | ArrayBufferView, options: TextDecodeOptions = {}): string {
+    const bytes = input === undefined ? EMPTY : bufferSourceToBytes(input);
+    if (bytes === null) {
+      throw new TypeError('TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView');
+    }
+    const stream = Boolean(dictionary<TextDecodeOptions>(options, 'TextDecoder.decode: options').stream);
+    if (!this.#doNotFlush) {
+      this.#decoder.reset();
+      this.#bomSeen = false;
+    }
+    this.#doNotFlush = stream;
+    let out = this.#decoder.decode(bytes, !stream, this.#fatal);
+    if (!this.#bomSeen && out.length > 0 && this.#encoding !== 'windows-1252') {
+      this.#bomSeen = true;
+      if (!this.#ignoreBOM && out.charCodeAt(0) === 0xfeff) out = out.slice(1);
+    }
+    return out;
+  }
+
+  static {
+    makeEnumerable(TextDecoderImpl.prototype);
+    Object.defineProperty(TextDecoderImpl.prototype, Symbol.toStringTag, { value: 'TextDecoder', configurable: true });
+  }
+}
+
+/** Constructor type of TextEncoder: usable with or without `new`. */
+export interface TextEncoderConstructor {
+  new (): TextEncoderImpl;
+  (): TextEncoderImpl;
+  readonly prototype: TextEncoderImpl;
+}
+
+/** Constructor type of TextDecoder: usable with or without `new`. */
+export interface TextDecoderConstructor {
+  new (label?: string, options?: TextDecoderOptions): TextDecoderImpl;
+  (label?: string, options?: TextDecoderOptions): TextDecoderImpl;
+  readonly prototype: TextDecoderImpl;
+}
+
+/** WHATWG TextEncoder (UTF-8 only). `TextEncoder()` without `new` also returns an instance. */
+export type TextEncoder = TextEncoderImpl;
+/** WHATWG TextEncoder (UTF-8 only). `TextEncoder()` without `new` also returns an instance. */
+export const TextEncoder = callableClass(TextEncoderImpl, 'TextEncoder') as unknown as TextEncoderConstructor;
+
+/** WHATWG TextDecoder for utf-8, utf-16le and windows-1252. Callable without `new`. */
+export type TextDecoder = TextDecoderImpl;
+/** WHATWG TextDecoder for utf-8, utf-16le and windows-1252. Callable without `new`. */
+export const TextDecoder = callableClass(TextDecoderImpl, 'TextDecoder') as unknown as TextDecoderConstructor;

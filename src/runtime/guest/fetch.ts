@@ -1,0 +1,47 @@
+/** fetch: the guest builds the Request, the host does the network (redirects, timeouts, origin). */
+import { Request, type RequestInit } from './request.ts';
+import { Response } from './response.ts';
+import { callHost } from './ops.ts';
+import { execState } from './exec.ts';
+import { DOMException } from './dom-exception.ts';
+import type { WireFetch, WireFetchResponse } from './protocol.ts';
+
+let subrequestLimit = 64;
+
+/** Set once at load from the host's limits. */
+export function setSubrequestLimit(limit: number): void {
+  subrequestLimit = limit;
+}
+
+/** Thrown by the fetch after the limit; the host reports it with its own error code. */
+export class SubrequestLimitError extends Error {
+  constructor() {
+    super(`Too many subrequests: at most ${subrequestLimit} fetch calls per execution`);
+    this.name = 'Error';
+  }
+}
+
+export async function fetch(input: unknown, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const state = execState();
+  if (state) {
+    state.subrequests += 1;
+    if (state.subrequests > subrequestLimit) throw new SubrequestLimitError();
+  }
+  const signal = init?.signal ?? null;
+  if (signal?.aborted) throw signal.reason;
+  const protocol = request.url.slice(0, request.url.indexOf(':') + 1);
+  if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`Fetch API cannot load ${request.url}: unsupported scheme`);
+  const wire = Request.toWire(request) as WireFetch;
+  const pending = callHost<WireFetchResponse>('fetch', wire);
+  const wireResponse = signal ? await raceAbort(pending, signal) : await pending;
+  return Response.fromWire(wireResponse);
+}
+
+function raceAbort<T>(pending: Promise<T>, signal: NonNullable<RequestInit['signal']>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,351 @@
+// WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
+// names in insertion order; the sorted-and-combined view is built lazily for iteration only.
+
+/** Header guard: 'immutable' makes append/delete/set throw. */
+export type HeadersGuard = 'none' | 'immutable';
+
+/** Anything the Headers constructor accepts. */
+export type HeadersInit = Headers | Record<string, string> | Iterable<Iterable<string>>;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// After whitespace trimming a value may not contain NUL, CR, LF, nor anything beyond a ByteString.
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+const UPPER = /[A-Z]/;
+
+function isHttpWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : `${value as string}`;
+}
+
+function lower(name: string): string {
+  return UPPER.test(name) ? name.toLowerCase() : name;
+}
+
+function requireArgs(count: number, required: number, method: string): void {
+  if (count < required) {
+    throw new TypeError(`Headers.${method}: ${required} argument${required > 1 ? 's' : ''} required, but only ${count} present.`);
+  }
+}
+
+/** Validates a header name and returns it lowercased. */
+function checkName(value: unknown, method: string): string {
+  const name = str(value);
+  if (!TOKEN.test(name)) throw new TypeError(`Headers.${method}: "${name}" is an invalid header name.`);
+  return lower(name);
+}
+
+/** Normalises (trims HTTP whitespace) and validates a header value. */
+function checkValue(input: unknown, method: string): string {
+  const raw = str(input);
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isHttpWhitespace(raw.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(raw.charCodeAt(end - 1))) end--;
+  const value = start === 0 && end === raw.length ? raw : raw.slice(start, end);
+  if (BAD_VALUE.test(value)) throw new TypeError(`Headers.${method}: "${value}" is an invalid header value.`);
+  return value;
+}
+
+/** WebIDL members are enumerable, unlike class members. */
+function makeEnumerable(proto: object): void {
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key === 'constructor') continue;
+    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
+    desc.enumerable = true;
+    Object.defineProperty(proto, key, desc);
+  }
+}
+
+const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
+
+type IterKind = 'key' | 'value' | 'key+value';
+
+let sortedOf: (h: Headers) => string[];
+let listOf: (h: Headers) => string[];
+let replaceList: (h: Headers, list: string[]) => void;
+let guardOf: (h: Headers, guard: HeadersGuard) => void;
+
+/** Iterator returned by Headers#entries/keys/values; live like WebIDL pair iterators. */
+class HeadersIterator {
+  #target: Headers;
+  #kind: IterKind;
+  #index = 0;
+
+  constructor(target: Headers, kind: IterKind) {
+    this.#target = target;
+    this.#kind = kind;
+  }
+
+  next(): IteratorResult<string | [string, string], undefined> {
+    const pairs = sortedOf(this.#target);
+    const i = this.#index;
+    if (i >= pairs.length) return { value: undefined, done: true };
+    this.#index = i + 2;
+    const name = pairs[i] as string;
+    const value = pairs[i + 1] as string;
+    const kind = this.#kind;
+    return { value: kind === 'key' ? name : kind === 'value' ? value : [name, value], done: false };
+  }
+
+  static {
+    Object.setPrototypeOf(HeadersIterator.prototype, IteratorPrototype);
+    Object.defineProperty(HeadersIterator.prototype, Symbol.toStringTag, {
+      value: 'Headers Iterator',
+      configurable: true,
+    });
+  }
+}
+
+/** WHATWG Fetch `Headers`. */
+export class Headers {
+  #list: string[] = [];
+  #guard: HeadersGuard = 'none';
+  // Sorted and combined pairs, flat; null when stale.
+  #sorted: string[] | null = null;
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    if (init instanceof Headers) {
+      this.#list = init.#list.slice();
+      return;
+    }
+    if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
+      throw new TypeError("Headers constructor: init must be a sequence of pairs or a record");
+    }
+    const iteratorMethod = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+    if (iteratorMethod !== undefined && iteratorMethod !== null) {
+      if (typeof iteratorMethod !== 'function') {
+        throw new TypeError('Headers constructor: init[Symbol.iterator] is not a function');
+      }
+      // Convert the whole sequence first, as WebIDL does, then append.
+      const pairs: string[] = [];
+      for (const pair of init as Iterable<unknown>) {
+        if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
+          throw new TypeError('Headers constructor: each header must be a sequence of two strings');
+        }
+        const items = Array.from(pair as Iterable<unknown>, str);
+        if (items.length !== 2) {
+          throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${items.length}.`);
+        }
+        pairs.push(items[0] as string, items[1] as string);
+      }
+      for (let i = 0; i < pairs.length; i += 2) this.#append(pairs[i] as string, pairs[i + 1] as string, 'constructor');
+      return;
+    }
+    const record = init as Record<string | symbol, unknown>;
+    const pairs: string[] = [];
+    for (const key of Reflect.ownKeys(record)) {
+      const desc = Reflect.getOwnPropertyDescriptor(record, key);
+      if (desc === undefined || !desc.enumerable) continue;
+      if (typeof key === 'symbol') throw new TypeError('Headers constructor: record keys must be strings');
+      pairs.push(key, str(record[key]));
+    }
+    for (let i = 0; i < pairs.length; i += 2) this.#append(pairs[i] as string, pairs[i + 1] as string, 'constructor');
+  }
+
+  #append(rawName: string, rawValue: string, method: string): void {
+    const value = checkValue(rawValue, method);
+    const name = checkName(rawName, method);
+    if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
+    this.#list.push(name, value);
+    this.#sorted = null;
+  }
+
+  /** Appends a value, keeping existing values of the same name. */
+  append(name: string, value: string): void {
+    requireArgs(arguments.length, 2, 'append');
+    this.#append(name, value, 'append');
+  }
+
+  /** Removes every value of `name`. */
+  delete(name: string): void {
+    requireArgs(arguments.length, 1, 'delete');
+    const key = checkName(name, 'delete');
+    if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
+    const list = this.#list;
+    let w = 0;
+    for (let r = 0; r < list.length; r += 2) {
+      if (list[r] !== key) {
+        if (w !== r) {
+          list[w] = list[r] as string;
+          list[w + 1] = list[r + 1] as string;
+        }
+        w += 2;
+      }
+    }
+    if (w !== list.length) {
+      list.length = w;
+      this.#sorted = null;
+    }
+  }
+
+  /** All values of `name` joined by ", ", or null when absent. */
+  get(name: string): string | null {
+    requireArgs(arguments.length, 1, 'get');
+    const key = checkName(name, 'get');
+    const list = this.#list;
+    let out: string | null = null;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === key) out = out === null ? (list[i + 1] as string) : `${out}, ${list[i + 1] as string}`;
+    }
+    return out;
+  }
+
+  /** Every `set-cookie` value, one entry per cookie. */
+  getSetCookie(): string[] {
+    const list = this.#list;
+    const out: string[] = [];
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === 'set-cookie') out.push(list[i + 1] as string);
+    }
+    return out;
+  }
+
+  /** Whether `name` has at least one value. */
+  has(name: string): boolean {
+    requireArgs(arguments.length, 1, 'has');
+    const key = checkName(name, 'has');
+    const list = this.#list;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === key) return true;
+    return false;
+  }
+
+  /** Replaces every value of `name` with `value` (in the position of the first one). */
+  set(name: string, value: string): void {
+    requireArgs(arguments.length, 2, 'set');
+    const v = checkValue(value, 'set');
+    const key = checkName(name, 'set');
+    if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
+    const list = this.#list;
+    // w: write index once the first match has been updated; later matches are dropped.
+    let w = -1;
+    for (let r = 0; r < list.length; r += 2) {
+      if (w < 0) {
+        if (list[r] === key) {
+          list[r + 1] = v;
+          w = r + 2;
+        }
+        continue;
+      }
+      if (list[r] === key) continue;
+      if (w !== r) {
+        list[w] = list[r] as string;
+        list[w + 1] = list[r + 1] as string;
+      }
+      w += 2;
+    }
+    if (w < 0) list.push(key, v);
+    else list.length = w;
+    this.#sorted = null;
+  }
+
+  /** Calls `callback(value, name, headers)` for each sorted, combined entry. */
+  forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
+    requireArgs(arguments.length, 1, 'forEach');
+    if (typeof callback !== 'function') throw new TypeError('Headers.forEach: callback is not a function');
+    for (let i = 0; ; i += 2) {
+      const pairs = this.#sortedPairs();
+      if (i >= pairs.length) break;
+      callback.call(thisArg, pairs[i + 1] as string, pairs[i] as string, this);
+    }
+  }
+
+  /** Iterates [name, value] pairs sorted by name; `set-cookie` yields one pair per cookie. */
+  entries(): IterableIterator<[string, string]> {
+    Headers.#check(this);
+    return new HeadersIterator(this, 'key+value') as unknown as IterableIterator<[string, string]>;
+  }
+
+  /** Iterates sorted names (repeated for each `set-cookie`). */
+  keys(): IterableIterator<string> {
+    Headers.#check(this);
+    return new HeadersIterator(this, 'key') as unknown as IterableIterator<string>;
+  }
+
+  /** Iterates combined values in name order. */
+  values(): IterableIterator<string> {
+    Headers.#check(this);
+    return new HeadersIterator(this, 'value') as unknown as IterableIterator<string>;
+  }
+
+  declare [Symbol.iterator]: () => IterableIterator<[string, string]>;
+
+  static #check(h: Headers): void {
+    if (!(#list in h)) throw new TypeError('Illegal invocation');
+  }
+
+  #sortedPairs(): string[] {
+    let sorted = this.#sorted;
+    if (sorted !== null) return sorted;
+    const list = this.#list;
+    const byName = new Map<string, string[]>();
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i] as string;
+      const values = byName.get(name);
+      if (values === undefined) byName.set(name, [list[i + 1] as string]);
+      else values.push(list[i + 1] as string);
+    }
+    const names = [...byName.keys()].sort();
+    sorted = [];
+    for (const name of names) {
+      const values = byName.get(name) as string[];
+      if (name === 'set-cookie') {
+        for (const value of values) sorted.push(name, value);
+      } else {
+        sorted.push(name, values.join(', '));
+      }
+    }
+    this.#sorted = sorted;
+    return sorted;
+  }
+
+  static {
+    makeEnumerable(Headers.prototype);
+    Object.defineProperty(Headers.prototype, Symbol.iterator, {
+      value: Headers.prototype.entries,
+      writable: true,
+      configurable: true,
+    });
+    Object.defineProperty(Headers.prototype, Symbol.toStringTag, { value: 'Headers', configurable: true });
+    sortedOf = (h) => h.#sortedPairs();
+    listOf = (h) => h.#list;
+    replaceList = (h, list) => {
+      h.#list = list;
+      h.#sorted = null;
+    };
+    guardOf = (h, guard) => {
+      h.#guard = guard;
+    };
+  }
+}
+
+/** Sets the guard of `h`; with 'immutable', append/delete/set throw TypeError. */
+export function setHeadersGuard(h: Headers, guard: HeadersGuard): void {
+  guardOf(h, guard);
+}
+
+/**
+ * Builds Headers from a trusted flat list [name1, value1, name2, value2, ...] without
+ * validation. Names may be in any case.
+ */
+export function headersFromFlatList(list: readonly string[]): Headers {
+  const h = new Headers();
+  const copy = new Array<string>(list.length);
+  for (let i = 0; i < list.length; i += 2) {
+    copy[i] = lower(list[i] as string);
+    copy[i + 1] = list[i + 1] as string;
+  }
+  replaceList(h, copy);
+  return h;
+}
+
+/**
+ * Flat list [name1, value1, ...] in insertion order with lowercased names; every
+ * `set-cookie` value is its own entry.
+ */
+export function headersToFlatList(h: Headers): string[] {
+  return listOf(h).slice();
+}

@@ -1,0 +1,129 @@
+/**
+ * The guest runtime: installs the Web APIs on the isolate's global scope and exposes one entry
+ * function to the host. Heavy pieces (streams, URLPattern) load on first use.
+ */
+import { host } from './host.ts';
+import { resolveOp, setDomErrorFactory } from './ops.ts';
+import { setCurrentExec } from './exec.ts';
+import { Headers } from './headers.ts';
+import { Request } from './request.ts';
+import { Response } from './response.ts';
+import { fetch, setSubrequestLimit } from './fetch.ts';
+import { FetchEvent, addEventListener, dispatch, removeEventListener, setEnvObject, setModuleHandler } from './fetch-event.ts';
+import { URL } from './url.ts';
+import { URLSearchParams } from './url-search-params.ts';
+import { TextDecoder, TextEncoder } from './encoding.ts';
+import { atob, btoa, atobUTF8, btoaUTF8 } from './base64.ts';
+import { AbortController, AbortSignal, CustomEvent, Event, EventTarget, setTimerHooks } from './events.ts';
+import { DOMException } from './dom-exception.ts';
+import { Blob, File, setBlobStreamFactory } from './blob.ts';
+import { FormData } from './form-data.ts';
+import { Cookies } from './cookies.ts';
+import { console } from './console.ts';
+import { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate } from './timers.ts';
+import { Crypto, CryptoKey, SubtleCrypto, createCrypto } from './crypto.ts';
+import { Cache, CacheStorage } from './cache.ts';
+import { cancelOutgoing, pullOutgoing } from './body.ts';
+import { streamOfBytes, streams, type StreamsModule } from './streams.ts';
+import { makeTextStreams } from './text-streams.ts';
+import type { EntryKind, WireConfig, WireRequest } from './protocol.ts';
+
+declare function require(id: string): unknown;
+
+const g = globalThis as unknown as Record<string, unknown>;
+
+function define(name: string, value: unknown): void {
+  Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** A global that builds its value on first access (and can still be overwritten by user code). */
+function defineLazy(name: string, load: () => unknown): void {
+  Object.defineProperty(g, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const value = load();
+      define(name, value);
+      return value;
+    },
+    set(value: unknown) {
+      define(name, value);
+    },
+  });
+}
+
+function structuredClone(value: unknown): unknown {
+  try {
+    return host.sync('clone', value);
+  } catch (error) {
+    throw new DOMException(error instanceof Error ? error.message : String(error), 'DataCloneError');
+  }
+}
+
+function queueMicrotask(callback: unknown): void {
+  if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
+  void Promise.resolve().then(callback as () => void);
+}
+
+setDomErrorFactory((message, name) => new DOMException(message, name));
+setTimerHooks({ setTimeout: (fn, ms) => setTimeout(fn, ms) });
+setBlobStreamFactory((bytes) => streamOfBytes(bytes));
+
+const eager: Record<string, unknown> = {
+  Headers, Request, Response, fetch, FetchEvent, URL, URLSearchParams, TextEncoder, TextDecoder,
+  atob, btoa, atobUTF8, btoaUTF8, AbortController, AbortSignal, Event, EventTarget, CustomEvent,
+  DOMException, Blob, File, FormData, Cookies, console, setTimeout, setInterval, setImmediate,
+  clearTimeout, clearInterval, clearImmediate, Crypto, CryptoKey, SubtleCrypto, Cache, CacheStorage,
+  structuredClone, queueMicrotask, addEventListener, removeEventListener,
+  crypto: createCrypto(),
+  caches: new CacheStorage(),
+  navigator: Object.freeze({ userAgent: 'edgefn' }),
+  self: globalThis,
+};
+for (const [name, value] of Object.entries(eager)) define(name, value);
+
+const streamClasses: (keyof StreamsModule)[] = [
+  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',
+  'ReadableByteStreamController', 'ReadableStreamBYOBRequest', 'WritableStream', 'WritableStreamDefaultWriter',
+  'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
+  'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
+];
+for (const name of streamClasses) defineLazy(name, () => streams()[name]);
+let textStreams: ReturnType<typeof makeTextStreams> | undefined;
+defineLazy('TextEncoderStream', () => (textStreams ??= makeTextStreams()).TextEncoderStream);
+defineLazy('TextDecoderStream', () => (textStreams ??= makeTextStreams()).TextDecoderStream);
+defineLazy('URLPattern', () => (require('urlpattern-polyfill/urlpattern') as { URLPattern: unknown }).URLPattern);
+
+/** The one function the host calls to enter the isolate. */
+function enter(kind: EntryKind, execId: number, a?: unknown, b?: unknown, c?: unknown): unknown {
+  setCurrentExec(execId);
+  switch (kind) {
+    case 'dispatch':
+      return dispatch(execId, a as WireRequest);
+    case 'resolve':
+      resolveOp(a as number, b as boolean, c);
+      return undefined;
+    case 'pull':
+      pullOutgoing(a as number);
+      return undefined;
+    case 'cancel':
+      cancelOutgoing(a as number);
+      return undefined;
+    case 'init': {
+      // Before user code loads: limits and env vars, which are fixed for this isolate's life.
+      const config = a as WireConfig;
+      setSubrequestLimit(config.subrequests);
+      const env = Object.freeze(config.env);
+      setEnvObject(env);
+      define('env', env);
+      return undefined;
+    }
+    case 'module':
+      setModuleHandler(a);
+      return undefined;
+    default:
+      throw new TypeError(`unknown entry ${String(kind)}`);
+  }
+}
+
+define('__edgefn_enter', enter);

@@ -1,0 +1,173 @@
+/** Request, per WHATWG Fetch, plus EdgeOne's `request.eo` and fetch-only init fields. */
+import { BodyMixin, extractBody, type BodySource } from './body.ts';
+import { Headers, headersFromFlatList, headersToFlatList, type HeadersInit } from './headers.ts';
+import { AbortController, type AbortSignal } from './events.ts';
+import { URL } from './url.ts';
+import type { WireBody, WireRequest } from './protocol.ts';
+
+/** `request.eo` on incoming requests: where the client is, as the host determined it. */
+export interface EoInfo {
+  clientIp: string;
+  geo: Record<string, string | number>;
+}
+
+export interface RequestInit {
+  method?: string;
+  headers?: unknown;
+  body?: unknown;
+  redirect?: string;
+  signal?: AbortSignal | null;
+  duplex?: string;
+  /** EdgeOne subrequest options (timeoutSetting, resolveOverride, cache*, image). */
+  eo?: Record<string, unknown>;
+  /** EdgeOne: redirect hop limit for this fetch. */
+  maxFollow?: number;
+  /** EdgeOne: accepted for compatibility. */
+  copyHeaders?: boolean;
+}
+
+const normalizedMethods = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+const forbiddenMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const redirectModes = new Set(['follow', 'manual', 'error']);
+
+function normalizeMethod(method: string): string {
+  if (!tokenRe.test(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
+  const upper = method.toUpperCase();
+  if (forbiddenMethods.has(upper)) throw new TypeError(`'${method}' HTTP method is unsupported.`);
+  return normalizedMethods.has(upper) ? upper : method;
+}
+
+interface RequestState {
+  method: string;
+  url: string;
+  headers: Headers;
+  redirect: string;
+  signal: AbortSignal | null;
+  eo: EoInfo | undefined;
+  fetchEo: Record<string, unknown> | undefined;
+  maxFollow: number | undefined;
+  body: BodySource | null;
+}
+
+/** Passed as `input` to build a Request from ready state, skipping parsing and validation. */
+const fromState = Symbol('fromState');
+
+export class Request extends BodyMixin {
+  #s: RequestState;
+
+  constructor(input: unknown, init: RequestInit = {}) {
+    super();
+    if (input === fromState) {
+      this.#s = init as unknown as RequestState;
+      this.initBody(this.#s.body);
+      return;
+    }
+    let base: RequestState;
+    let inputRequest: Request | undefined;
+    if (input instanceof Request) {
+      inputRequest = input;
+      base = { ...input.#s, headers: input.#s.headers, body: null };
+    } else {
+      const url = new URL(String(input)).href;
+      base = { method: 'GET', url, headers: new Headers(), redirect: 'follow', signal: null, eo: undefined, fetchEo: undefined, maxFollow: undefined, body: null };
+    }
+    const state: RequestState = { ...base };
+    if (init.method !== undefined) state.method = normalizeMethod(String(init.method));
+    if (init.redirect !== undefined) {
+      if (!redirectModes.has(init.redirect)) throw new TypeError(`'${init.redirect}' is not a valid redirect mode.`);
+      state.redirect = init.redirect;
+    }
+    if (init.signal !== undefined) state.signal = init.signal;
+    if (init.eo !== undefined) state.fetchEo = init.eo;
+    if (init.maxFollow !== undefined) state.maxFollow = Number(init.maxFollow);
+    state.headers = new Headers((init.headers !== undefined ? init.headers : base.headers) as HeadersInit);
+
+    let body: BodySource | null = null;
+    if (init.body !== undefined && init.body !== null) {
+      const extracted = extractBody(init.body);
+      body = extracted.source;
+      if (extracted.contentType !== null && !state.headers.has('content-type')) {
+        state.headers.set('content-type', extracted.contentType);
+      }
+    } else if (inputRequest && init.body === undefined) {
+      body = inputRequest.takeSourceForNewRequest();
+    }
+    if (body !== null && (state.method === 'GET' || state.method === 'HEAD')) {
+      throw new TypeError('Request with GET/HEAD method cannot have body.');
+    }
+    state.body = body;
+    this.#s = state;
+    this.initBody(body);
+  }
+
+  /** The host's already-normalised request, built without re-parsing or re-validating. */
+  static fromWire(wire: WireRequest): Request {
+    const body: BodySource | null = wire.body && wire.body.byteLength > 0 ? { kind: 'bytes', bytes: wire.body } : null;
+    const state: RequestState = {
+      method: wire.method,
+      url: wire.url,
+      headers: headersFromFlatList(wire.headers),
+      redirect: 'follow',
+      signal: null,
+      eo: { clientIp: wire.clientIp, geo: wire.geo },
+      fetchEo: undefined,
+      maxFollow: undefined,
+      body,
+    };
+    return new Request(fromState, state as unknown as RequestInit);
+  }
+
+  /** What the host fetch needs; consumes the body. */
+  static toWire(req: Request): { method: string; url: string; headers: string[]; body: WireBody; redirect: string; maxFollow: number | null; eo: Record<string, unknown> | null } {
+    const s = req.#s;
+    return {
+      method: s.method,
+      url: s.url,
+      headers: headersToFlatList(s.headers),
+      body: req.peekSource() === null ? null : req.takeWireBody(),
+      redirect: s.redirect,
+      maxFollow: s.maxFollow ?? null,
+      eo: s.fetchEo ?? null,
+    };
+  }
+
+  private takeSourceForNewRequest(): BodySource | null {
+    const source = this.peekSource();
+    if (source === null) return null;
+    if (this.bodyUsed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+    this.markUsed();
+    return source;
+  }
+
+  protected get bodyHeaders(): Headers {
+    return this.#s.headers;
+  }
+
+  get method(): string { return this.#s.method; }
+  get url(): string { return this.#s.url; }
+  get headers(): Headers { return this.#s.headers; }
+  get redirect(): string { return this.#s.redirect; }
+  get signal(): AbortSignal {
+    this.#s.signal ??= new AbortController().signal;
+    return this.#s.signal;
+  }
+  /** EdgeOne: client IP and geolocation of an incoming request. */
+  get eo(): EoInfo | undefined { return this.#s.eo; }
+  get cache(): string { return 'default'; }
+  get credentials(): string { return 'same-origin'; }
+  get destination(): string { return ''; }
+  get integrity(): string { return ''; }
+  get keepalive(): boolean { return false; }
+  get mode(): string { return 'cors'; }
+  get referrer(): string { return 'about:client'; }
+  get referrerPolicy(): string { return ''; }
+  get duplex(): string { return 'half'; }
+
+  clone(): Request {
+    const state: RequestState = { ...this.#s, headers: new Headers(this.#s.headers), body: this.cloneSource() };
+    return new Request(fromState, state as unknown as RequestInit);
+  }
+
+  get [Symbol.toStringTag](): string { return 'Request'; }
+}

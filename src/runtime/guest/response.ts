@@ -1,0 +1,124 @@
+/** Response, per WHATWG Fetch. Headers stay mutable on fetched and cached responses, as EdgeOne allows. */
+import { BodyMixin, extractBody, type BodySource } from './body.ts';
+import { Headers, headersFromFlatList, headersToFlatList, setHeadersGuard, type HeadersInit } from './headers.ts';
+import { URL } from './url.ts';
+import { utf8Encode } from './encoding.ts';
+import type { WireFetchResponse, WireResponse } from './protocol.ts';
+
+export interface ResponseInit {
+  status?: number;
+  statusText?: string;
+  headers?: unknown;
+}
+
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const reasonPhraseRe = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+interface ResponseState {
+  type: 'basic' | 'cors' | 'default' | 'error' | 'opaque' | 'opaqueredirect';
+  status: number;
+  statusText: string;
+  headers: Headers;
+  url: string;
+  redirected: boolean;
+}
+
+/** Passed as `body` to build a Response from ready state, skipping validation. */
+const fromState = Symbol('fromState');
+
+export class Response extends BodyMixin {
+  #s: ResponseState;
+
+  constructor(body: unknown = null, init: ResponseInit = {}) {
+    super();
+    if (body === fromState) {
+      const { state, source } = init as unknown as { state: ResponseState; source: BodySource | null };
+      this.#s = state;
+      this.initBody(source);
+      return;
+    }
+    const status = init.status === undefined ? 200 : Number(init.status);
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Failed to construct 'Response': The status provided (${String(init.status)}) is outside the range [200, 599].`);
+    }
+    const statusText = init.statusText === undefined ? '' : String(init.statusText);
+    if (!reasonPhraseRe.test(statusText)) throw new TypeError('Invalid statusText');
+    const headers = new Headers(init.headers as HeadersInit | undefined);
+    let source: BodySource | null = null;
+    if (body !== null && body !== undefined) {
+      if (nullBodyStatuses.has(status)) throw new TypeError('Response with null body status cannot have body');
+      const extracted = extractBody(body);
+      source = extracted.source;
+      if (extracted.contentType !== null && !headers.has('content-type')) headers.set('content-type', extracted.contentType);
+    }
+    this.#s = { type: 'default', status, statusText, headers, url: '', redirected: false };
+    this.initBody(source);
+  }
+
+  static error(): Response {
+    const res = Response.#make({ type: 'error', status: 0, statusText: '', headers: new Headers(), url: '', redirected: false }, null);
+    setHeadersGuard(res.#s.headers, 'immutable');
+    return res;
+  }
+
+  static redirect(url: unknown, status = 302): Response {
+    const href = new URL(String(url)).href;
+    if (!redirectStatuses.has(status)) throw new RangeError(`Invalid status code ${status}`);
+    const headers = headersFromFlatList(['location', href]);
+    setHeadersGuard(headers, 'immutable');
+    return Response.#make({ type: 'default', status, statusText: '', headers, url: '', redirected: false }, null);
+  }
+
+  static json(data: unknown, init: ResponseInit = {}): Response {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    const headers = new Headers(init.headers as HeadersInit | undefined);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(utf8Encode(text), { ...init, headers });
+  }
+
+  /** A response whose body is still on the host (from fetch or the cache). */
+  static fromWire(wire: WireFetchResponse): Response {
+    const source: BodySource | null = wire.body === null ? null : { kind: 'host', handle: wire.body };
+    return Response.#make(
+      { type: 'basic', status: wire.status, statusText: wire.statusText, headers: headersFromFlatList(wire.headers), url: wire.url, redirected: wire.redirected },
+      source,
+    );
+  }
+
+  /** Hands the response to the host; consumes the body. */
+  static toWire(res: Response): WireResponse {
+    const s = res.#s;
+    return {
+      status: s.status,
+      statusText: s.statusText,
+      headers: headersToFlatList(s.headers),
+      body: res.peekSource() === null ? null : res.takeWireBody(),
+    };
+  }
+
+  static #make(state: ResponseState, source: BodySource | null): Response {
+    return new Response(fromState, { state, source } as unknown as ResponseInit);
+  }
+
+  protected get bodyHeaders(): Headers {
+    return this.#s.headers;
+  }
+
+  get type(): string { return this.#s.type; }
+  get url(): string { return this.#s.url; }
+  get redirected(): boolean { return this.#s.redirected; }
+  get status(): number { return this.#s.status; }
+  get ok(): boolean { return this.#s.status >= 200 && this.#s.status <= 299; }
+  get statusText(): string { return this.#s.statusText; }
+  get headers(): Headers { return this.#s.headers; }
+  get webSocket(): null { return null; }
+
+  clone(): Response {
+    if (this.#s.type === 'error') return Response.error();
+    return Response.#make({ ...this.#s, headers: new Headers(this.#s.headers) }, this.cloneSource());
+  }
+
+  get [Symbol.toStringTag](): string { return 'Response'; }
+}

@@ -1,0 +1,140 @@
+/**
+ * Bodies that cross between host and guest as streams. Host streams (fetch responses, cache hits)
+ * are handed to the guest as numbered handles and read chunk by chunk; guest streams (a function's
+ * streamed response or request body) become Node Readables that pull from the isolate on demand.
+ * Compressed origin bodies are decoded only when the guest reads them; an untouched body passes
+ * through to the client with its original encoding.
+ */
+import { Readable, type Transform } from 'node:stream';
+import { createBrotliCompress, createBrotliDecompress, createDeflate, createGzip, createGunzip, createInflate } from 'node:zlib';
+
+export type Encoding = 'identity' | 'gzip' | 'deflate' | 'br';
+
+/** The content coding named by a Content-Encoding header (flat list), if we can handle it. */
+export function encodingOf(headers: string[]): Encoding {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === 'content-encoding') {
+      const v = headers[i + 1]!.trim().toLowerCase();
+      if (v === 'gzip' || v === 'x-gzip') return 'gzip';
+      if (v === 'deflate' || v === 'br') return v;
+      return 'identity';
+    }
+  }
+  return 'identity';
+}
+
+function decoder(encoding: Encoding): Transform | null {
+  if (encoding === 'gzip') return createGunzip();
+  if (encoding === 'deflate') return createInflate();
+  if (encoding === 'br') return createBrotliDecompress();
+  return null;
+}
+
+function encoder(encoding: Encoding): Transform | null {
+  if (encoding === 'gzip') return createGzip();
+  if (encoding === 'deflate') return createDeflate();
+  if (encoding === 'br') return createBrotliCompress();
+  return null;
+}
+
+/** Re-codes a stream from one content coding to another (a no-op when they match). */
+export function recode(stream: Readable, from: Encoding, to: Encoding): Readable {
+  if (from === to) return stream;
+  let out: Readable = stream;
+  const d = decoder(from);
+  if (d) out = pipeWithErrors(out, d);
+  const e = encoder(to);
+  if (e) out = pipeWithErrors(out, e);
+  return out;
+}
+
+function pipeWithErrors(source: Readable, dest: Transform): Transform {
+  source.on('error', (err) => dest.destroy(err));
+  dest.on('close', () => source.destroy());
+  return source.pipe(dest);
+}
+
+/** A host stream lent to the guest. */
+export class HostBody {
+  #raw: Readable;
+  #encoding: Encoding;
+  #decoded: AsyncIterator<Buffer> | undefined;
+
+  constructor(raw: Readable, encoding: Encoding) {
+    this.#raw = raw;
+    this.#encoding = encoding;
+  }
+
+  /** The next decoded chunk, or null at the end. */
+  async read(): Promise<Uint8Array | null> {
+    this.#decoded ??= (recode(this.#raw, this.#encoding, 'identity') as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const { done, value } = await this.#decoded.next();
+    return done ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+
+  /** All remaining decoded bytes. */
+  async readAll(): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (let c = await this.read(); c !== null; c = await this.read()) {
+      chunks.push(c);
+      total += c.byteLength;
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  /** The body for sending on, coded as `to`; only valid if the guest has not read from it. */
+  take(to: Encoding): Readable {
+    if (this.#decoded) throw new TypeError('Body has already been read');
+    return recode(this.#raw, this.#encoding, to);
+  }
+
+  /** The content coding of the raw bytes. */
+  get encoding(): Encoding {
+    return this.#encoding;
+  }
+
+  destroy(): void {
+    this.#raw.destroy();
+  }
+}
+
+/** A Readable over a guest stream: each read() asks the isolate for one chunk. */
+export class GuestBodyReadable extends Readable {
+  readonly #pull: () => void;
+  readonly #cancel: () => void;
+  #ended = false;
+
+  constructor(pull: () => void, cancel: () => void) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#pull = pull;
+    this.#cancel = cancel;
+  }
+
+  override _read(): void {
+    // Node may call _read from inside push(), i.e. while the guest is on the stack (the chunk
+    // arrives through a bridge call); entering the isolate again there is not allowed.
+    queueMicrotask(this.#pull);
+  }
+
+  /** Called with each chunk the guest sends. */
+  receive(chunk: Uint8Array | null, error: string | null): void {
+    if (error !== null) {
+      this.#ended = true;
+      this.destroy(new Error(error));
+    } else if (chunk === null) {
+      this.#ended = true;
+      this.push(null);
+    } else {
+      this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.#ended) {
+      this.#ended = true;
+      queueMicrotask(this.#cancel);
+    }
+    callback(error);
+  }
+}

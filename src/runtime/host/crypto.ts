@@ -1,0 +1,122 @@
+/**
+ * SubtleCrypto for the guest, on Node's WebCrypto. Keys stay here, in a per-isolate table; the
+ * guest holds handles. MD5 digests are accepted because EdgeOne accepts them.
+ */
+import { createHash, webcrypto } from 'node:crypto';
+import type { WireKey } from '../guest/crypto.ts';
+
+type HostKey = webcrypto.CryptoKey;
+type Algorithm = string | Record<string, unknown>;
+
+/** The keys one isolate has created or imported. */
+export class KeyTable {
+  readonly #keys = new Map<number, HostKey>();
+  #next = 1;
+
+  add(key: HostKey): WireKey {
+    const handle = this.#next++;
+    this.#keys.set(handle, key);
+    return {
+      handle,
+      type: key.type,
+      extractable: key.extractable,
+      algorithm: structuredClone(key.algorithm) as unknown as Record<string, unknown>,
+      usages: [...key.usages],
+    };
+  }
+
+  get(ref: unknown): HostKey {
+    const handle = (ref as { $key?: unknown } | null)?.$key;
+    const key = typeof handle === 'number' ? this.#keys.get(handle) : undefined;
+    if (!key) throw new TypeError('parameter is not of type CryptoKey');
+    return key;
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+}
+
+/** Replaces key handles inside an algorithm dictionary (e.g. ECDH's `public`). */
+function hostAlgorithm(alg: unknown, keys: KeyTable): Algorithm {
+  if (typeof alg === 'string') return alg;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(alg as Record<string, unknown>)) {
+    out[k] = v !== null && typeof v === 'object' && '$key' in v ? keys.get(v) : v;
+  }
+  return out;
+}
+
+type Result = { bytes: Uint8Array } | { key: WireKey } | { pair: [WireKey, WireKey] } | { jwk: object } | { bool: boolean };
+
+const bytes = (buffer: ArrayBuffer): Result => ({ bytes: new Uint8Array(buffer) });
+
+function keyResult(key: HostKey | webcrypto.CryptoKeyPair, keys: KeyTable): Result {
+  if ('publicKey' in key) return { pair: [keys.add(key.publicKey), keys.add(key.privateKey)] };
+  return { key: keys.add(key) };
+}
+
+function digestName(alg: Algorithm): string {
+  return (typeof alg === 'string' ? alg : String(alg.name ?? '')).toUpperCase();
+}
+
+/** Runs one SubtleCrypto method for the guest. Errors keep WebCrypto's names (OperationError, ...). */
+export async function runSubtle(method: string, args: unknown[], keys: KeyTable): Promise<Result> {
+  const subtle = webcrypto.subtle;
+  const a = args as [unknown, unknown, unknown, unknown, unknown, unknown, unknown];
+  switch (method) {
+    case 'digest': {
+      const alg = a[0] as Algorithm;
+      if (digestName(alg) === 'MD5') return { bytes: new Uint8Array(createHash('md5').update(a[1] as Uint8Array).digest()) };
+      return bytes(await subtle.digest(alg as webcrypto.AlgorithmIdentifier, a[1] as Uint8Array));
+    }
+    case 'encrypt':
+      return bytes(await subtle.encrypt(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), a[2] as Uint8Array));
+    case 'decrypt':
+      return bytes(await subtle.decrypt(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), a[2] as Uint8Array));
+    case 'sign':
+      return bytes(await subtle.sign(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), a[2] as Uint8Array));
+    case 'verify':
+      return { bool: await subtle.verify(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), a[2] as Uint8Array, a[3] as Uint8Array) };
+    case 'generateKey':
+      return keyResult(await subtle.generateKey(hostAlgorithm(a[0], keys) as unknown as webcrypto.RsaHashedKeyGenParams, a[1] as boolean, a[2] as webcrypto.KeyUsage[]), keys);
+    case 'deriveKey':
+      return keyResult(
+        await subtle.deriveKey(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier, a[3] as boolean, a[4] as webcrypto.KeyUsage[]),
+        keys,
+      );
+    case 'deriveBits':
+      return bytes(await subtle.deriveBits(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), a[2] as number));
+    case 'importKey': {
+      const format = a[0] as 'raw' | 'spki' | 'pkcs8' | 'jwk';
+      const alg = hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier;
+      const key =
+        format === 'jwk'
+          ? await subtle.importKey('jwk', a[1] as webcrypto.JsonWebKey, alg, a[3] as boolean, a[4] as webcrypto.KeyUsage[])
+          : await subtle.importKey(format, a[1] as Uint8Array, alg, a[3] as boolean, a[4] as webcrypto.KeyUsage[]);
+      return keyResult(key, keys);
+    }
+    case 'exportKey': {
+      const format = a[0] as 'raw' | 'spki' | 'pkcs8' | 'jwk';
+      if (format === 'jwk') return { jwk: await subtle.exportKey('jwk', keys.get(a[1])) };
+      return bytes(await subtle.exportKey(format, keys.get(a[1])));
+    }
+    case 'wrapKey':
+      return bytes(await subtle.wrapKey(a[0] as 'raw', keys.get(a[1]), keys.get(a[2]), hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier));
+    case 'unwrapKey':
+      return keyResult(
+        await subtle.unwrapKey(
+          a[0] as 'raw',
+          a[1] as Uint8Array,
+          keys.get(a[2]),
+          hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier,
+          hostAlgorithm(a[4], keys) as webcrypto.AlgorithmIdentifier,
+          a[5] as boolean,
+          a[6] as webcrypto.KeyUsage[],
+        ),
+        keys,
+      );
+    default:
+      throw new TypeError(`SubtleCrypto has no method ${method}`);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The only importer of isolated-vm. Creates an isolate with the guest runtime loaded, loads user
+ * code into it, and enters it. Everything that crosses is copied; the guest never holds a host
+ * reference (the bridge is a set of Callbacks whose arguments and results are structured clones).
+ */
+import ivm from 'isolated-vm';
+import type { EntryKind, OpKind, SyncKind, WireOutcome } from './guest/protocol.ts';
+import { guestSource } from './guest-source.ts';
+
+/** What the host does when the guest calls out. Each handler runs synchronously on the main thread. */
+export interface BridgeHandlers {
+  outcome(execId: number, outcome: WireOutcome): void;
+  log(execId: number, level: string, message: string): void;
+  op(execId: number, opId: number, kind: OpKind, args: unknown): void;
+  sync(kind: SyncKind, args: unknown): unknown;
+  chunk(streamId: number, chunk: Uint8Array | null, error: string | null): void;
+  done(execId: number): void;
+}
+
+/** Why an entry into the isolate failed. */
+export type EntryFailure = 'timeout' | 'memory' | 'disposed' | 'exception';
+
+export class EntryError extends Error {
+  constructor(
+    readonly failure: EntryFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EntryError';
+  }
+}
+
+/** A syntax error in user code, with where it is. */
+export interface SyntaxErrorInfo {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface GuestIsolateOptions {
+  memoryMb: number;
+  handlers: BridgeHandlers;
+}
+
+let cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+/** An isolate with the guest runtime loaded, ready for user code. */
+export class GuestIsolate {
+  readonly #isolate: ivm.Isolate;
+  readonly #context: ivm.Context;
+  readonly #enter: ivm.Reference<(...args: unknown[]) => unknown>;
+
+  constructor(options: GuestIsolateOptions) {
+    this.#isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
+    this.#context = this.#isolate.createContextSync();
+    const h = options.handlers;
+    const callbacks = [h.outcome, h.log, h.op, h.sync, h.chunk, h.done].map((fn) => new ivm.Callback(fn));
+    this.#context.evalClosureSync(
+      'globalThis.__edgefn = { outcome: $0, log: $1, op: $2, sync: $3, chunk: $4, done: $5 };',
+      callbacks,
+    );
+    const source = guestSource();
+    const script = this.#isolate.compileScriptSync(source, {
+      filename: 'edgefn:guest',
+      ...(cachedData ? { cachedData } : { produceCachedData: true }),
+    });
+    const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
+    if (!cachedData && produced) cachedData = produced;
+    script.runSync(this.#context);
+    script.release();
+    this.#enter = this.#context.global.getSync('__edgefn_enter', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
+    this.#context.global.deleteSync('__edgefn_enter');
+  }
+
+  /** CPU time the isolate has used, in ns. */
+  get cpuNs(): bigint {
+    return this.#isolate.cpuTime;
+  }
+
+  get isDisposed(): boolean {
+    return this.#isolate.isDisposed;
+  }
+
+  /** Heap in use, in bytes. */
+  heapBytes(): number {
+    const stats = this.#isolate.getHeapStatisticsSync();
+    return stats.used_heap_size + stats.externally_allocated_size;
+  }
+
+  /**
+   * Loads user code: a Service Worker script, or an ES module whose default export has `fetch`.
+   * Throws {@link UserCodeError} on syntax errors and on exceptions thrown while it loads.
+   */
+  loadCode(code: string, filename: string, timeoutMs: number): void {
+    const kind = detectSyntax(this.#isolate, code, filename);
+    try {
+      if (kind.module) {
+        const module = kind.module;
+        module.instantiateSync(this.#context, (specifier) => {
+          throw new Error(`Cannot import '${specifier}': functions are single files without imports`);
+        });
+        module.evaluateSync({ timeout: timeoutMs });
+        const exported = module.namespace.getSync('default', { reference: true });
+        this.#enter.applySync(undefined, ['module', 0, exported.derefInto()], { timeout: timeoutMs });
+      } else {
+        kind.script.runSync(this.#context, { timeout: timeoutMs });
+        kind.script.release();
+      }
+    } catch (error) {
+      throw this.#classify(error);
+    }
+  }
+
+  /** Enters the isolate; returns the entry's result (copied). */
+  enter(kind: EntryKind, execId: number, args: unknown[], timeoutMs: number): unknown {
+    try {
+      return this.#enter.applySync(undefined, [kind, execId, ...args], {
+        arguments: { copy: true },
+        result: { copy: true },
+        timeout: Math.max(1, Math.ceil(timeoutMs)),
+      });
+    } catch (error) {
+      throw this.#classify(error);
+    }
+  }
+
+  dispose(): void {
+    if (!this.#isolate.isDisposed) this.#isolate.dispose();
+  }
+
+  #classify(error: unknown): Error {
+    if (error instanceof UserCodeError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#isolate.isDisposed) {
+      return new EntryError(/memory limit/i.test(message) ? 'memory' : 'disposed', message);
+    }
+    if (message === 'Script execution timed out.') return new EntryError('timeout', message);
+    if (error instanceof Error) return new UserCodeError(error.name, message, error.stack ?? message);
+    return new EntryError('exception', message);
+  }
+}
+
+/** An error thrown by user code (or its syntax), with a stack that points into that code. */
+export class UserCodeError extends Error {
+  constructor(
+    readonly errorName: string,
+    message: string,
+    readonly guestStack: string,
+    readonly location?: SyntaxErrorInfo,
+  ) {
+    super(message);
+    this.name = 'UserCodeError';
+  }
+}
+
+type Syntax = { module: ivm.Module; script?: undefined } | { module?: undefined; script: ivm.Script };
+
+const moduleHints = [/^Unexpected token 'export'/, /^Cannot use import statement outside a module/, /^Cannot use 'import\.meta' outside a module/];
+
+function detectSyntax(isolate: ivm.Isolate, code: string, filename: string): Syntax {
+  try {
+    return { script: isolate.compileScriptSync(code, { filename }) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!moduleHints.some((re) => re.test(message))) throw syntaxError(message);
+  }
+  try {
+    return { module: isolate.compileModuleSync(code, { filename }) };
+  } catch (error) {
+    throw syntaxError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function syntaxError(message: string): UserCodeError {
+  // isolated-vm appends "[file:line:column]" to compile errors.
+  const match = /^(.*) \[[^\]]*?:(\d+):(\d+)\]$/s.exec(message);
+  const text = match?.[1] ?? message;
+  const line = Number(match?.[2] ?? 0);
+  const column = Number(match?.[3] ?? 0);
+  return new UserCodeError('SyntaxError', text, `SyntaxError: ${text}`, { message: text, line, column });
+}
+
+let checker: ivm.Isolate | undefined;
+
+/** Checks code without running it; returns the syntax error, if any. */
+export function checkSyntax(code: string, filename: string): SyntaxErrorInfo | null {
+  if (!checker || checker.isDisposed) checker = new ivm.Isolate({ memoryLimit: 64 });
+  try {
+    const syntax = detectSyntax(checker, code, filename);
+    syntax.module?.release();
+    syntax.script?.release();
+    return null;
+  } catch (error) {
+    if (error instanceof UserCodeError && error.location) return error.location;
+    throw error;
+  }
+}

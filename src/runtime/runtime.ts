@@ -1,0 +1,238 @@
+/**
+ * The runtime: runs function versions in isolates, one isolate per (code, env vars) pair, cached
+ * while warm and evicted least-recently-used or after an idle time. A spare isolate with the guest
+ * runtime already loaded is kept ready so a cold start only loads the user's code.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
+import type { ErrorCode } from '../domain/errors.ts';
+import { checkSyntax, UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
+import { Slot, type ExecutionOptions } from './slot.ts';
+import { CacheStore } from './host/cache.ts';
+import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
+import type { SubrequestRoute } from './host/fetch.ts';
+
+export type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport, SubrequestRoute, SyntaxErrorInfo };
+
+export interface RuntimeOptions {
+  limits?: Partial<RuntimeLimits>;
+  /** Loaded isolates kept at most (least recently used go first). */
+  maxIsolates?: number;
+  /** An isolate idle this long is disposed. */
+  idleTtlMs?: number;
+  /** Bytes the node-local Cache API may hold. */
+  cacheBytes?: number;
+}
+
+/** A function version to run: code plus the env vars it sees. */
+export interface FunctionCode {
+  code: string;
+  /** String values, and JSON values already parsed. */
+  env?: Record<string, unknown>;
+  /** Shown in stack traces. */
+  filename?: string;
+}
+
+/** An incoming request, already read and normalised by the caller. */
+export interface IncomingRequest {
+  method: string;
+  /** Absolute URL. */
+  url: string;
+  /** [name, value, ...] */
+  headers: string[];
+  body: Uint8Array | null;
+  clientIp: string;
+  geo?: Record<string, string | number>;
+}
+
+export interface RunOptions {
+  /** Where subrequests to some hosts really go (e.g. the request's own host → its origin). */
+  route?: SubrequestRoute;
+}
+
+/** The outcome (available as soon as the function answers) and the full report (later). */
+export interface ExecutionResult {
+  outcome: ExecutionOutcome;
+  report: Promise<ExecutionReport>;
+}
+
+const emptyReport = (failure: ExecutionFailure, logs: ConsoleLine[]): ExecutionReport => ({
+  id: 0,
+  outcome: 'error',
+  error: failure,
+  logs,
+  droppedLogs: 0,
+  cpuUs: 0,
+  wallUs: 0,
+});
+
+interface LoadFailure {
+  failure: ExecutionFailure;
+  logs: ConsoleLine[];
+}
+
+export class Runtime {
+  readonly limits: RuntimeLimits;
+  readonly #maxIsolates: number;
+  readonly #idleTtlMs: number;
+  readonly #cache: CacheStore;
+  readonly #slots = new Map<string, Slot>();
+  readonly #failedLoads = new Map<string, LoadFailure>();
+  readonly #sweeper: NodeJS.Timeout;
+  #spare: Slot | undefined;
+  #spareTimer: NodeJS.Immediate | undefined;
+  #closed = false;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.limits = { ...defaultLimits, ...options.limits };
+    this.#maxIsolates = options.maxIsolates ?? 500;
+    this.#idleTtlMs = options.idleTtlMs ?? 10 * 60_000;
+    this.#cache = new CacheStore({ maxBytes: options.cacheBytes ?? 64 * 1024 * 1024 });
+    this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleTtlMs, 30_000));
+    this.#sweeper.unref();
+    this.#refillSpare();
+  }
+
+  /** Checks code without running it: size and syntax. Returns null when it is fine. */
+  compile(code: string): { code: ErrorCode; message: string; line?: number; column?: number } | null {
+    const size = Buffer.byteLength(code, 'utf8');
+    if (size > this.limits.codeBytes) {
+      return { code: 'InvalidParameter.ContentExceedsLimit', message: `Code is ${size} bytes; the limit is ${this.limits.codeBytes} bytes` };
+    }
+    const error = checkSyntax(code, 'function.js');
+    if (!error) return null;
+    return { code: 'InvalidParameter.BadContent', message: `SyntaxError: ${error.message} (line ${error.line}, column ${error.column})`, line: error.line, column: error.column };
+  }
+
+  /** Runs one request through a function version. Never throws for anything the guest does. */
+  async execute(fn: FunctionCode, request: IncomingRequest, options: RunOptions = {}): Promise<ExecutionResult> {
+    if (request.body && request.body.byteLength > this.limits.requestBodyBytes) {
+      const failure: ExecutionFailure = { code: 'FunctionRuntime.RequestBodyTooLarge', message: `Request body exceeds ${this.limits.requestBodyBytes} bytes` };
+      return { outcome: { kind: 'error', error: failure }, report: Promise.resolve(emptyReport(failure, [])) };
+    }
+    const key = versionKey(fn);
+    const loaded = this.#slotFor(key, fn);
+    if ('failure' in loaded) {
+      return { outcome: { kind: 'error', error: loaded.failure }, report: Promise.resolve(emptyReport(loaded.failure, loaded.logs)) };
+    }
+    const slot = loaded.slot;
+    const execOptions: ExecutionOptions = options.route ? { route: options.route } : {};
+    const exec = slot.start(execOptions, loaded.logs);
+    const immediate = exec.enter('dispatch', [
+      {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+        clientIp: request.clientIp,
+        geo: request.geo ?? {},
+        clientId: randomUUID(),
+      },
+    ]);
+    if (immediate) exec.deliver(immediate as Parameters<typeof exec.deliver>[0]);
+    return { outcome: await exec.outcome, report: exec.report };
+  }
+
+  /** Loaded isolates right now. */
+  get isolateCount(): number {
+    return this.#slots.size;
+  }
+
+  /** Disposes every isolate. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    if (this.#spareTimer) clearImmediate(this.#spareTimer);
+    this.#spare?.dispose();
+    this.#spare = undefined;
+    for (const slot of this.#slots.values()) slot.dispose();
+    this.#slots.clear();
+  }
+
+  #slotFor(key: string, fn: FunctionCode): { slot: Slot; logs: ConsoleLine[] } | LoadFailure {
+    const existing = this.#slots.get(key);
+    if (existing && !existing.dead) {
+      this.#slots.delete(key);
+      this.#slots.set(key, existing); // most recently used last
+      return { slot: existing, logs: [] };
+    }
+    if (existing) this.#slots.delete(key);
+    const failed = this.#failedLoads.get(key);
+    if (failed) return failed;
+    const slot = this.#takeSpare();
+    try {
+      slot.load(fn.code, fn.env ?? {}, fn.filename ?? 'function.js');
+    } catch (error) {
+      const logs = slot.takeLoadLogs();
+      slot.dispose();
+      const failure = loadFailure(error, this.limits);
+      // A load that failed because of the code itself fails the same way every time: remember it.
+      if (failure.code === 'FunctionRuntime.LoadError') this.#failedLoads.set(key, { failure, logs });
+      return { failure, logs };
+    }
+    this.#slots.set(key, slot);
+    this.#evict();
+    return { slot, logs: slot.takeLoadLogs() };
+  }
+
+  #takeSpare(): Slot {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    this.#refillSpare();
+    return spare ?? new Slot({ limits: this.limits, cache: this.#cache });
+  }
+
+  #refillSpare(): void {
+    if (this.#closed || this.#spareTimer) return;
+    this.#spareTimer = setImmediate(() => {
+      this.#spareTimer = undefined;
+      if (!this.#closed && !this.#spare) this.#spare = new Slot({ limits: this.limits, cache: this.#cache });
+    });
+  }
+
+  #evict(): void {
+    for (const [key, slot] of this.#slots) {
+      if (this.#slots.size <= this.#maxIsolates) break;
+      this.#slots.delete(key);
+      slot.retire();
+    }
+  }
+
+  #sweep(): void {
+    const cutoff = Date.now() - this.#idleTtlMs;
+    for (const [key, slot] of this.#slots) {
+      if (slot.lastUsed < cutoff && slot.running === 0) {
+        this.#slots.delete(key);
+        slot.retire();
+      }
+    }
+    if (this.#failedLoads.size > 1000) this.#failedLoads.clear();
+  }
+}
+
+const keys = new WeakMap<FunctionCode, string>();
+
+/** Identity of a loaded version: the code and the env vars it was loaded with (memoised). */
+function versionKey(fn: FunctionCode): string {
+  const known = keys.get(fn);
+  if (known) return known;
+  const hash = createHash('sha256').update(fn.code);
+  if (fn.env) hash.update('\0').update(JSON.stringify(fn.env));
+  const key = hash.digest('base64url');
+  keys.set(fn, key);
+  return key;
+}
+
+function loadFailure(error: unknown, limits: RuntimeLimits): ExecutionFailure {
+  if (error instanceof UserCodeError) {
+    const where = error.location ? ` (line ${error.location.line}, column ${error.location.column})` : '';
+    return { code: 'FunctionRuntime.LoadError', message: `${error.errorName}: ${error.message}${where}`, stack: error.guestStack };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (/memory limit/i.test(message)) return { code: 'FunctionRuntime.MemoryExceeded', message: `Loading the function exceeded the memory limit of ${limits.memoryMb} MB` };
+  if (/timed out/i.test(message)) return { code: 'FunctionRuntime.CpuTimeExceeded', message: `Loading the function exceeded the CPU time limit of ${limits.cpuMs} ms` };
+  return { code: 'FunctionRuntime.LoadError', message };
+}
+
+export type { Readable };

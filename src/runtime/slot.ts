@@ -1,0 +1,361 @@
+/**
+ * A slot: one isolate with the guest runtime and (once loaded) one function version's code, plus
+ * everything the host keeps for it: running executions, crypto keys, lent host bodies, guest
+ * streams being pulled. The bridge handlers here are what guest calls land on.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Response as UndiciResponse } from 'undici';
+import type { ErrorCode } from '../domain/errors.ts';
+import type { RuntimeLimits } from '../domain/limits.ts';
+import type { OpKind, SyncKind, WireBody, WireFetch, WireFetchResponse, WireOutcome } from './guest/protocol.ts';
+import { GuestIsolate, UserCodeError } from './isolate.ts';
+import { Execution, type ConsoleLine, type ExecutionHost, type ExecutionOutcome } from './execution.ts';
+import { GuestBodyReadable, HostBody, encodingOf, type Encoding } from './host/bodies.ts';
+import { KeyTable, runSubtle } from './host/crypto.ts';
+import { parseUrl, setUrlPart } from './host/url.ts';
+import { performFetch, type OutgoingBody, type SubrequestRoute } from './host/fetch.ts';
+import { cachedToWire, type CacheStore } from './host/cache.ts';
+
+/** Shared by every slot of a runtime. */
+export interface SlotServices {
+  limits: RuntimeLimits;
+  cache: CacheStore;
+}
+
+/** Per-execution settings chosen by the caller (the platform). */
+export interface ExecutionOptions {
+  route?: SubrequestRoute;
+}
+
+interface LentBody {
+  exec: Execution;
+  body: HostBody;
+}
+
+interface OutgoingStream {
+  exec: Execution;
+  readable: GuestBodyReadable;
+}
+
+export class Slot implements ExecutionHost {
+  readonly isolate: GuestIsolate;
+  readonly #services: SlotServices;
+  readonly #executions = new Map<number, { exec: Execution; options: ExecutionOptions }>();
+  readonly #keys = new KeyTable();
+  readonly #bodies = new Map<number, LentBody>();
+  readonly #streams = new Map<number, OutgoingStream>();
+  readonly #sleeps = new Map<number, NodeJS.Timeout>();
+  readonly #loadLogs: ConsoleLine[] = [];
+  #nextBody = 1;
+  #nextStream = 1_000_000_000; // host-made stream ids never collide with the guest's
+  #dead = false;
+  lastUsed = Date.now();
+
+  constructor(services: SlotServices) {
+    this.#services = services;
+    this.isolate = new GuestIsolate({
+      memoryMb: services.limits.memoryMb,
+      handlers: {
+        outcome: (execId, outcome) => this.#executions.get(execId)?.exec.deliver(outcome),
+        log: (execId, level, message) => this.#log(execId, level, message),
+        op: (execId, opId, kind, args) => this.#op(execId, opId, kind, args),
+        sync: (kind, args) => this.#sync(kind, args),
+        chunk: (streamId, chunk, error) => this.#streams.get(streamId)?.readable.receive(chunk, error),
+        done: (execId) => this.#executions.get(execId)?.exec.guestFinished(),
+      },
+    });
+  }
+
+  /** Loads a function's code and env vars; throws UserCodeError for syntax or load-time errors. */
+  load(code: string, env: Record<string, unknown>, filename: string): void {
+    const limits = this.#services.limits;
+    this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs);
+    this.isolate.loadCode(code, filename, limits.cpuMs);
+  }
+
+  get running(): number {
+    return this.#executions.size;
+  }
+
+  get dead(): boolean {
+    return this.#dead || this.isolate.isDisposed;
+  }
+
+  /** Console lines written while the code loaded; shown with the first execution. */
+  takeLoadLogs(): ConsoleLine[] {
+    return this.#loadLogs.splice(0);
+  }
+
+  start(options: ExecutionOptions, initialLogs: ConsoleLine[]): Execution {
+    const exec = new Execution(this, this.#services.limits, initialLogs);
+    this.#executions.set(exec.id, { exec, options });
+    this.lastUsed = Date.now();
+    return exec;
+  }
+
+  kill(code: ErrorCode, message: string): void {
+    this.#dead = true;
+    for (const { exec } of [...this.#executions.values()]) exec.fail(code, message);
+    this.dispose();
+  }
+
+  release(exec: Execution): void {
+    this.#executions.delete(exec.id);
+    for (const [id, lent] of this.#bodies) {
+      if (lent.exec === exec) {
+        lent.body.destroy();
+        this.#bodies.delete(id);
+      }
+    }
+    for (const [id, s] of this.#streams) if (s.exec === exec) this.#streams.delete(id);
+    if (this.#dead && this.#executions.size === 0) setImmediate(() => this.dispose());
+  }
+
+  /** Stops taking new work; disposes once the running executions end. */
+  retire(): void {
+    this.#dead = true;
+    if (this.#executions.size === 0) this.dispose();
+  }
+
+  dispose(): void {
+    for (const timer of this.#sleeps.values()) clearTimeout(timer);
+    this.#sleeps.clear();
+    this.isolate.dispose();
+  }
+
+  resolveOutcome(exec: Execution, outcome: WireOutcome): ExecutionOutcome {
+    if (outcome.kind === 'passthrough') return outcome;
+    if (outcome.kind === 'error') {
+      const e = outcome.error;
+      const code: ErrorCode =
+        e.kind === 'subrequests' ? 'FunctionRuntime.SubrequestLimitExceeded' : e.kind === 'invalid-response' ? 'FunctionRuntime.InvalidResponse' : 'FunctionRuntime.UncaughtException';
+      return { kind: 'error', error: { code, message: `${e.name}: ${e.message}`, stack: e.stack } };
+    }
+    const r = outcome.response;
+    const target = encodingOf(r.headers);
+    const { body, recoded } = this.#outputBody(exec, r.body, target);
+    if (body instanceof Readable) {
+      const stop = exec.own(() => body.destroy());
+      let ended = false;
+      const end = (): void => {
+        if (ended) return;
+        ended = true;
+        stop();
+        exec.bodyFinished();
+      };
+      body.once('end', end);
+      body.once('close', end);
+      body.once('error', end);
+    }
+    return { kind: 'response', status: r.status, statusText: r.statusText, headers: recoded ? withoutLength(r.headers) : r.headers, body };
+  }
+
+  /**
+   * The body to send to the client. When the response says Content-Encoding gzip/deflate/br, the
+   * bytes sent must be coded that way: a body the function built is encoded here, and an origin
+   * body passes through as it came when its coding already matches.
+   */
+  #outputBody(exec: Execution, body: WireBody, target: Encoding): { body: null | string | Uint8Array | Readable; recoded: boolean } {
+    if (body === null) return { body, recoded: false };
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      if (target === 'identity') return { body, recoded: false };
+      return { body: new HostBody(Readable.from([Buffer.from(body)]), 'identity').take(target), recoded: true };
+    }
+    if ('host' in body) {
+      const lent = this.#bodies.get(body.host);
+      if (!lent) throw new TypeError('response body is no longer available');
+      this.#bodies.delete(body.host);
+      return { body: lent.body.take(target), recoded: lent.body.encoding !== target };
+    }
+    const readable = this.#pullStream(exec, body.stream);
+    if (target === 'identity') return { body: readable, recoded: false };
+    return { body: new HostBody(readable, 'identity').take(target), recoded: true };
+  }
+
+  #pullStream(exec: Execution, streamId: number): GuestBodyReadable {
+    const readable = new GuestBodyReadable(
+      () => exec.enter('pull', [streamId]),
+      () => {
+        this.#streams.delete(streamId);
+        exec.enter('cancel', [streamId]);
+      },
+    );
+    this.#streams.set(streamId, { exec, readable });
+    return readable;
+  }
+
+  #lend(exec: Execution, stream: Readable, encoding: Encoding): number {
+    const id = this.#nextBody++;
+    this.#bodies.set(id, { exec, body: new HostBody(stream, encoding) });
+    return id;
+  }
+
+  #log(execId: number, level: string, message: string): void {
+    const entry = this.#executions.get(execId);
+    if (entry) entry.exec.log(level, message);
+    else if (this.#loadLogs.length < this.#services.limits.consoleLines) this.#loadLogs.push({ level, message, timestamp: Date.now() });
+  }
+
+  #sync(kind: SyncKind, args: unknown): unknown {
+    switch (kind) {
+      case 'urlParse': {
+        const [input, base] = args as [string, string | undefined];
+        return parseUrl(input, base);
+      }
+      case 'urlSet': {
+        const [href, part, value] = args as [string, string, string];
+        return setUrlPart(href, part, value);
+      }
+      case 'randomBytes':
+        return new Uint8Array(randomBytes(Math.min(Number(args), 65536)));
+      case 'randomUUID':
+        return randomUUID();
+      case 'clone':
+        return args;
+      case 'cancelOp': {
+        const timer = this.#sleeps.get(Number(args));
+        clearTimeout(timer);
+        this.#sleeps.delete(Number(args));
+        return undefined;
+      }
+      case 'now':
+        return Date.now();
+    }
+  }
+
+  #op(execId: number, opId: number, kind: OpKind, args: unknown): void {
+    const entry = this.#executions.get(execId);
+    const answer = (ok: boolean, value: unknown): void => {
+      if (entry && !entry.exec.closed) entry.exec.enter('resolve', [opId, ok, value]);
+    };
+    if (!entry) {
+      // Work started outside any request (at load) has no execution to account it to.
+      queueMicrotask(() => this.#answerLoadOp(opId));
+      return;
+    }
+    const { exec, options } = entry;
+    if (kind === 'sleep') {
+      const timer = setTimeout(() => {
+        this.#sleeps.delete(opId);
+        answer(true, undefined);
+      }, Number(args));
+      this.#sleeps.set(opId, timer);
+      exec.own(() => clearTimeout(timer));
+      return;
+    }
+    this.#runOp(exec, options, kind, args).then(
+      (value) => answer(true, value),
+      (error: unknown) => answer(false, errorPair(error)),
+    );
+  }
+
+  #answerLoadOp(opId: number): void {
+    if (this.isolate.isDisposed) return;
+    try {
+      this.isolate.enter('resolve', 0, [opId, false, ['Error', 'I/O (fetch, timers, cache) is not allowed outside a request handler']], this.#services.limits.cpuMs);
+    } catch {
+      // a broken load shows up on the first request
+    }
+  }
+
+  async #runOp(exec: Execution, options: ExecutionOptions, kind: OpKind, args: unknown): Promise<unknown> {
+    switch (kind) {
+      case 'fetch':
+        return this.#fetch(exec, options, args as WireFetch);
+      case 'read':
+        return this.#body(args).read();
+      case 'readAll':
+        return this.#body(args).readAll();
+      case 'cancelBody':
+        this.#body(args).destroy();
+        this.#bodies.delete(Number(args));
+        return undefined;
+      case 'crypto': {
+        const [method, list] = args as [string, unknown[]];
+        return runSubtle(method, list, this.#keys);
+      }
+      case 'cacheMatch': {
+        const { cache, url } = args as { cache: string; url: string };
+        const hit = this.#services.cache.match(cache, url);
+        if (!hit) return null;
+        return cachedToWire(url, hit, this.#lend(exec, Readable.from([hit.body]), 'identity'));
+      }
+      case 'cachePut': {
+        const p = args as { cache: string; url: string; status: number; statusText: string; headers: string[]; body: Uint8Array };
+        this.#services.cache.put(p.cache, p.url, { status: p.status, statusText: p.statusText, headers: p.headers, body: p.body });
+        return undefined;
+      }
+      case 'cacheDelete': {
+        const { cache, url } = args as { cache: string; url: string };
+        return this.#services.cache.delete(cache, url);
+      }
+      case 'formData':
+        return parseMultipart(args as { bytes: Uint8Array; contentType: string });
+      case 'sleep':
+        throw new TypeError('sleep is handled by #op');
+    }
+  }
+
+  #body(handle: unknown): HostBody {
+    const lent = this.#bodies.get(Number(handle));
+    if (!lent) throw new TypeError('Body is no longer available');
+    return lent.body;
+  }
+
+  async #fetch(exec: Execution, options: ExecutionOptions, wire: WireFetch): Promise<WireFetchResponse> {
+    const body = this.#outgoingBody(exec, wire.body);
+    const res = await performFetch(
+      wire,
+      body,
+      {
+        defaultTimeoutMs: this.#services.limits.fetchTimeoutMs,
+        maxTimeoutMs: this.#services.limits.fetchMaxTimeoutMs,
+        maxRedirects: this.#services.limits.fetchMaxRedirects,
+        ...(options.route ? { route: options.route } : {}),
+      },
+      exec.abort.signal,
+    );
+    const handle = res.body ? this.#lend(exec, res.body, encodingOf(res.headers)) : null;
+    return { status: res.status, statusText: res.statusText, headers: res.headers, url: res.url, redirected: res.redirected, body: handle };
+  }
+
+  #outgoingBody(exec: Execution, body: WireBody): OutgoingBody {
+    if (body === null || typeof body === 'string' || body instanceof Uint8Array) return body;
+    if ('host' in body) {
+      const lent = this.#bodies.get(body.host);
+      if (!lent) throw new TypeError('request body is no longer available');
+      this.#bodies.delete(body.host);
+      return lent.body.take('identity');
+    }
+    return this.#pullStream(exec, body.stream);
+  }
+}
+
+function withoutLength(headers: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() !== 'content-length') out.push(headers[i]!, headers[i + 1]!);
+  }
+  return out;
+}
+
+function errorPair(error: unknown): [string, string] {
+  if (error instanceof UserCodeError) return [error.errorName, error.message];
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return [error.name === 'AbortError' || error.name === 'TimeoutError' ? error.name : error.name || 'Error', `${error.message}${detail}`];
+  }
+  return ['Error', String(error)];
+}
+
+async function parseMultipart(args: { bytes: Uint8Array; contentType: string }): Promise<[string, string | { bytes: Uint8Array; filename: string; type: string }][]> {
+  const form = await new UndiciResponse(args.bytes, { headers: { 'content-type': args.contentType } }).formData();
+  const entries: [string, string | { bytes: Uint8Array; filename: string; type: string }][] = [];
+  for (const [name, value] of form) {
+    if (typeof value === 'string') entries.push([name, value]);
+    else entries.push([name, { bytes: new Uint8Array(await value.arrayBuffer()), filename: value.name, type: value.type }]);
+  }
+  return entries;
+}
