@@ -63,6 +63,8 @@ export class HostBody {
   constructor(raw: Readable, encoding: Encoding) {
     this.#raw = raw;
     this.#encoding = encoding;
+    // Errors reach the guest through read(); an unread body must not crash the process.
+    raw.on('error', () => undefined);
   }
 
   /** The next decoded chunk, or null at the end. */

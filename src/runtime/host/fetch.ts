@@ -69,6 +69,12 @@ function flatten(raw: Record<string, string | string[] | undefined>): string[] {
   return out;
 }
 
+/** Drops a response body we will not read; undici reports that as an error we expect. */
+function discard(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 /** Performs one fetch; `body` has already been resolved from the guest's wire body. */
 export async function performFetch(wire: WireFetch, body: OutgoingBody, settings: FetchSettings, signal: AbortSignal): Promise<FetchedResponse> {
   const maxRedirects = wire.maxFollow ?? settings.maxRedirects;
@@ -82,15 +88,27 @@ export async function performFetch(wire: WireFetch, body: OutgoingBody, settings
     // The Host header always names the URL's host, even when routed elsewhere (origin, override):
     // a Host copied from the incoming request must not leak to another site.
     const sendHeaders = [...withoutHeaders(headers, (n) => n === 'host'), 'host', url.host];
-    const res = await undiciRequest(target, {
-      method: method as Dispatcher.HttpMethod,
-      headers: sendHeaders,
-      body: currentBody,
-      maxRedirections: 0,
-      headersTimeout: timeouts.headers,
-      bodyTimeout: timeouts.body,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeouts.headers)]),
-    });
+    // The timeout covers connecting and waiting for the headers; reading the body has its own
+    // idle timeout (bodyTimeout), so a long download that keeps flowing is not cut off.
+    const headersDeadline = new AbortController();
+    const timer = setTimeout(() => headersDeadline.abort(new TypeError(`fetch timed out after ${timeouts.headers} ms`)), timeouts.headers);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await undiciRequest(target, {
+        method: method as Dispatcher.HttpMethod,
+        headers: sendHeaders,
+        body: currentBody,
+        maxRedirections: 0,
+        headersTimeout: timeouts.headers,
+        bodyTimeout: timeouts.body,
+        signal: AbortSignal.any([signal, headersDeadline.signal]),
+      });
+    } catch (error) {
+      if (headersDeadline.signal.aborted) throw headersDeadline.signal.reason;
+      throw new TypeError(`fetch failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
     const location = res.headers.location;
     const isRedirect = res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string' && [301, 302, 303, 307, 308].includes(res.statusCode);
     if (!isRedirect || wire.redirect === 'manual') {
@@ -100,10 +118,10 @@ export async function performFetch(wire: WireFetch, body: OutgoingBody, settings
         headers: flatten(res.headers),
         url: url.href,
         redirected: hop > 0,
-        body: nullBodyStatuses.has(res.statusCode) || method === 'HEAD' ? (res.body.destroy(), null) : res.body,
+        body: nullBodyStatuses.has(res.statusCode) || method === 'HEAD' ? (discard(res), null) : res.body,
       };
     }
-    res.body.destroy();
+    discard(res);
     if (wire.redirect === 'error') throw new TypeError(`fetch failed: redirect to ${location} with redirect mode 'error'`);
     if (hop >= maxRedirects) throw new TypeError(`fetch failed: more than ${maxRedirects} redirects`);
     const next = new URL(location, url);
