@@ -340,12 +340,15 @@ function withoutLength(headers: string[]): string[] {
   return out;
 }
 
+// Node 20's WebCrypto names some DOMExceptions wrongly; the guest sees the spec's names.
+const errorNames: Record<string, string> = { InvalidAccessException: 'InvalidAccessError' };
+
 function errorPair(error: unknown): [string, string] {
   if (error instanceof UserCodeError) return [error.errorName, error.message];
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    return [error.name === 'AbortError' || error.name === 'TimeoutError' ? error.name : error.name || 'Error', `${error.message}${detail}`];
+    return [errorNames[error.name] ?? (error.name || 'Error'), `${error.message}${detail}`];
   }
   return ['Error', String(error)];
 }
