@@ -20,7 +20,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 // One file at a time: the machine has 2 cores and some suites start servers and isolates.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=120000', ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);

@@ -229,11 +229,8 @@ export class Slot implements ExecutionHost {
     const answer = (ok: boolean, value: unknown): void => {
       if (entry && !entry.exec.closed) entry.exec.enter('resolve', [opId, ok, value]);
     };
-    if (!entry) {
-      // Work started outside any request (at load) has no execution to account it to.
-      queueMicrotask(() => this.#answerLoadOp(opId));
-      return;
-    }
+    // The execution already ended: its work is dropped, and nothing is waiting for the answer.
+    if (!entry) return;
     const { exec, options } = entry;
     if (kind === 'sleep') {
       const timer = setTimeout(() => {
@@ -248,15 +245,6 @@ export class Slot implements ExecutionHost {
       (value) => answer(true, value),
       (error: unknown) => answer(false, errorPair(error)),
     );
-  }
-
-  #answerLoadOp(opId: number): void {
-    if (this.isolate.isDisposed) return;
-    try {
-      this.isolate.enter('resolve', 0, [opId, false, ['Error', 'I/O (fetch, timers, cache) is not allowed outside a request handler']], this.#services.limits.cpuMs);
-    } catch {
-      // a broken load shows up on the first request
-    }
   }
 
   async #runOp(exec: Execution, options: ExecutionOptions, kind: OpKind, args: unknown): Promise<unknown> {

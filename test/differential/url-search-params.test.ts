@@ -245,7 +245,7 @@ describe('URLSearchParams linked to a URL', () => {
     p.getAll('a');
     p.has('a');
     p.toString();
-    [...p];
+    void [...p];
     p.forEach(() => {});
     void p.size;
     assert.equal(calls, 0);

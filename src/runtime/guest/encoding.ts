@@ -43,18 +43,13 @@ function utf8Length(s: string, from: number): number {
   return n;
 }
 
-/**
- * UTF-8 encodes a string (lone surrogates become U+FFFD). Returns a Uint8Array whose buffer
- * is exactly the encoded length.
- */
-export function utf8Encode(s: string): Uint8Array {
+// Above this many non-ASCII-prefix code units, size the output exactly instead of for the worst case.
+const WORST_CASE_LIMIT = 0x40000;
+
+/** Writes the UTF-8 encoding of s[from..] into `out` at `o`; returns the end offset. */
+function writeUtf8(s: string, from: number, out: Uint8Array, o: number): number {
   const len = s.length;
-  let i = 0;
-  while (i < len && s.charCodeAt(i) < 0x80) i++;
-  const out = new Uint8Array(i === len ? len : utf8Length(s, i));
-  for (let j = 0; j < i; j++) out[j] = s.charCodeAt(j);
-  let o = i;
-  for (; i < len; i++) {
+  for (let i = from; i < len; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
       out[o++] = c;
@@ -80,7 +75,30 @@ export function utf8Encode(s: string): Uint8Array {
       out[o++] = 0x80 | (c & 0x3f);
     }
   }
-  return out;
+  return o;
+}
+
+/**
+ * UTF-8 encodes a string (lone surrogates become U+FFFD). Returns a Uint8Array whose buffer
+ * is exactly the encoded length.
+ */
+export function utf8Encode(s: string): Uint8Array {
+  const len = s.length;
+  const ascii = new Uint8Array(len);
+  let i = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    ascii[i] = c;
+  }
+  if (i === len) return ascii;
+  const rest = len - i;
+  // Small inputs: one pass into a worst-case buffer (3 bytes per UTF-16 unit), then trim.
+  // Large inputs: measure first so that no oversized temporary is allocated.
+  const out = new Uint8Array(rest <= WORST_CASE_LIMIT ? i + rest * 3 : utf8Length(s, i));
+  out.set(ascii.subarray(0, i));
+  const end = writeUtf8(s, i, out, i);
+  return end === out.length ? out : out.slice(0, end);
 }
 
 /** Encoder side of TextEncoder.encodeInto: never writes a partial sequence. */

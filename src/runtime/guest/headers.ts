@@ -10,7 +10,6 @@ export type HeadersInit = Headers | Record<string, string> | Iterable<Iterable<s
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // After whitespace trimming a value may not contain NUL, CR, LF, nor anything beyond a ByteString.
 const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
-const UPPER = /[A-Z]/;
 
 function isHttpWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -18,10 +17,6 @@ function isHttpWhitespace(c: number): boolean {
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : `${value as string}`;
-}
-
-function lower(name: string): string {
-  return UPPER.test(name) ? name.toLowerCase() : name;
 }
 
 function requireArgs(count: number, required: number, method: string): void {
@@ -34,7 +29,7 @@ function requireArgs(count: number, required: number, method: string): void {
 function checkName(value: unknown, method: string): string {
   const name = str(value);
   if (!TOKEN.test(name)) throw new TypeError(`Headers.${method}: "${name}" is an invalid header name.`);
-  return lower(name);
+  return name.toLowerCase();
 }
 
 /** Normalises (trims HTTP whitespace) and validates a header value. */
@@ -126,11 +121,12 @@ export class Headers {
         if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
           throw new TypeError('Headers constructor: each header must be a sequence of two strings');
         }
-        const items = Array.from(pair as Iterable<unknown>, str);
+        // Plain 2-element arrays skip the iterator protocol (same result unless it was patched).
+        const items = Array.isArray(pair) ? (pair as unknown[]) : Array.from(pair as Iterable<unknown>);
         if (items.length !== 2) {
           throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${items.length}.`);
         }
-        pairs.push(items[0] as string, items[1] as string);
+        pairs.push(str(items[0]), str(items[1]));
       }
       for (let i = 0; i < pairs.length; i += 2) this.#append(pairs[i] as string, pairs[i + 1] as string, 'constructor');
       return;
@@ -333,11 +329,8 @@ export function setHeadersGuard(h: Headers, guard: HeadersGuard): void {
  */
 export function headersFromFlatList(list: readonly string[]): Headers {
   const h = new Headers();
-  const copy = new Array<string>(list.length);
-  for (let i = 0; i < list.length; i += 2) {
-    copy[i] = lower(list[i] as string);
-    copy[i + 1] = list[i + 1] as string;
-  }
+  const copy = list.slice();
+  for (let i = 0; i < copy.length; i += 2) copy[i] = (copy[i] as string).toLowerCase();
   replaceList(h, copy);
   return h;
 }

@@ -26,6 +26,7 @@ import { Cache, CacheStorage } from './cache.ts';
 import { cancelOutgoing, pullOutgoing } from './body.ts';
 import { streamOfBytes, streams, type StreamsModule } from './streams.ts';
 import { makeTextStreams } from './text-streams.ts';
+import { patchWebAssembly } from './wasm.ts';
 import type { EntryKind, WireConfig, WireRequest } from './protocol.ts';
 
 declare function require(id: string): unknown;
@@ -68,6 +69,7 @@ function queueMicrotask(callback: unknown): void {
 setDomErrorFactory((message, name) => new DOMException(message, name));
 setTimerHooks({ setTimeout: (fn, ms) => setTimeout(fn, ms) });
 setBlobStreamFactory((bytes) => streamOfBytes(bytes));
+patchWebAssembly();
 
 const eager: Record<string, unknown> = {
   Headers, Request, Response, fetch, FetchEvent, URL, URLSearchParams, TextEncoder, TextDecoder,

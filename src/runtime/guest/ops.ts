@@ -17,10 +17,15 @@ let nextOpId = 1;
 
 /** Starts a host operation on behalf of the current execution. */
 export function callHost<T>(kind: OpKind, args: unknown): Promise<T> {
+  const execId = currentExec();
+  if (execId === 0) {
+    // As on other edge platforms, global scope runs once per isolate, outside any request.
+    return Promise.reject(new Error(`I/O (${kind}) is not allowed outside a request handler`));
+  }
   const opId = nextOpId++;
   return new Promise<T>((resolve, reject) => {
     pending.set(opId, { resolve: resolve as (value: unknown) => void, reject });
-    host.op(currentExec(), opId, kind, args);
+    host.op(execId, opId, kind, args);
   });
 }
 

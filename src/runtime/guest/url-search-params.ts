@@ -39,16 +39,14 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** Replaces '+' with space, percent-decodes to bytes and UTF-8 decodes (with replacement). */
-function decodeComponent(raw: string): string {
-  const s = raw.indexOf('+') === -1 ? raw : raw.replace(/\+/g, ' ');
-  if (s.indexOf('%') === -1) return s;
-  const bytes = utf8Encode(s);
-  const out = new Uint8Array(bytes.length);
+/** Percent-decodes bytes (invalid escapes stay literal) and UTF-8 decodes with replacement. */
+function percentDecodeBytes(bytes: Uint8Array): string {
+  const len = bytes.length;
+  const out = new Uint8Array(len);
   let o = 0;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = 0; i < len; i++) {
     const b = bytes[i] as number;
-    if (b === 0x25 && i + 2 < bytes.length) {
+    if (b === 0x25 && i + 2 < len) {
       const hi = hexValue(bytes[i + 1] as number);
       const lo = hi < 0 ? -1 : hexValue(bytes[i + 2] as number);
       if (lo >= 0) {
@@ -60,6 +58,38 @@ function decodeComponent(raw: string): string {
     out[o++] = b;
   }
   return utf8DecodeWithoutBOM(out.subarray(0, o));
+}
+
+/** Replaces '+' with space, percent-decodes to bytes and UTF-8 decodes (with replacement). */
+function decodeComponent(raw: string): string {
+  const s = raw.indexOf('+') === -1 ? raw : raw.replace(/\+/g, ' ');
+  if (s.indexOf('%') === -1) return s;
+  // The native decoder agrees with the spec whenever it succeeds; it throws on invalid escapes
+  // and on malformed UTF-8, which the spec handles leniently below.
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    // fall through
+  }
+  // Queries coming from a URL are ASCII: decode straight from the string.
+  const len = s.length;
+  const bytes = new Uint8Array(len);
+  let o = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return percentDecodeBytes(utf8Encode(s));
+    if (c === 0x25 && i + 2 < len) {
+      const hi = hexValue(s.charCodeAt(i + 1));
+      const lo = hi < 0 ? -1 : hexValue(s.charCodeAt(i + 2));
+      if (lo >= 0) {
+        bytes[o++] = (hi << 4) | lo;
+        i += 2;
+        continue;
+      }
+    }
+    bytes[o++] = c;
+  }
+  return utf8DecodeWithoutBOM(bytes.subarray(0, o));
 }
 
 /** application/x-www-form-urlencoded parser into a flat [name, value, ...] list. */
@@ -92,9 +122,20 @@ for (let b = 0; b < 256; b++) {
   ENCODED.push(safe ? String.fromCharCode(b) : b === 0x20 ? '+' : `%${b < 16 ? '0' : ''}${b.toString(16).toUpperCase()}`);
 }
 const SAFE = /^[0-9A-Za-z*\-._]*$/;
+// encodeURIComponent leaves these unescaped, the urlencoded set does not; %20 becomes '+'.
+const NATIVE_FIXUP = /[!'()~]|%20/g;
+const NEEDS_FIXUP = /[!'()~]/;
+const FIXUP: Readonly<Record<string, string>> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '~': '%7E', '%20': '+' };
 
 function encodeComponent(s: string): string {
   if (SAFE.test(s)) return s;
+  try {
+    const encoded = encodeURIComponent(s);
+    if (NEEDS_FIXUP.test(encoded)) return encoded.replace(NATIVE_FIXUP, (m) => FIXUP[m] as string);
+    return encoded.indexOf('%20') === -1 ? encoded : encoded.replaceAll('%20', '+');
+  } catch {
+    // Lone surrogates (cannot happen for USVStrings): use the byte-wise path.
+  }
   const bytes = utf8Encode(s);
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += ENCODED[bytes[i] as number] as string;
@@ -190,11 +231,12 @@ export class URLSearchParams {
           if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
             throw new TypeError('URLSearchParams constructor: each pair must be an iterable [name, value] tuple');
           }
-          const items = Array.from(pair as Iterable<unknown>, usv);
+          // Plain arrays skip the iterator protocol (same result unless it was patched).
+          const items = Array.isArray(pair) ? (pair as unknown[]) : Array.from(pair as Iterable<unknown>);
           if (items.length !== 2) {
             throw new TypeError('URLSearchParams constructor: each pair must be an iterable [name, value] tuple');
           }
-          list.push(items[0] as string, items[1] as string);
+          list.push(usv(items[0]), usv(items[1]));
         }
         this.#list = list;
         return;
