@@ -255,6 +255,8 @@ export class Slot implements ExecutionHost {
         return this.#body(args).read();
       case 'readAll':
         return this.#body(args).readAll();
+      case 'readAllText':
+        return new TextDecoder().decode(await this.#body(args).readAll());
       case 'cancelBody':
         this.#body(args).destroy();
         this.#bodies.delete(Number(args));

@@ -9,7 +9,7 @@ import {
   btoa as guestBtoa,
   btoaUTF8,
 } from '../../src/runtime/guest/base64.js';
-import { DOMException as GuestDOMException } from '../../src/runtime/guest/dom-exception.js';
+import { DOMException as GuestDOMException } from '../../src/runtime/guest/dom-exception.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 const ours = { atob: guestAtob as unknown as Fn, btoa: guestBtoa as unknown as Fn };

@@ -7,7 +7,7 @@ import {
   utf8Decode,
   utf8DecodeWithoutBOM,
   utf8Encode,
-} from '../../src/runtime/guest/encoding.js';
+} from '../../src/runtime/guest/encoding.ts';
 
 const NodeEncoder = globalThis.TextEncoder;
 const NodeDecoder = globalThis.TextDecoder;

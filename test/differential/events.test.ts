@@ -2,8 +2,8 @@
 // against Node's globals, plus the guest-only hooks.
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as guest from '../../src/runtime/guest/events.js';
-import { DOMException as GuestDOMException } from '../../src/runtime/guest/dom-exception.js';
+import * as guest from '../../src/runtime/guest/events.ts';
+import { DOMException as GuestDOMException } from '../../src/runtime/guest/dom-exception.ts';
 
 interface Impl {
   Event: typeof globalThis.Event;

@@ -6,7 +6,7 @@ import {
   headersFromFlatList,
   headersToFlatList,
   setHeadersGuard,
-} from '../../src/runtime/guest/headers.js';
+} from '../../src/runtime/guest/headers.ts';
 
 const NodeHeaders = globalThis.Headers;
 type AnyHeaders = GuestHeaders | InstanceType<typeof NodeHeaders>;

@@ -5,7 +5,7 @@ import {
   URLSearchParams as GuestParams,
   bindSearchParams,
   resetSearchParams,
-} from '../../src/runtime/guest/url-search-params.js';
+} from '../../src/runtime/guest/url-search-params.ts';
 
 const NodeParams = globalThis.URLSearchParams;
 type AnyParams = GuestParams | InstanceType<typeof NodeParams>;

@@ -1,5 +1,5 @@
 /** Test helpers: run a function in a real Runtime and read its answer. */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Runtime, type ExecutionReport, type FunctionCode, type IncomingRequest, type RunOptions, type RuntimeOptions } from '../../src/runtime/runtime.ts';
 
 export interface Answer {

@@ -1,6 +1,6 @@
 // atob/btoa per the HTML spec (forgiving-base64) and EdgeOne's btoaUTF8/atobUTF8.
-import { DOMException } from './dom-exception.js';
-import { bufferSourceToBytes, utf8Decode, utf8Encode } from './encoding.js';
+import { DOMException } from './dom-exception.ts';
+import { bufferSourceToBytes, utf8Decode, utf8Encode } from './encoding.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ENCODE = new Uint8Array(64);

@@ -50,6 +50,7 @@ export type OpKind =
   | 'fetch'
   | 'read'
   | 'readAll'
+  | 'readAllText'
   | 'cancelBody'
   | 'sleep'
   | 'crypto'

@@ -1,6 +1,6 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
-import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.js';
+import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
