@@ -24,6 +24,7 @@ options:
   --origin URL       where pass-through requests and fetches to the request's own host go
   --geo SPEC         simulated client location for request.eo.geo: a JSON file, or
                      key=value pairs like countryCodeAlpha2=CN,regionCode=GD,cityName=Shenzhen
+  --quiet            print only errors, not a line per request
 `;
 
 export interface DevServer {
@@ -39,6 +40,8 @@ export interface DevOptions {
   geo?: Record<string, string | number>;
   /** Where request lines and console output go. */
   print?: (line: string) => void;
+  /** Print only failures, not a line per request. */
+  quiet?: boolean;
 }
 
 /** Starts the dev server (used by the CLI and by tests). */
@@ -75,6 +78,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
     const route = origin && ownHost ? (url: URL) => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined) : undefined;
     const { outcome, report } = await runtime.execute(fn, incoming, route ? { route } : {});
     void report.then((r) => {
+      if (options.quiet && !r.error) return;
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind === 'passthrough' ? 'origin' : outcome.error.code;
       print(`${req.method} ${req.url} ${status} cpu=${(r.cpuUs / 1000).toFixed(2)}ms wall=${(r.wallUs / 1000).toFixed(2)}ms`);
       for (const line of r.logs) print(`  [${line.level}] ${line.message}`);
@@ -121,7 +125,7 @@ export async function runDev(argv: string[]): Promise<number> {
   }
   let options: DevOptions;
   try {
-    const args = parseArgs(argv, ['port', 'env', 'env-file', 'origin', 'geo']);
+    const args = parseArgs(argv, ['port', 'env', 'env-file', 'origin', 'geo'], ['quiet']);
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('give exactly one function file');
     const env: Record<string, unknown> = {};
@@ -135,6 +139,7 @@ export async function runDev(argv: string[]): Promise<number> {
       file,
       port,
       env,
+      quiet: args.flags.has('quiet'),
       ...(originText ? { origin: parseOrigin(originText) } : {}),
       ...(geoText ? { geo: parseGeo(geoText) } : {}),
     };

@@ -50,16 +50,19 @@ export async function writeResponse(
   response: { status: number; statusText: string; headers: string[]; body: null | string | Uint8Array | Readable },
   extraHeaders: string[] = [],
 ): Promise<void> {
-  const headers = [...response.headers, ...extraHeaders];
-  res.writeHead(response.status, response.statusText || undefined, headers);
   const body = response.body;
+  const headers = extraHeaders.length > 0 ? [...response.headers, ...extraHeaders] : response.headers;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    // A known length lets Node send headers and body in one write, without chunked framing.
+    if (!hasHeader(headers, 'content-length')) headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(response.status, response.statusText || undefined, headers);
   if (body === null || res.req.method === 'HEAD') {
     if (body instanceof Readable) body.destroy();
     res.end();
-    return;
-  }
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    res.end(body);
     return;
   }
   try {
@@ -68,6 +71,11 @@ export async function writeResponse(
     // The client went away or the function's stream failed; either way the socket is closed.
     if (!res.destroyed) res.destroy();
   }
+}
+
+function hasHeader(headers: string[], lowerName: string): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === lowerName) return true;
+  return false;
 }
 
 /** Answers a platform failure: its status, the code in a header, and a plain-text message. */

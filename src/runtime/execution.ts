@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { RuntimeLimits } from '../domain/limits.ts';
-import type { EntryKind, WireOutcome } from './guest/protocol.ts';
+import type { DispatchResult, EntryKind, WireOutcome, WireRequest } from './guest/protocol.ts';
 import { EntryError } from './isolate.ts';
 import type { GuestIsolate } from './isolate.ts';
 
@@ -55,21 +55,24 @@ export interface ExecutionHost {
 
 let nextExecId = 1;
 
+const cpuMessage = (limits: RuntimeLimits): string => `Execution exceeded the CPU time limit of ${limits.cpuMs} ms`;
+
 export class Execution {
   readonly id = nextExecId++;
-  readonly abort = new AbortController();
   readonly #host: ExecutionHost;
   readonly #limits: RuntimeLimits;
   readonly #started = process.hrtime.bigint();
   readonly #logs: ConsoleLine[] = [];
   readonly #cleanups = new Set<() => void>();
+  #abort: AbortController | undefined;
   #dropped = 0;
   #cpuNs = 0n;
-  #wallTimer: NodeJS.Timeout;
+  #wallTimer: NodeJS.Timeout | undefined;
   #outcome: ExecutionOutcome | undefined;
   #failure: ExecutionFailure | undefined;
   #bodyOpen = false;
   #guestDone = false;
+  #inEntry = false;
   #closed = false;
   #resolveOutcome!: (o: ExecutionOutcome) => void;
   #resolveReport!: (r: ExecutionReport) => void;
@@ -82,41 +85,68 @@ export class Execution {
     for (const line of initialLogs) this.log(line.level, line.message, line.timestamp);
     this.outcome = new Promise((resolve) => (this.#resolveOutcome = resolve));
     this.report = new Promise((resolve) => (this.#resolveReport = resolve));
-    this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${limits.wallMs} ms`), limits.wallMs);
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Aborts when the execution ends early (failure): in-flight subrequests stop. */
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    return this.#abort.signal;
+  }
+
+  /** Runs the request in the isolate; the outcome arrives on `outcome`. */
+  dispatch(request: WireRequest): void {
+    const result = this.#run((remainingMs) => this.#host.isolate.dispatch(this.id, request, remainingMs));
+    if (result) {
+      const { outcome, done } = decodeDispatch(result);
+      this.deliver(outcome);
+      if (done) this.guestFinished();
+    }
+    // Most executions are over by now; only the others need a wall clock.
+    if (!this.#closed) {
+      this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${this.#limits.wallMs} ms`), this.#limits.wallMs);
+    }
+  }
+
   /** Enters the isolate for this execution, within the CPU time it has left. */
   enter(kind: EntryKind, args: unknown[]): unknown {
+    return this.#run((remainingMs) => this.#host.isolate.enter(kind, this.id, args, remainingMs));
+  }
+
+  #run<T>(call: (remainingMs: number) => T): T | undefined {
     if (this.#closed) return undefined;
     const remainingMs = this.#limits.cpuMs - Number(this.#cpuNs) / 1e6;
     if (remainingMs <= 0) {
-      this.fail('FunctionRuntime.CpuTimeExceeded', `Execution exceeded the CPU time limit of ${this.#limits.cpuMs} ms`);
+      this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
       return undefined;
     }
     const isolate = this.#host.isolate;
     const before = isolate.cpuNs;
-    let result: unknown;
+    let result: T;
+    this.#inEntry = true;
     try {
-      result = isolate.enter(kind, this.id, args, remainingMs);
+      result = call(remainingMs);
     } catch (error) {
+      this.#inEntry = false;
       if (!(error instanceof EntryError)) throw error;
       if (error.failure === 'timeout') {
         this.#addCpu(before);
-        this.fail('FunctionRuntime.CpuTimeExceeded', `Execution exceeded the CPU time limit of ${this.#limits.cpuMs} ms`);
-      } else if (error.failure === 'memory') {
-        this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate exceeded the memory limit of ${this.#limits.memoryMb} MB`);
+        this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
       } else {
-        this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate was disposed: ${error.message}`);
+        const detail = error.failure === 'memory' ? `exceeded the memory limit of ${this.#limits.memoryMb} MB` : `was disposed: ${error.message}`;
+        this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate ${detail}`);
       }
       return undefined;
     }
+    this.#inEntry = false;
     this.#addCpu(before);
     if (Number(this.#cpuNs) / 1e6 > this.#limits.cpuMs) {
-      this.fail('FunctionRuntime.CpuTimeExceeded', `Execution exceeded the CPU time limit of ${this.#limits.cpuMs} ms`);
+      this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+    } else {
+      this.#maybeFinish();
     }
     return result;
   }
@@ -178,19 +208,20 @@ export class Execution {
       this.#outcome = { kind: 'error', error: failure };
       this.#resolveOutcome(this.#outcome);
     }
-    this.abort.abort(new Error(message));
+    this.#abort?.abort(new Error(message));
     this.#close();
   }
 
   #maybeFinish(): void {
-    // Finishing may dispose the isolate, so never do it while the guest is on the stack.
-    if (this.#outcome && !this.#bodyOpen && this.#guestDone) queueMicrotask(() => this.#close());
+    // Finishing may dispose the isolate, so never while the guest is on the stack: the entry
+    // calls this again when it returns.
+    if (!this.#inEntry && this.#outcome && !this.#bodyOpen && this.#guestDone) this.#close();
   }
 
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#wallTimer);
+    if (this.#wallTimer) clearTimeout(this.#wallTimer);
     for (const cleanup of this.#cleanups) cleanup();
     this.#cleanups.clear();
     this.#host.release(this);
@@ -215,4 +246,26 @@ function truncateUtf8(text: string, maxBytes: number): string {
   let end = maxBytes;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/** Reads a dispatch result (see DispatchResult in the protocol) into an outcome. */
+export function decodeDispatch(result: Exclude<DispatchResult, null>): { outcome: WireOutcome; done: boolean } {
+  if (typeof result !== 'string') return result;
+  let at = result.indexOf('\n');
+  const head = at === -1 ? result : result.slice(0, at);
+  const done = head.endsWith('!');
+  const kind = done ? head.slice(0, -1) : head;
+  if (kind === 'pass') return { outcome: { kind: 'passthrough' }, done };
+  const next = (): string => {
+    const from = at + 1;
+    at = result.indexOf('\n', from);
+    return result.slice(from, at);
+  };
+  const status = Number(next());
+  const statusText = next();
+  const count = Number(next());
+  const headers: string[] = new Array<string>(count * 2);
+  for (let i = 0; i < count * 2; i++) headers[i] = next();
+  const body = kind === 'text' ? result.slice(at + 1) : null;
+  return { outcome: { kind: 'response', response: { status, statusText, headers, body } }, done };
 }

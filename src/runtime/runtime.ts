@@ -3,7 +3,7 @@
  * while warm and evicted least-recently-used or after an idle time. A spare isolate with the guest
  * runtime already loaded is kept ready so a cold start only loads the user's code.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
 import type { ErrorCode } from '../domain/errors.ts';
@@ -119,18 +119,14 @@ export class Runtime {
     const slot = loaded.slot;
     const execOptions: ExecutionOptions = options.route ? { route: options.route } : {};
     const exec = slot.start(execOptions, loaded.logs);
-    const immediate = exec.enter('dispatch', [
-      {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: request.body,
-        clientIp: request.clientIp,
-        geo: request.geo ?? {},
-        clientId: randomUUID(),
-      },
+    exec.dispatch([
+      request.method,
+      request.url,
+      request.headers.join('\n'),
+      request.clientIp,
+      request.geo && Object.keys(request.geo).length > 0 ? JSON.stringify(request.geo) : '',
+      request.body,
     ]);
-    if (immediate) exec.deliver(immediate as Parameters<typeof exec.deliver>[0]);
     return { outcome: await exec.outcome, report: exec.report };
   }
 

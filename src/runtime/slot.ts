@@ -304,7 +304,7 @@ export class Slot implements ExecutionHost {
         maxRedirects: this.#services.limits.fetchMaxRedirects,
         ...(options.route ? { route: options.route } : {}),
       },
-      exec.abort.signal,
+      exec.signal,
     );
     const handle = res.body ? this.#lend(exec, res.body, encodingOf(res.headers)) : null;
     return { status: res.status, statusText: res.statusText, headers: res.headers, url: res.url, redirected: res.redirected, body: handle };

@@ -10,7 +10,7 @@ import { Response } from './response.ts';
 import { SubrequestLimitError } from './fetch.ts';
 import { host } from './host.ts';
 import { beginExec, endExec, execState, setCurrentExec } from './exec.ts';
-import type { WireError, WireOutcome, WireRequest } from './protocol.ts';
+import type { DispatchResult, WireError, WireOutcome, WireRequest } from './protocol.ts';
 
 type Listener = (event: FetchEvent) => void;
 const listeners: Listener[] = [];
@@ -54,27 +54,30 @@ let constructing = false;
 
 export class FetchEvent extends Event {
   #request: Request;
-  #clientId: string;
+  #clientId: string | undefined;
   #execId: number;
   #responded = false;
-  #response: Promise<unknown> | undefined;
+  #response: unknown;
 
-  constructor(type: string, init: { request: Request; clientId: string; execId: number }) {
+  constructor(type: string, init: { request: Request; execId: number }) {
     if (!constructing) throw new TypeError('Illegal constructor');
     super(type);
     this.#request = init.request;
-    this.#clientId = init.clientId;
     this.#execId = init.execId;
   }
 
   get request(): Request { return this.#request; }
-  get clientId(): string { return this.#clientId; }
+  /** A per-request id, made on first use. */
+  get clientId(): string {
+    this.#clientId ??= host.sync('randomUUID', null) as string;
+    return this.#clientId;
+  }
 
   respondWith(response: unknown): void {
     if (this.#responded) throw new DOMException('FetchEvent.respondWith() has already been called.', 'InvalidStateError');
     this.#responded = true;
-    this.#response = Promise.resolve(response);
-    void this.#response.catch(() => undefined);
+    // A ready Response stays as it is, so dispatch can answer without a promise turn.
+    this.#response = response instanceof Response ? response : Promise.resolve(response);
   }
 
   waitUntil(promise: unknown): void {
@@ -86,7 +89,7 @@ export class FetchEvent extends Event {
     if (state) state.passThroughOnException = true;
   }
 
-  static responseOf(event: FetchEvent): Promise<unknown> | undefined {
+  static responseOf(event: FetchEvent): unknown {
     return event.#response;
   }
 }
@@ -128,10 +131,10 @@ function failure(error: unknown, execId: number): WireOutcome {
 
 /**
  * Entry: run one request. Returns the outcome at once when it is ready synchronously (the common
- * `respondWith(new Response(...))` case saves a host call); otherwise returns null and reports it
- * later through host.outcome.
+ * `respondWith(new Response('text'))` case needs no promise turn and no bridge call); otherwise
+ * returns null and reports it later through host.outcome.
  */
-export function dispatch(execId: number, wire: WireRequest): WireOutcome | null {
+export function dispatch(execId: number, wire: WireRequest): DispatchResult {
   setCurrentExec(execId);
   const state = beginExec(execId);
   const request = Request.fromWire(wire);
@@ -147,34 +150,62 @@ export function dispatch(execId: number, wire: WireRequest): WireOutcome | null 
       constructing = true;
       let event: FetchEvent;
       try {
-        event = new FetchEvent('fetch', { request, clientId: wire.clientId, execId });
+        event = new FetchEvent('fetch', { request, execId });
       } finally {
         constructing = false;
       }
       for (const listener of listeners.slice()) listener(event);
       pending = FetchEvent.responseOf(event);
-      if (pending === undefined) return settle(execId, { kind: 'passthrough' });
+      if (pending === undefined) return encode({ kind: 'passthrough' }, settle(execId));
     }
   } catch (error) {
-    return settle(execId, failure(error, execId));
+    const outcome = failure(error, execId);
+    return { outcome, done: settle(execId) };
   }
-  if (pending instanceof Response) return settle(execId, outcomeOf(pending, execId));
+  if (pending instanceof Response) {
+    const outcome = outcomeOf(pending, execId);
+    return encode(outcome, settle(execId));
+  }
   const promise = pending instanceof Promise ? pending : Promise.resolve(pending);
   promise.then(
-    (value) => host.outcome(execId, settle(execId, outcomeOf(value, execId))),
-    (error: unknown) => host.outcome(execId, settle(execId, failure(error, execId))),
+    (value) => report(execId, outcomeOf(value, execId)),
+    (error: unknown) => report(execId, failure(error, execId)),
   );
   return null;
 }
 
-/** Records the outcome and, once every waitUntil promise has settled, tells the host. */
-function settle(execId: number, outcome: WireOutcome): WireOutcome {
-  const state = execState(execId);
-  if (state && !state.settled) {
-    state.settled = true;
-    void drainWaitUntil(execId);
+function report(execId: number, outcome: WireOutcome): void {
+  host.outcome(execId, outcome);
+  if (settle(execId)) host.done(execId);
+}
+
+/** The string form of the common outcomes (see DispatchResult), or the object form. */
+function encode(outcome: WireOutcome, done: boolean): DispatchResult {
+  const flag = done ? '!' : '';
+  if (outcome.kind === 'passthrough') return `pass${flag}`;
+  if (outcome.kind === 'response') {
+    const { status, statusText, headers, body } = outcome.response;
+    if (body === null || typeof body === 'string') {
+      return `${body === null ? 'null' : 'text'}${flag}\n${status}\n${statusText}\n${headers.length / 2}\n${headers.length > 0 ? headers.join('\n') + '\n' : ''}${body ?? ''}`;
+    }
   }
-  return outcome;
+  return { outcome, done };
+}
+
+/**
+ * Records that the outcome is known. Returns true when the execution is also finished (no
+ * waitUntil work); otherwise waits for that work and then tells the host.
+ */
+function settle(execId: number): boolean {
+  const state = execState(execId);
+  if (!state || state.settled) return false;
+  state.settled = true;
+  if (state.waitUntil.length === 0) {
+    endExec(execId);
+    return true;
+  }
+  void drainWaitUntil(execId);
+  return false;
 }
 
 async function drainWaitUntil(execId: number): Promise<void> {

@@ -97,11 +97,12 @@ defineLazy('TextDecoderStream', () => (textStreams ??= makeTextStreams()).TextDe
 defineLazy('URLPattern', () => (require('urlpattern-polyfill/urlpattern') as { URLPattern: unknown }).URLPattern);
 
 /** The one function the host calls to enter the isolate. */
-function enter(kind: EntryKind, execId: number, a?: unknown, b?: unknown, c?: unknown): unknown {
+function enter(kind: EntryKind, execId: number, ...args: unknown[]): unknown {
+  const [a, b, c] = args;
   setCurrentExec(execId);
   switch (kind) {
     case 'dispatch':
-      return dispatch(execId, a as WireRequest);
+      return dispatch(execId, args as WireRequest);
     case 'resolve':
       resolveOp(a as number, b as boolean, c);
       return undefined;

@@ -3,17 +3,21 @@
  * import this file. Every value is copied across (structured clone), never shared.
  */
 
-/** A request as the host hands it to the guest. */
-export interface WireRequest {
-  method: string;
-  url: string;
-  /** [name, value, name, value, ...] */
-  headers: string[];
-  body: Uint8Array | null;
-  clientIp: string;
-  geo: Record<string, string | number>;
-  clientId: string;
-}
+/**
+ * A request as the host hands it to the guest: positional primitives, which cross without a
+ * structured clone (the hot path). Headers are `name\nvalue\nname\nvalue`: HTTP forbids line
+ * breaks in both. `geo` is JSON ('' when unknown).
+ */
+export type WireRequest = [method: string, url: string, headers: string, clientIp: string, geo: string, body: Uint8Array | null];
+
+/**
+ * What a dispatch entry returns: null while the function is still working (the outcome comes
+ * later through the bridge), or the outcome at once. The common outcomes come as one string,
+ * which crosses without a structured clone:
+ *   line 1: 'text' | 'null' | 'pass', with '!' appended when the execution is already done;
+ *   for text/null: status, statusText, header count n, then 2n lines of headers, then the body.
+ */
+export type DispatchResult = null | string | { outcome: WireOutcome; done: boolean };
 
 /**
  * A body as the guest hands it to the host: absent, complete text or bytes, a guest stream the

@@ -103,14 +103,15 @@ export class Request extends BodyMixin {
 
   /** The host's already-normalised request, built without re-parsing or re-validating. */
   static fromWire(wire: WireRequest): Request {
-    const body: BodySource | null = wire.body && wire.body.byteLength > 0 ? { kind: 'bytes', bytes: wire.body } : null;
+    const [method, url, headers, clientIp, geo, bytes] = wire;
+    const body: BodySource | null = bytes && bytes.byteLength > 0 ? { kind: 'bytes', bytes } : null;
     const state: RequestState = {
-      method: wire.method,
-      url: wire.url,
-      headers: headersFromFlatList(wire.headers),
+      method,
+      url,
+      headers: headersFromFlatList(headers === '' ? [] : headers.split('\n')),
       redirect: 'follow',
       signal: null,
-      eo: { clientIp: wire.clientIp, geo: wire.geo },
+      eo: { clientIp, geo: geo === '' ? {} : (JSON.parse(geo) as Record<string, string | number>) },
       fetchEo: undefined,
       maxFollow: undefined,
       body,

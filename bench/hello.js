@@ -1,0 +1,3 @@
+addEventListener('fetch', (event) => {
+  event.respondWith(new Response('hi', { headers: { 'content-type': 'text/plain' } }));
+});
