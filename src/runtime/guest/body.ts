@@ -3,9 +3,7 @@
  * arrived in (text, bytes, Blob, an untouched host stream) and becomes a ReadableStream only when
  * someone asks for `.body`, so the common cases never load the streams library.
  */
-import { Blob, blobBytes } from './blob.ts';
-import { FormData, encodeMultipart, makeBoundary, appendParsedEntry } from './form-data.ts';
-import { URLSearchParams } from './url-search-params.ts';
+import { lazy, loaded } from './lazy.ts';
 import { utf8Decode, utf8Encode } from './encoding.ts';
 import { callHost } from './ops.ts';
 import { host } from './host.ts';
@@ -19,6 +17,8 @@ import {
 } from './streams.ts';
 import type { WireBody } from './protocol.ts';
 import type { Headers } from './headers.ts';
+import type { Blob } from './blob.ts';
+import type { FormData } from './form-data.ts';
 
 /** Where a body's bytes are. */
 export type BodySource =
@@ -44,14 +44,15 @@ export function extractBody(init: unknown): Extracted {
     const view = new Uint8Array(init.buffer, init.byteOffset, init.byteLength);
     return { source: { kind: 'bytes', bytes: view.slice() }, contentType: null };
   }
-  if (init instanceof Blob) return { source: { kind: 'blob', blob: init }, contentType: init.type || null };
-  if (init instanceof URLSearchParams) {
+  const { blob, formData, searchParams } = loaded();
+  if (blob && init instanceof blob.Blob) return { source: { kind: 'blob', blob: init }, contentType: init.type || null };
+  if (searchParams && init instanceof searchParams.URLSearchParams) {
     return { source: { kind: 'text', text: init.toString() }, contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
-  if (init instanceof FormData) {
-    const boundary = makeBoundary(Math.random);
+  if (formData && init instanceof formData.FormData) {
+    const boundary = formData.makeBoundary(Math.random);
     return {
-      source: { kind: 'bytes', bytes: encodeMultipart(init, boundary) },
+      source: { kind: 'bytes', bytes: formData.encodeMultipart(init, boundary) },
       contentType: `multipart/form-data; boundary=${boundary}`,
     };
   }
@@ -90,7 +91,7 @@ function toStream(source: BodySource): GuestReadableStream {
     case 'bytes':
       return streamOfBytes(source.bytes);
     case 'blob':
-      return streamOfBytes(blobBytes(source.blob));
+      return streamOfBytes(lazy.blob().blobBytes(source.blob));
     case 'host':
       return streamOfHostBody(source.handle);
     case 'stream':
@@ -157,15 +158,16 @@ export abstract class BodyMixin {
 
   async blob(): Promise<Blob> {
     const bytes = await this.#consumeBytes();
-    return new Blob([bytes], { type: this.bodyHeaders.get('content-type') ?? '' });
+    return new (lazy.blob().Blob)([bytes], { type: this.bodyHeaders.get('content-type') ?? '' });
   }
 
   async formData(): Promise<FormData> {
     const contentType = this.bodyHeaders.get('content-type') ?? '';
     const essence = contentType.split(';')[0]?.trim().toLowerCase();
+    const { FormData, appendParsedEntry } = lazy.formData();
     if (essence === 'application/x-www-form-urlencoded') {
       const fd = new FormData();
-      for (const [name, value] of new URLSearchParams(await this.text())) appendParsedEntry(fd, name, value);
+      for (const [name, value] of new (lazy.searchParams().URLSearchParams)(await this.text())) appendParsedEntry(fd, name, value);
       return fd;
     }
     if (essence === 'multipart/form-data') {
@@ -229,7 +231,7 @@ async function readSource(source: BodySource | null): Promise<Uint8Array> {
     case 'bytes':
       return source.bytes;
     case 'blob':
-      return blobBytes(source.blob);
+      return lazy.blob().blobBytes(source.blob);
     case 'host':
       return callHost<Uint8Array>('readAll', source.handle);
     case 'stream':
@@ -249,7 +251,7 @@ export function toWireBody(source: BodySource | null): WireBody {
     case 'bytes':
       return source.bytes;
     case 'blob':
-      return blobBytes(source.blob);
+      return lazy.blob().blobBytes(source.blob);
     case 'host':
       return { host: source.handle };
     case 'stream': {

@@ -11,20 +11,14 @@ import { Response } from './response.ts';
 import { fetch, setSubrequestLimit } from './fetch.ts';
 import { FetchEvent, addEventListener, dispatch, removeEventListener, setEnvObject, setModuleHandler } from './fetch-event.ts';
 import { URL } from './url.ts';
-import { URLSearchParams } from './url-search-params.ts';
 import { TextDecoder, TextEncoder } from './encoding.ts';
-import { atob, btoa, atobUTF8, btoaUTF8 } from './base64.ts';
 import { AbortController, AbortSignal, CustomEvent, Event, EventTarget, setTimerHooks } from './events.ts';
 import { DOMException } from './dom-exception.ts';
-import { Blob, File, setBlobStreamFactory } from './blob.ts';
-import { FormData } from './form-data.ts';
-import { Cookies } from './cookies.ts';
 import { console } from './console.ts';
 import { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate } from './timers.ts';
-import { Crypto, CryptoKey, SubtleCrypto, createCrypto } from './crypto.ts';
-import { Cache, CacheStorage } from './cache.ts';
 import { cancelOutgoing, pullOutgoing } from './body.ts';
-import { streamOfBytes, streams, type StreamsModule } from './streams.ts';
+import { streams, type StreamsModule } from './streams.ts';
+import { lazy } from './lazy.ts';
 import { makeTextStreams } from './text-streams.ts';
 import { patchWebAssembly } from './wasm.ts';
 import type { EntryKind, WireConfig, WireRequest } from './protocol.ts';
@@ -68,21 +62,38 @@ function queueMicrotask(callback: unknown): void {
 
 setDomErrorFactory((message, name) => new DOMException(message, name));
 setTimerHooks({ setTimeout: (fn, ms) => setTimeout(fn, ms) });
-setBlobStreamFactory((bytes) => streamOfBytes(bytes));
 patchWebAssembly();
 
 const eager: Record<string, unknown> = {
-  Headers, Request, Response, fetch, FetchEvent, URL, URLSearchParams, TextEncoder, TextDecoder,
-  atob, btoa, atobUTF8, btoaUTF8, AbortController, AbortSignal, Event, EventTarget, CustomEvent,
-  DOMException, Blob, File, FormData, Cookies, console, setTimeout, setInterval, setImmediate,
-  clearTimeout, clearInterval, clearImmediate, Crypto, CryptoKey, SubtleCrypto, Cache, CacheStorage,
-  structuredClone, queueMicrotask, addEventListener, removeEventListener,
-  crypto: createCrypto(),
-  caches: new CacheStorage(),
+  Headers, Request, Response, fetch, FetchEvent, URL, TextEncoder, TextDecoder, AbortController,
+  AbortSignal, Event, EventTarget, CustomEvent, DOMException, console, setTimeout, setInterval,
+  setImmediate, clearTimeout, clearInterval, clearImmediate, structuredClone, queueMicrotask,
+  addEventListener, removeEventListener,
   navigator: Object.freeze({ userAgent: 'edgefn' }),
   self: globalThis,
 };
 for (const [name, value] of Object.entries(eager)) define(name, value);
+
+// Loaded on first use (see lazy.ts): every module evaluated at start-up costs every isolate.
+const lazyGlobals: Record<string, () => unknown> = {
+  URLSearchParams: () => lazy.searchParams().URLSearchParams,
+  Blob: () => lazy.blob().Blob,
+  File: () => lazy.blob().File,
+  FormData: () => lazy.formData().FormData,
+  Cookies: () => lazy.cookies().Cookies,
+  atob: () => lazy.base64().atob,
+  btoa: () => lazy.base64().btoa,
+  atobUTF8: () => lazy.base64().atobUTF8,
+  btoaUTF8: () => lazy.base64().btoaUTF8,
+  crypto: () => lazy.crypto().createCrypto(),
+  Crypto: () => lazy.crypto().Crypto,
+  CryptoKey: () => lazy.crypto().CryptoKey,
+  SubtleCrypto: () => lazy.crypto().SubtleCrypto,
+  caches: () => new (lazy.cache().CacheStorage)(),
+  Cache: () => lazy.cache().Cache,
+  CacheStorage: () => lazy.cache().CacheStorage,
+};
+for (const [name, load] of Object.entries(lazyGlobals)) defineLazy(name, load);
 
 const streamClasses: (keyof StreamsModule)[] = [
   'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',

@@ -4,7 +4,8 @@
  * a host call costs microseconds. Strings go in, a plain record comes out.
  */
 import { host } from './host.ts';
-import { URLSearchParams, bindSearchParams, resetSearchParams } from './url-search-params.ts';
+import { lazy } from './lazy.ts';
+import type { URLSearchParams } from './url-search-params.ts';
 import type { WireUrl } from './protocol.ts';
 
 type Settable = 'href' | 'protocol' | 'username' | 'password' | 'host' | 'hostname' | 'port' | 'pathname' | 'search' | 'hash';
@@ -43,7 +44,7 @@ export class URL {
       return;
     }
     this.#parts = next;
-    if (this.#params && (part === 'href' || part === 'search')) resetSearchParams(this.#params, next.search);
+    if (this.#params && (part === 'href' || part === 'search')) lazy.searchParams().resetSearchParams(this.#params, next.search);
   }
 
   get href(): string { return this.#parts.href; }
@@ -70,6 +71,7 @@ export class URL {
 
   get searchParams(): URLSearchParams {
     if (!this.#params) {
+      const { URLSearchParams, bindSearchParams } = lazy.searchParams();
       const params = new URLSearchParams(this.#parts.search);
       bindSearchParams(params, (serialized) => {
         const next = host.sync('urlSet', [this.#parts.href, 'search', serialized]) as WireUrl | null;
