@@ -205,18 +205,26 @@ function syntaxError(message: string): UserCodeError {
   return new UserCodeError('SyntaxError', text, `SyntaxError: ${text}`, { message: text, line, column });
 }
 
-let checker: ivm.Isolate | undefined;
+/** Checks code without running it, in an isolate of its own that never runs anything. */
+export class SyntaxChecker {
+  #isolate: ivm.Isolate | undefined;
 
-/** Checks code without running it; returns the syntax error, if any. */
-export function checkSyntax(code: string, filename: string): SyntaxErrorInfo | null {
-  if (!checker || checker.isDisposed) checker = new ivm.Isolate({ memoryLimit: 64 });
-  try {
-    const syntax = detectSyntax(checker, code, filename);
-    syntax.module?.release();
-    syntax.script?.release();
-    return null;
-  } catch (error) {
-    if (error instanceof UserCodeError && error.location) return error.location;
-    throw error;
+  /** The syntax error in `code`, or null. */
+  check(code: string, filename: string): SyntaxErrorInfo | null {
+    if (!this.#isolate || this.#isolate.isDisposed) this.#isolate = new ivm.Isolate({ memoryLimit: 64 });
+    try {
+      const syntax = detectSyntax(this.#isolate, code, filename);
+      syntax.module?.release();
+      syntax.script?.release();
+      return null;
+    } catch (error) {
+      if (error instanceof UserCodeError && error.location) return error.location;
+      throw error;
+    }
+  }
+
+  dispose(): void {
+    if (this.#isolate && !this.#isolate.isDisposed) this.#isolate.dispose();
+    this.#isolate = undefined;
   }
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
 import type { ErrorCode } from '../domain/errors.ts';
-import { checkSyntax, UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
+import { SyntaxChecker, UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
 import { Slot, type ExecutionOptions } from './slot.ts';
 import { CacheStore } from './host/cache.ts';
 import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
@@ -77,6 +77,7 @@ export class Runtime {
   readonly #maxIsolates: number;
   readonly #idleTtlMs: number;
   readonly #cache: CacheStore;
+  readonly #checker = new SyntaxChecker();
   readonly #slots = new Map<string, Slot>();
   readonly #failedLoads = new Map<string, LoadFailure>();
   readonly #sweeper: NodeJS.Timeout;
@@ -100,7 +101,7 @@ export class Runtime {
     if (size > this.limits.codeBytes) {
       return { code: 'InvalidParameter.ContentExceedsLimit', message: `Code is ${size} bytes; the limit is ${this.limits.codeBytes} bytes` };
     }
-    const error = checkSyntax(code, 'function.js');
+    const error = this.#checker.check(code, 'function.js');
     if (!error) return null;
     return { code: 'InvalidParameter.BadContent', message: `SyntaxError: ${error.message} (line ${error.line}, column ${error.column})`, line: error.line, column: error.column };
   }
@@ -141,6 +142,7 @@ export class Runtime {
     clearInterval(this.#sweeper);
     if (this.#spareTimer) clearImmediate(this.#spareTimer);
     this.#spare?.dispose();
+    this.#checker.dispose();
     this.#spare = undefined;
     for (const slot of this.#slots.values()) slot.dispose();
     this.#slots.clear();

@@ -165,6 +165,24 @@ const snippets: Record<string, string> = {
     const shared = hex(await crypto.subtle.deriveBits({ name: 'ECDH', public: b }, a, 256));
     const spkiRaw = await crypto.subtle.exportKey('raw', ecPub);
     return { pkcs1sig, pssOk, ecOk, spki, pkcs8, edSig, shared, raw: hex(spkiRaw), ecAlg: ecPub.algorithm };`,
+  'crypto.subtle generateKey, RSA-OAEP, AES-KW and wrapKey / unwrapKey round trips': `
+    const { rsa } = KEYS;
+    const oaepPub = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: rsa.n, e: rsa.e, alg: 'RSA-OAEP-256' }, { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
+    const oaepPriv = await crypto.subtle.importKey('jwk', { ...rsa, alg: 'RSA-OAEP-256' }, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['decrypt']);
+    const sealed = await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, oaepPub, enc('oaep secret'));
+    const opened = new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'RSA-OAEP' }, oaepPriv, sealed));
+    const kek = await crypto.subtle.importKey('raw', enc('0123456789abcdef'), 'AES-KW', false, ['wrapKey', 'unwrapKey']);
+    const inner = await crypto.subtle.importKey('raw', enc('fedcba9876543210'), 'AES-GCM', true, ['encrypt', 'decrypt']);
+    const wrapped = await crypto.subtle.wrapKey('raw', inner, kek, 'AES-KW');
+    const unwrapped = await crypto.subtle.unwrapKey('raw', wrapped, kek, 'AES-KW', 'AES-GCM', true, ['encrypt']);
+    const gcmKek = await crypto.subtle.importKey('raw', enc('0123456789abcdef'), 'AES-GCM', false, ['wrapKey', 'unwrapKey']);
+    const iv = enc('123456789012');
+    const gcmWrapped = await crypto.subtle.wrapKey('jwk', inner, gcmKek, { name: 'AES-GCM', iv });
+    const gcmBack = await crypto.subtle.unwrapKey('jwk', gcmWrapped, gcmKek, { name: 'AES-GCM', iv }, 'AES-GCM', true, ['decrypt']);
+    const generated = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify']);
+    const aesGen = await crypto.subtle.generateKey({ name: 'AES-CBC', length: 256 }, false, ['encrypt']);
+    return { opened, wrapped: hex(wrapped), unwrapped: hex(await crypto.subtle.exportKey('raw', unwrapped)), gcmBack: hex(await crypto.subtle.exportKey('raw', gcmBack)),
+      pair: [generated.publicKey.type, generated.privateKey.type, generated.publicKey.algorithm, generated.privateKey.usages], aes: [aesGen.algorithm, aesGen.extractable] };`,
   'crypto.getRandomValues and randomUUID shapes': `
     const a = crypto.getRandomValues(new Uint32Array(4));
     let quota; try { crypto.getRandomValues(new Uint8Array(65537)) } catch (e) { quota = e.name }
