@@ -74,6 +74,16 @@ describe('runtime failures', () => {
     assert.equal(answer.code, 'FunctionRuntime.CpuTimeExceeded');
   });
 
+  it('a runaway function delays but never fails a function running at the same time', async () => {
+    const io = run(runtime, sw(`await new Promise((r) => setTimeout(r, 20)); return new Response('io done')`));
+    const loop = run(runtime, sw(`await new Promise((r) => setTimeout(r, 5)); for (;;) {}`));
+    const plain = run(runtime, healthy);
+    const [a, b, c] = await Promise.all([io, loop, plain]);
+    assert.equal(a.text, 'io done');
+    assert.equal(b.code, 'FunctionRuntime.CpuTimeExceeded');
+    assert.equal(c.text, 'healthy');
+  });
+
   it('does not count I/O wait as CPU time', async () => {
     const answer = await run(runtime, sw(`await new Promise((r) => setTimeout(r, 120)); return new Response('waited')`));
     assert.equal(answer.text, 'waited');

@@ -1,0 +1,49 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CacheStore, freshnessOf } from './cache.ts';
+
+const response = (headers: string[], body = 'x') => ({ status: 200, statusText: 'OK', headers, body: new TextEncoder().encode(body) });
+
+describe('node-local cache store', () => {
+  it('reads freshness from s-maxage, then max-age, then Expires', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(freshnessOf(['cache-control', 'public, max-age=60, s-maxage=120'], now), 120);
+    assert.equal(freshnessOf(['Cache-Control', 'max-age=30'], now), 30);
+    assert.equal(freshnessOf(['expires', 'Thu, 01 Jan 2026 00:01:00 GMT'], now), 60);
+    assert.equal(freshnessOf([], now), null);
+    for (const cc of ['no-store', 'private, max-age=60', 'no-cache', 'max-age=0']) assert.equal(freshnessOf(['cache-control', cc], now), 0, cc);
+  });
+
+  it('expires entries by their max-age', () => {
+    let now = 1_000_000;
+    const store = new CacheStore({ maxBytes: 1 << 20, now: () => now });
+    assert.equal(store.put('c', 'https://a/1', response(['cache-control', 'max-age=10'])), true);
+    assert.ok(store.match('c', 'https://a/1'));
+    now += 10_001;
+    assert.equal(store.match('c', 'https://a/1'), undefined);
+    assert.equal(store.put('c', 'https://a/2', response(['cache-control', 'no-store'])), false);
+    assert.equal(store.match('c', 'https://a/2'), undefined);
+  });
+
+  it('keeps caches apart and deletes', () => {
+    const store = new CacheStore({ maxBytes: 1 << 20 });
+    store.put('one', 'https://a/', response([], 'from one'));
+    assert.equal(store.match('two', 'https://a/'), undefined);
+    assert.equal(store.delete('one', 'https://a/'), true);
+    assert.equal(store.delete('one', 'https://a/'), false);
+  });
+
+  it('stays within its byte bound, evicting the least recently used', () => {
+    const store = new CacheStore({ maxBytes: 3000 });
+    const big = 'b'.repeat(900);
+    store.put('c', 'https://a/1', response([], big));
+    store.put('c', 'https://a/2', response([], big));
+    store.put('c', 'https://a/3', response([], big));
+    assert.ok(store.match('c', 'https://a/1')); // 1 is now the most recently used
+    store.put('c', 'https://a/4', response([], big));
+    assert.ok(store.bytes <= 3000);
+    assert.equal(store.match('c', 'https://a/2'), undefined, 'the least recently used entry went first');
+    assert.ok(store.match('c', 'https://a/1'));
+    assert.equal(store.put('c', 'https://a/huge', response([], 'h'.repeat(5000))), false, 'larger than the whole cache');
+  });
+});
