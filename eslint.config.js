@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const layer = (files, patterns) => ({
   files,
+  ignores: ['**/*.test.ts'],
   rules: { 'no-restricted-imports': ['error', { patterns }] },
 });
 

@@ -14,6 +14,18 @@ await build({
 });
 
 await build({
+  entryPoints: ['src/gateway/lane-main.ts'],
+  outfile: 'dist/lane.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/edgefn.js',
   bundle: true,

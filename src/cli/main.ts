@@ -1,9 +1,11 @@
 /** The `edgefn` command: `edgefn <noun> <verb>`; `edgefn dev <file>` serves one function locally. */
 import { runDev } from './dev.ts';
+import { runServe } from './serve.ts';
 
 const usage = `usage: edgefn <command>
 
 commands:
+  serve           run the platform: gateway, API, replica lane (see edgefn serve --help)
   dev <file.js>   serve one function file locally (see edgefn dev --help)
   help            show this text
 `;
@@ -11,6 +13,8 @@ commands:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'serve':
+      return runServe(rest);
     case 'dev':
       return runDev(rest);
     case undefined:

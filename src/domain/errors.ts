@@ -15,11 +15,37 @@ export class EdgefnError extends Error {
 }
 
 const statuses = {
+  // Bad input: the message names the broken rule.
+  'InvalidParameter.InvalidParameter': 400,
   'InvalidParameter.BadContent': 400,
   'InvalidParameter.ContentExceedsLimit': 400,
-  'InvalidParameter.InvalidParameter': 400,
-  'UnauthorizedOperation.Unauthorized': 401,
+  'InvalidParameter.BadFunctionName': 400,
+  'InvalidParameter.BadReplicaName': 400,
+  'InvalidParameter.BadZoneName': 400,
+  'InvalidParameter.BadOrigin': 400,
+  'InvalidParameter.BadEnvironmentVariable': 400,
+  'InvalidParameter.LengthExceedsLimit': 400,
+  'InvalidParameter.InvalidConditions': 400,
+  'InvalidParameter.InvalidRuleOrder': 400,
+  'InvalidParameter.ConfirmationRequired': 400,
+  'InvalidParameter.FunctionNameConflict': 409,
+  'InvalidParameter.ReplicaNameConflict': 409,
+  'InvalidParameter.ZoneNameConflict': 409,
+  'LimitExceeded.FunctionLimitExceeded': 400,
+  'LimitExceeded.ReplicaLimitExceeded': 400,
+  'LimitExceeded.RuleLimitExceeded': 400,
+  'LimitExceeded.EnvironmentVariableLimitExceeded': 400,
+  'ResourceUnavailable.ZoneNotFound': 404,
+  'ResourceUnavailable.FunctionNotFound': 404,
+  'ResourceUnavailable.ReplicaNotFound': 404,
+  'ResourceUnavailable.VersionNotFound': 404,
+  'ResourceUnavailable.RuleNotFound': 404,
+  'ResourceUnavailable.EnvironmentVariableNotFound': 404,
+  'ResourceNotFound.Route': 404,
   'ResourceNotFound.Host': 404,
+  'FailedOperation.ProductionChanged': 409,
+  'FailedOperation.ReplicaRevisionConflict': 409,
+  'UnauthorizedOperation.Unauthorized': 401,
   'InternalError.SystemError': 500,
   // Failures of one function execution, reported by the runtime and shown to clients in an
   // `EO-Function-Error` header.
@@ -32,6 +58,7 @@ const statuses = {
   'FunctionRuntime.WallTimeExceeded': 504,
   'FunctionRuntime.RequestBodyTooLarge': 413,
   'FunctionRuntime.OriginUnreachable': 502,
+  'FunctionRuntime.ReplicaLaneUnavailable': 503,
 } as const;
 
 /** Every error code edgefn uses. */

@@ -79,16 +79,17 @@ function hasHeader(headers: string[], lowerName: string): boolean {
 }
 
 /** Answers a platform failure: its status, the code in a header, and a plain-text message. */
-export function writeFailure(res: ServerResponse, code: ErrorCode, message: string): void {
+export function writeFailure(res: ServerResponse, code: ErrorCode, message: string, extraHeaders: string[] = []): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = `${code}: ${message}\n`;
-  res.writeHead(statusOf(code), {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    [errorHeader]: code,
-  });
+  res.writeHead(statusOf(code), [
+    'content-type', 'text/plain; charset=utf-8',
+    'content-length', String(Buffer.byteLength(body)),
+    errorHeader, code,
+    ...extraHeaders,
+  ]);
   res.end(body);
 }

@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
-import type { ErrorCode } from '../domain/errors.ts';
-import { SyntaxChecker, UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
+import { UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
+import { CodeChecker, type CodeProblem } from './compile.ts';
 import { Slot, type ExecutionOptions } from './slot.ts';
 import { CacheStore } from './host/cache.ts';
 import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
 import type { SubrequestRoute } from './host/fetch.ts';
 
-export type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport, SubrequestRoute, SyntaxErrorInfo };
+export type { CodeProblem, ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport, SubrequestRoute, SyntaxErrorInfo };
 
 export interface RuntimeOptions {
   limits?: Partial<RuntimeLimits>;
@@ -77,7 +77,7 @@ export class Runtime {
   readonly #maxIsolates: number;
   readonly #idleTtlMs: number;
   readonly #cache: CacheStore;
-  readonly #checker = new SyntaxChecker();
+  readonly #checker: CodeChecker;
   readonly #slots = new Map<string, Slot>();
   readonly #failedLoads = new Map<string, LoadFailure>();
   readonly #sweeper: NodeJS.Timeout;
@@ -90,20 +90,15 @@ export class Runtime {
     this.#maxIsolates = options.maxIsolates ?? 500;
     this.#idleTtlMs = options.idleTtlMs ?? 10 * 60_000;
     this.#cache = new CacheStore({ maxBytes: options.cacheBytes ?? 64 * 1024 * 1024 });
+    this.#checker = new CodeChecker(this.limits.codeBytes);
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleTtlMs, 30_000));
     this.#sweeper.unref();
     this.#refillSpare();
   }
 
   /** Checks code without running it: size and syntax. Returns null when it is fine. */
-  compile(code: string): { code: ErrorCode; message: string; line?: number; column?: number } | null {
-    const size = Buffer.byteLength(code, 'utf8');
-    if (size > this.limits.codeBytes) {
-      return { code: 'InvalidParameter.ContentExceedsLimit', message: `Code is ${size} bytes; the limit is ${this.limits.codeBytes} bytes` };
-    }
-    const error = this.#checker.check(code, 'function.js');
-    if (!error) return null;
-    return { code: 'InvalidParameter.BadContent', message: `SyntaxError: ${error.message} (line ${error.line}, column ${error.column})`, line: error.line, column: error.column };
+  compile(code: string): CodeProblem | null {
+    return this.#checker.check(code);
   }
 
   /** Runs one request through a function version. Never throws for anything the guest does. */
@@ -142,7 +137,7 @@ export class Runtime {
     clearInterval(this.#sweeper);
     if (this.#spareTimer) clearImmediate(this.#spareTimer);
     this.#spare?.dispose();
-    this.#checker.dispose();
+    this.#checker.close();
     this.#spare = undefined;
     for (const slot of this.#slots.values()) slot.dispose();
     this.#slots.clear();

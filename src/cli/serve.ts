@@ -1,0 +1,59 @@
+/** `edgefn serve`: the whole platform on one machine (gateway, API, replica lane, SQLite store). */
+import { lastFlag, parseArgs, UsageError } from './args.ts';
+import { startEdgefn } from '../main.ts';
+
+const help = `usage: edgefn serve [options]
+
+Runs the gateway (data plane), the HTTP API (control plane) and the replica lane, with an
+embedded SQLite store.
+
+options:
+  --data-dir DIR         where the store, the admin token and the secret key live (default ./.edgefn)
+  --host HOST            address to listen on (default 127.0.0.1)
+  --port N               gateway port (default 8080)
+  --admin-port N         API port (default 8787)
+  --domain-suffix SUFFIX default access domains are <function>-<zone id>.<SUFFIX>
+                         (default edgefunctions.localhost)
+
+environment:
+  EDGEFN_ADMIN_TOKEN     the API token (otherwise generated into DIR/admin-token)
+  EDGEFN_SECRET_KEY      32-byte key for secrets at rest, base64 or hex (otherwise DIR/secret-key)
+`;
+
+function port(text: string | undefined, fallback: number, name: string): number {
+  const value = Number(text ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--${name} must be 0-65535`);
+  return value;
+}
+
+export async function runServe(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  let options;
+  try {
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix']);
+    if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+    options = {
+      dataDir: lastFlag(args, 'data-dir') ?? '.edgefn',
+      host: lastFlag(args, 'host') ?? '127.0.0.1',
+      port: port(lastFlag(args, 'port'), 8080, 'port'),
+      adminPort: port(lastFlag(args, 'admin-port'), 8787, 'admin-port'),
+      domainSuffix: (lastFlag(args, 'domain-suffix') ?? 'edgefunctions.localhost').toLowerCase(),
+    };
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`edgefn serve: ${error.message}\n\n${help}`);
+      return 2;
+    }
+    throw error;
+  }
+  const running = await startEdgefn(options);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,166 @@
+/**
+ * The HTTP API (`/api/v1`): JSON over HTTP, `Authorization: Bearer <token>` on every call. Routes
+ * only parse input and call the control plane; the OpenAPI document is generated from this table.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { EdgefnError } from '../domain/errors.ts';
+import type { ControlPlane } from './services.ts';
+import { createRouter, type Route } from './router.ts';
+import { objectBody, oneOf, onlyFields, optionalInteger, optionalString, requiredString, stringArray } from './input.ts';
+import { openApiDocument } from './openapi.ts';
+
+export interface ApiOptions {
+  control: ControlPlane;
+  /** The admin token every request must carry. */
+  token: string;
+  /**
+   * Awaited after each change before the API answers: with it, once a sync or rollback call has
+   * returned, the gateway serves no new request with the old code.
+   */
+  afterWrite?: () => Promise<void>;
+  log?: (line: string) => void;
+}
+
+const ok = (body: unknown) => ({ status: 200, body });
+const created = (body: unknown) => ({ status: 201, body });
+const noContent = () => ({ status: 204 });
+
+function routes(c: ControlPlane): Route[] {
+  const fn = '/api/v1/functions/{functionId}';
+  const replica = `${fn}/replicas/{name}`;
+  const rules = '/api/v1/zones/{zoneId}/rules';
+  return [
+    { method: 'POST', path: '/api/v1/zones', summary: 'Create a zone (site): {name, origin}', handler: async ({ body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['name', 'origin']);
+      return created(await c.createZone({ name: requiredString(b, 'name'), origin: requiredString(b, 'origin') }));
+    } },
+    { method: 'GET', path: '/api/v1/zones', summary: 'List zones', handler: async () => ok({ zones: await c.listZones() }) },
+    { method: 'GET', path: '/api/v1/zones/{zoneId}', summary: 'Get a zone', handler: async ({ params }) => ok(await c.getZone(params.zoneId!)) },
+    { method: 'PATCH', path: '/api/v1/zones/{zoneId}', summary: 'Change a zone: {origin?}', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['origin']);
+      const origin = optionalString(b, 'origin');
+      return ok(await c.updateZone(params.zoneId!, origin === undefined ? {} : { origin }));
+    } },
+    { method: 'DELETE', path: '/api/v1/zones/{zoneId}', summary: 'Delete a zone with its functions and rules', handler: async ({ params }) => {
+      await c.deleteZone(params.zoneId!);
+      return noContent();
+    } },
+
+    { method: 'POST', path: '/api/v1/functions', summary: 'Create a function: {zoneId, name, content, remark?}', handler: async ({ body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['zoneId', 'name', 'content', 'remark']);
+      const remark = optionalString(b, 'remark');
+      return created(await c.createFunction({ zoneId: requiredString(b, 'zoneId'), name: requiredString(b, 'name'), content: requiredString(b, 'content'), ...(remark !== undefined ? { remark } : {}) }));
+    } },
+    { method: 'GET', path: '/api/v1/functions', summary: 'List functions (?zoneId=)', handler: async ({ query }) => ok({ functions: await c.listFunctions(query.get('zoneId') ?? undefined) }) },
+    { method: 'GET', path: fn, summary: 'Get a function', handler: async ({ params }) => ok(await c.getFunction(params.functionId!)) },
+    { method: 'PATCH', path: fn, summary: 'Change a function: {content?, remark?}; new content is a new production version', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['content', 'remark']);
+      const content = optionalString(b, 'content');
+      const remark = optionalString(b, 'remark');
+      return ok(await c.updateFunction(params.functionId!, { ...(content !== undefined ? { content } : {}), ...(remark !== undefined ? { remark } : {}) }));
+    } },
+    { method: 'DELETE', path: fn, summary: 'Delete a function', handler: async ({ params }) => {
+      await c.deleteFunction(params.functionId!);
+      return noContent();
+    } },
+
+    { method: 'GET', path: `${fn}/versions`, summary: 'List production versions, newest first', handler: async ({ params }) => ok({ versions: await c.listVersions(params.functionId!) }) },
+    { method: 'GET', path: `${fn}/versions/{versionId}`, summary: 'Get a version with its content', handler: async ({ params }) => ok(await c.getVersion(params.functionId!, params.versionId!)) },
+    { method: 'POST', path: `${fn}/versions/{versionId}/rollback`, summary: "Make a new production version with this version's content", handler: async ({ params }) =>
+      created(await c.rollback(params.functionId!, params.versionId!)) },
+
+    { method: 'PUT', path: `${fn}/env/{key}`, summary: 'Set an env var: {value, type: string|json|secret}', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['value', 'type']);
+      return ok(await c.putEnv(params.functionId!, params.key!, { value: requiredString(b, 'value'), type: oneOf(b, 'type', ['string', 'json', 'secret'] as const) }));
+    } },
+    { method: 'GET', path: `${fn}/env`, summary: 'List env vars (secret values are never returned)', handler: async ({ params }) => ok({ env: await c.listEnv(params.functionId!) }) },
+    { method: 'DELETE', path: `${fn}/env/{key}`, summary: 'Delete an env var', handler: async ({ params }) => {
+      await c.deleteEnv(params.functionId!, params.key!);
+      return noContent();
+    } },
+
+    { method: 'POST', path: `${fn}/replicas`, summary: 'Create a replica: {name, from: "production"} or {name, content}; remark?', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['name', 'from', 'content', 'remark']);
+      const name = requiredString(b, 'name');
+      const remark = optionalString(b, 'remark');
+      const base = { name, ...(remark !== undefined ? { remark } : {}) };
+      if (b.from !== undefined && b.content !== undefined) throw new EdgefnError('InvalidParameter.InvalidParameter', "Give either 'from' or 'content', not both");
+      if (b.from !== undefined) {
+        oneOf(b, 'from', ['production'] as const);
+        return created(await c.createReplica(params.functionId!, { ...base, from: 'production' }));
+      }
+      return created(await c.createReplica(params.functionId!, { ...base, content: requiredString(b, 'content') }));
+    } },
+    { method: 'GET', path: `${fn}/replicas`, summary: 'List replicas', handler: async ({ params }) => ok({ replicas: await c.listReplicas(params.functionId!) }) },
+    { method: 'GET', path: replica, summary: 'Get a replica with its content', handler: async ({ params }) => ok(await c.getReplica(params.functionId!, params.name!)) },
+    { method: 'PATCH', path: replica, summary: 'Change a replica: {content?, remark?, revision?}; a stale revision is a 409', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['content', 'remark', 'revision']);
+      const content = optionalString(b, 'content');
+      const remark = optionalString(b, 'remark');
+      const revision = optionalInteger(b, 'revision');
+      return ok(await c.updateReplica(params.functionId!, params.name!, { ...(content !== undefined ? { content } : {}), ...(remark !== undefined ? { remark } : {}), ...(revision !== undefined ? { revision } : {}) }));
+    } },
+    { method: 'DELETE', path: replica, summary: 'Delete a replica', handler: async ({ params }) => {
+      await c.deleteReplica(params.functionId!, params.name!);
+      return noContent();
+    } },
+    { method: 'GET', path: `${replica}/compare`, summary: 'Compare production with the replica (unified diff)', handler: async ({ params }) => ok(await c.compare(params.functionId!, params.name!)) },
+    { method: 'POST', path: `${replica}/sync`, summary: 'Sync the replica to production: {productionVersion, confirm: true}', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['productionVersion', 'confirm']);
+      return created(await c.sync(params.functionId!, params.name!, { productionVersion: requiredString(b, 'productionVersion'), confirm: b.confirm === true }));
+    } },
+
+    { method: 'POST', path: rules, summary: 'Create a trigger rule: {conditions: [[{target, operator, values, ignoreCase?, name?}]], functionId, remark?}', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['conditions', 'functionId', 'remark']);
+      const remark = optionalString(b, 'remark');
+      return created(await c.createRule(params.zoneId!, { conditions: b.conditions, functionId: requiredString(b, 'functionId'), ...(remark !== undefined ? { remark } : {}) }));
+    } },
+    { method: 'GET', path: rules, summary: 'List trigger rules in execution order', handler: async ({ params }) => ok({ rules: await c.listRules(params.zoneId!) }) },
+    { method: 'PUT', path: `${rules}/order`, summary: 'Order the rules: {ruleIds: [...]} (every id, first runs first)', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['ruleIds']);
+      return ok({ rules: await c.reorderRules(params.zoneId!, stringArray(b, 'ruleIds')) });
+    } },
+    { method: 'GET', path: `${rules}/{ruleId}`, summary: 'Get a trigger rule', handler: async ({ params }) => ok(await c.getRule(params.zoneId!, params.ruleId!)) },
+    { method: 'PATCH', path: `${rules}/{ruleId}`, summary: 'Change a trigger rule: {conditions?, functionId?, remark?}', handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['conditions', 'functionId', 'remark']);
+      const functionId = optionalString(b, 'functionId');
+      const remark = optionalString(b, 'remark');
+      return ok(await c.updateRule(params.zoneId!, params.ruleId!, { ...(b.conditions !== undefined ? { conditions: b.conditions } : {}), ...(functionId !== undefined ? { functionId } : {}), ...(remark !== undefined ? { remark } : {}) }));
+    } },
+    { method: 'DELETE', path: `${rules}/{ruleId}`, summary: 'Delete a trigger rule', handler: async ({ params }) => {
+      await c.deleteRule(params.zoneId!, params.ruleId!);
+      return noContent();
+    } },
+  ];
+}
+
+/** The API's request handler. */
+export function createApi(options: ApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const table = routes(options.control);
+  const expected = Buffer.from(`Bearer ${options.token}`);
+  table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });
+  return createRouter(table, {
+    log,
+    ...(options.afterWrite ? { afterWrite: options.afterWrite } : {}),
+    before: (req) => {
+      // Compare in constant time; never echo the token.
+      const given = Buffer.from(req.headers.authorization ?? '');
+      if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
+        throw new EdgefnError('UnauthorizedOperation.Unauthorized', 'Missing or wrong admin token: send Authorization: Bearer <token>');
+      }
+    },
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * A small router for the JSON API on node:http: routes are `METHOD /path/{param}` patterns; every
+ * error becomes `{error: {code, message}}` with the status of its code. Unknown errors are logged
+ * with their stack and answered with a fixed body: internal messages never leak.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EdgefnError, statusOf } from '../domain/errors.ts';
+
+export interface RouteContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The parsed JSON body (undefined when there is none). */
+  body: unknown;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+}
+
+export interface Route {
+  method: string;
+  path: string;
+  summary: string;
+  handler: (ctx: RouteContext) => Promise<RouteResult>;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+const maxBodyBytes = 8 * 1024 * 1024;
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source}$`), names };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > maxBodyBytes) throw new EdgefnError('InvalidParameter.InvalidParameter', `Request body exceeds ${maxBodyBytes} bytes`);
+    chunks.push(chunk);
+  }
+  if (total === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks, total).toString('utf8')) as unknown;
+  } catch {
+    throw new EdgefnError('InvalidParameter.InvalidParameter', 'The request body is not valid JSON');
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (status === 204) {
+    res.writeHead(204).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, error: unknown, log: (line: string) => void): void {
+  if (error instanceof EdgefnError) {
+    sendJson(res, statusOf(error.code), { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+    return;
+  }
+  log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  sendJson(res, 500, { error: { code: 'InternalError.SystemError', message: 'Internal error' } });
+}
+
+/** Builds a request handler for these routes. `before` runs first (authentication). */
+export interface RouterOptions {
+  /** Runs before the handler (authentication); throws to refuse. */
+  before?: (req: IncomingMessage) => void;
+  /** Awaited after every successful write, before answering (the gateway has applied it). */
+  afterWrite?: () => Promise<void>;
+  log: (line: string) => void;
+}
+
+export function createRouter(routes: Route[], options: RouterOptions) {
+  const compiled = routes.map(compile);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://api.local');
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      let allowed = false;
+      for (const route of compiled) {
+        const match = route.pattern.exec(path);
+        if (!match) continue;
+        allowed = true;
+        if (route.method !== req.method) continue;
+        options.before?.(req);
+        const params: Record<string, string> = {};
+        route.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+        const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readJson(req);
+        const result = await route.handler({ params, query: url.searchParams, body });
+        if (req.method !== 'GET') await options.afterWrite?.();
+        sendJson(res, result.status, result.body);
+        return;
+      }
+      throw allowed
+        ? new EdgefnError('ResourceNotFound.Route', `${req.method} is not allowed on ${path}`)
+        : new EdgefnError('ResourceNotFound.Route', `No API route ${req.method} ${path}`);
+    } catch (error) {
+      sendError(res, error, options.log);
+    }
+  };
+}

@@ -1,0 +1,319 @@
+/**
+ * The use cases of the control plane: zones, functions, versions, env vars, replicas (with compare
+ * and sync), and trigger rules. Input arrives parsed (see api-input.ts); everything that breaks a
+ * rule of the domain fails with an EdgefnError before anything is written.
+ */
+import { createHash } from 'node:crypto';
+import { EdgefnError } from '../domain/errors.ts';
+import { defaultDomain } from '../domain/ids.ts';
+import {
+  maxEnvVarsPerFunction,
+  maxFunctionsPerZone,
+  maxReplicasPerFunction,
+  maxRulesPerZone,
+  parseEnvValue,
+  validateCodeSize,
+  validateEnvName,
+  validateEnvValue,
+  validateFunctionName,
+  validateFunctionRemark,
+  validateOrigin,
+  validateReplicaName,
+  validateReplicaRemark,
+  validateRuleRemark,
+  validateZoneName,
+} from '../domain/names.ts';
+import { parseConditions } from '../domain/rules.ts';
+import { unifiedDiff } from '../domain/diff.ts';
+import type { Store } from '../store/store.ts';
+import type { SecretBox } from '../store/secrets.ts';
+import type { EnvType, FunctionRecord, ReplicaRecord, RuleRecord, VersionRecord, ZoneRecord } from '../store/types.ts';
+import type { CodeProblem } from '../runtime/compile.ts';
+
+export interface ControlOptions {
+  store: Store;
+  secrets: SecretBox;
+  /** Checks code before it is saved (size, syntax). */
+  checkCode: (code: string) => CodeProblem | null;
+  /** Default access domains are `<function>-<zone id part>.<domainSuffix>`. */
+  domainSuffix: string;
+}
+
+export interface FunctionView {
+  id: string;
+  zoneId: string;
+  name: string;
+  remark: string;
+  domain: string;
+  productionVersion: { id: string; sha256: string; source: string; createdAt: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EnvView {
+  key: string;
+  type: EnvType;
+  /** Absent for secrets: they are write-only. */
+  value?: string;
+  updatedAt: string;
+}
+
+const sha256 = (content: string): string => createHash('sha256').update(content).digest('hex');
+
+export class ControlPlane {
+  readonly #store: Store;
+  readonly #secrets: SecretBox;
+  readonly #checkCode: (code: string) => CodeProblem | null;
+  readonly #suffix: string;
+
+  constructor(options: ControlOptions) {
+    this.#store = options.store;
+    this.#secrets = options.secrets;
+    this.#checkCode = options.checkCode;
+    this.#suffix = options.domainSuffix;
+  }
+
+  /** Rejects code that is too large or does not parse; nothing is saved. */
+  #assertCode(content: string): void {
+    validateCodeSize(content);
+    const problem = this.#checkCode(content);
+    if (problem) {
+      throw new EdgefnError(problem.code, problem.message, problem.line === undefined ? undefined : { line: problem.line, column: problem.column });
+    }
+  }
+
+  // Zones
+
+  createZone(input: { name: string; origin: string }): Promise<ZoneRecord> {
+    return this.#store.createZone({ name: validateZoneName(input.name), origin: validateOrigin(input.origin) });
+  }
+
+  listZones(): Promise<ZoneRecord[]> {
+    return this.#store.listZones();
+  }
+
+  getZone(id: string): Promise<ZoneRecord> {
+    return this.#store.getZone(id);
+  }
+
+  updateZone(id: string, patch: { origin?: string }): Promise<ZoneRecord> {
+    return this.#store.updateZone(id, patch.origin === undefined ? {} : { origin: validateOrigin(patch.origin) });
+  }
+
+  deleteZone(id: string): Promise<void> {
+    return this.#store.deleteZone(id);
+  }
+
+  // Functions and versions
+
+  async #view(fn: FunctionRecord): Promise<FunctionView> {
+    const version = await this.#store.getVersion(fn.id, fn.productionVersionId);
+    return {
+      id: fn.id,
+      zoneId: fn.zoneId,
+      name: fn.name,
+      remark: fn.remark,
+      domain: defaultDomain(fn.name, fn.zoneId, this.#suffix),
+      productionVersion: { id: version.id, sha256: version.sha256, source: version.source, createdAt: version.createdAt },
+      createdAt: fn.createdAt,
+      updatedAt: fn.updatedAt,
+    };
+  }
+
+  async createFunction(input: { zoneId: string; name: string; content: string; remark?: string }): Promise<FunctionView> {
+    validateFunctionName(input.name);
+    const remark = input.remark ?? '';
+    validateFunctionRemark(remark);
+    this.#assertCode(input.content);
+    const fn = await this.#store.createFunction(
+      { zoneId: input.zoneId, name: input.name, remark },
+      { content: input.content, sha256: sha256(input.content), source: 'create', remark },
+      maxFunctionsPerZone,
+    );
+    return this.#view(fn);
+  }
+
+  async listFunctions(zoneId?: string): Promise<FunctionView[]> {
+    if (zoneId !== undefined) await this.#store.getZone(zoneId);
+    return Promise.all((await this.#store.listFunctions(zoneId)).map((fn) => this.#view(fn)));
+  }
+
+  async getFunction(id: string): Promise<FunctionView> {
+    return this.#view(await this.#store.getFunction(id));
+  }
+
+  /** New content makes a new production version; a remark alone changes only the remark. */
+  async updateFunction(id: string, patch: { content?: string; remark?: string }): Promise<FunctionView> {
+    if (patch.remark !== undefined) validateFunctionRemark(patch.remark);
+    if (patch.content !== undefined) this.#assertCode(patch.content);
+    let fn = await this.#store.getFunction(id);
+    if (patch.remark !== undefined) fn = await this.#store.updateFunctionRemark(id, patch.remark);
+    if (patch.content !== undefined) {
+      await this.#store.addProductionVersion(id, { content: patch.content, sha256: sha256(patch.content), source: 'modify', remark: patch.remark ?? fn.remark });
+    }
+    return this.getFunction(id);
+  }
+
+  deleteFunction(id: string): Promise<void> {
+    return this.#store.deleteFunction(id);
+  }
+
+  listVersions(functionId: string): Promise<VersionRecord[]> {
+    return this.#store.listVersions(functionId);
+  }
+
+  getVersion(functionId: string, versionId: string) {
+    return this.#store.getVersion(functionId, versionId);
+  }
+
+  /** Rollback makes a new production version with an old version's content; history only grows. */
+  async rollback(functionId: string, versionId: string) {
+    const old = await this.#store.getVersion(functionId, versionId);
+    const created = await this.#store.addProductionVersion(functionId, { content: old.content, sha256: old.sha256, source: `rollback:${versionId}`, remark: old.remark });
+    return stripContent(created);
+  }
+
+  // Env vars and secrets
+
+  async putEnv(functionId: string, key: string, input: { value: string; type: EnvType }): Promise<EnvView> {
+    validateEnvName(key);
+    validateEnvValue(input.value);
+    parseEnvValue(input.type, input.value);
+    const stored = input.type === 'secret' ? this.#secrets.encrypt(input.value) : input.value;
+    const record = await this.#store.putEnv(functionId, key, input.type, stored, maxEnvVarsPerFunction);
+    return envView(record.key, record.type, record.value, record.updatedAt);
+  }
+
+  async listEnv(functionId: string): Promise<EnvView[]> {
+    return (await this.#store.listEnv(functionId)).map((r) => envView(r.key, r.type, r.value, r.updatedAt));
+  }
+
+  deleteEnv(functionId: string, key: string): Promise<void> {
+    return this.#store.deleteEnv(functionId, key);
+  }
+
+  // Replicas
+
+  async createReplica(functionId: string, input: { name: string; remark?: string } & ({ from: 'production' } | { content: string })): Promise<ReplicaRecord> {
+    validateReplicaName(input.name);
+    const remark = input.remark ?? '';
+    validateReplicaRemark(remark);
+    let content: string;
+    if ('from' in input) {
+      const fn = await this.#store.getFunction(functionId);
+      content = (await this.#store.getVersion(functionId, fn.productionVersionId)).content;
+    } else {
+      content = input.content;
+      this.#assertCode(content);
+    }
+    return this.#store.createReplica({ functionId, name: input.name, remark, content, sha256: sha256(content) }, maxReplicasPerFunction);
+  }
+
+  listReplicas(functionId: string): Promise<ReplicaRecord[]> {
+    return this.#store.listReplicas(functionId);
+  }
+
+  async getReplica(functionId: string, name: string) {
+    const { sha256: _hash, ...replica } = await this.#store.getReplica(functionId, name);
+    return replica;
+  }
+
+  updateReplica(functionId: string, name: string, patch: { content?: string; remark?: string; revision?: number }): Promise<ReplicaRecord> {
+    if (patch.remark !== undefined) validateReplicaRemark(patch.remark);
+    if (patch.content !== undefined) this.#assertCode(patch.content);
+    const change = {
+      ...(patch.content !== undefined ? { content: patch.content, sha256: sha256(patch.content) } : {}),
+      ...(patch.remark !== undefined ? { remark: patch.remark } : {}),
+    };
+    return this.#store.updateReplica(functionId, name, change, patch.revision);
+  }
+
+  deleteReplica(functionId: string, name: string): Promise<void> {
+    return this.#store.deleteReplica(functionId, name);
+  }
+
+  /** Production and the replica side by side, with a unified diff from production to the replica. */
+  async compare(functionId: string, name: string) {
+    const fn = await this.#store.getFunction(functionId);
+    const production = await this.#store.getVersion(functionId, fn.productionVersionId);
+    const replica = await this.#store.getReplica(functionId, name);
+    const { diff, added, removed } = unifiedDiff(production.content, replica.content, { oldLabel: `production@${production.id}`, newLabel: `replica:${name}@${replica.revision}` });
+    return {
+      production: { version: { id: production.id, sha256: production.sha256 }, content: production.content },
+      replica: { name, revision: replica.revision, content: replica.content },
+      diff,
+      added,
+      removed,
+    };
+  }
+
+  /**
+   * The second confirmation of "Compare and Sync": the replica's code becomes a new production
+   * version, but only if production is still the version that was compared. The replica remains.
+   */
+  async sync(functionId: string, name: string, input: { productionVersion: string; confirm: boolean }) {
+    if (input.confirm !== true) {
+      throw new EdgefnError('InvalidParameter.ConfirmationRequired', 'Syncing overwrites production: send confirm: true with the production version you compared');
+    }
+    const replica = await this.#store.getReplica(functionId, name);
+    const created = await this.#store.addProductionVersion(
+      functionId,
+      { content: replica.content, sha256: replica.sha256, source: `sync:${name}`, remark: replica.remark },
+      input.productionVersion,
+    );
+    return stripContent(created);
+  }
+
+  // Trigger rules
+
+  async #assertFunctionInZone(zoneId: string, functionId: string): Promise<void> {
+    const fn = await this.#store.getFunction(functionId);
+    if (fn.zoneId !== zoneId) throw new EdgefnError('ResourceUnavailable.FunctionNotFound', `Function ${functionId} is not in zone ${zoneId}`);
+  }
+
+  async createRule(zoneId: string, input: { conditions: unknown; functionId: string; remark?: string }): Promise<RuleRecord> {
+    const conditions = parseConditions(input.conditions);
+    const remark = input.remark ?? '';
+    validateRuleRemark(remark);
+    await this.#store.getZone(zoneId);
+    await this.#assertFunctionInZone(zoneId, input.functionId);
+    return this.#store.createRule({ zoneId, conditions, action: { type: 'direct', functionId: input.functionId }, remark }, maxRulesPerZone);
+  }
+
+  listRules(zoneId: string): Promise<RuleRecord[]> {
+    return this.#store.listRules(zoneId);
+  }
+
+  getRule(zoneId: string, id: string): Promise<RuleRecord> {
+    return this.#store.getRule(zoneId, id);
+  }
+
+  async updateRule(zoneId: string, id: string, patch: { conditions?: unknown; functionId?: string; remark?: string }): Promise<RuleRecord> {
+    const conditions = patch.conditions === undefined ? undefined : parseConditions(patch.conditions);
+    if (patch.remark !== undefined) validateRuleRemark(patch.remark);
+    if (patch.functionId !== undefined) await this.#assertFunctionInZone(zoneId, patch.functionId);
+    return this.#store.updateRule(zoneId, id, {
+      ...(conditions ? { conditions } : {}),
+      ...(patch.functionId !== undefined ? { action: { type: 'direct' as const, functionId: patch.functionId } } : {}),
+      ...(patch.remark !== undefined ? { remark: patch.remark } : {}),
+    });
+  }
+
+  deleteRule(zoneId: string, id: string): Promise<void> {
+    return this.#store.deleteRule(zoneId, id);
+  }
+
+  reorderRules(zoneId: string, ruleIds: string[]): Promise<RuleRecord[]> {
+    return this.#store.reorderRules(zoneId, ruleIds);
+  }
+}
+
+function envView(key: string, type: EnvType, value: string, updatedAt: string): EnvView {
+  // Secrets are write-only: their (encrypted) value never leaves the store through the API.
+  return type === 'secret' ? { key, type, updatedAt } : { key, type, value, updatedAt };
+}
+
+function stripContent<T extends { content: string }>(version: T): Omit<T, 'content'> {
+  const { content: _content, ...rest } = version;
+  return rest;
+}

@@ -1,0 +1,796 @@
+/**
+ * Trigger rules: the model, the parser for API input and the compiled matcher the gateway runs.
+ *
+ * A rule matches when any of its condition groups matches (OR); a group matches when all of its
+ * conditions match (AND). Rules are tried in order and the first match wins
+ * (shared/reference/edgeone.md, "Trigger rules"). The parser and the compiler share one code path
+ * ({@link compileCondition}), so what the API accepts is exactly what the gateway can run.
+ */
+import { EdgefnError } from './errors.ts';
+
+/** What a condition looks at. */
+export const conditionTargets = [
+  'host',
+  'url',
+  'full_url',
+  'filename',
+  'extension',
+  'query_string',
+  'request_header',
+  'request_method',
+  'request_protocol',
+  'client_ip',
+  'client_country',
+] as const;
+/** One of {@link conditionTargets}. */
+export type ConditionTarget = (typeof conditionTargets)[number];
+
+/** How a condition compares. `regex` is only allowed on `url` and `full_url`. */
+export const conditionOperators = ['equal', 'notequal', 'exist', 'notexist', 'regex'] as const;
+/** One of {@link conditionOperators}. */
+export type ConditionOperator = (typeof conditionOperators)[number];
+
+/** One test on a request. `name` is required for `query_string` and `request_header`, and only there. */
+export interface Condition {
+  target: ConditionTarget;
+  operator: ConditionOperator;
+  values: string[];
+  ignoreCase: boolean;
+  name?: string;
+}
+
+/** Conditions that must all match (AND). */
+export type ConditionGroup = Condition[];
+
+/** What a matching rule does: run one function, pick one by weight, or pick one by client region. */
+export type RuleAction =
+  | { type: 'direct'; functionId: string }
+  | { type: 'weight'; targets: { functionId: string; weight: number }[] }
+  | { type: 'region'; targets: { functionId: string; regions: string[] }[] };
+
+/** A rule as the compiler takes it: `conditions` is an OR of AND groups. */
+export interface RuleDefinition {
+  id: string;
+  conditions: ConditionGroup[];
+  action: RuleAction;
+}
+
+/**
+ * The parts of a request rules look at. `host` is lowercase and without port; `path` is the raw
+ * (still percent-encoded) path; `query` is the raw query without '?'; `headers` takes a lowercase
+ * header name.
+ */
+export interface MatchRequest {
+  host: string;
+  path: string;
+  query: string;
+  method: string;
+  protocol: 'http' | 'https';
+  headers: (name: string) => string | undefined;
+  clientIp: string;
+  country?: string;
+}
+
+/** The rule that matched. The same object is returned for every match of that rule. */
+export interface MatchedRule {
+  readonly id: string;
+  readonly action: RuleAction;
+}
+
+/** Rules compiled for the gateway's hot path. */
+export interface RuleMatcher {
+  /** The first rule, in order, that matches the request. */
+  match(req: MatchRequest): MatchedRule | undefined;
+  /** How many rules were compiled. */
+  readonly size: number;
+}
+
+/** Our cap on condition groups per rule; EdgeOne publishes none. */
+export const maxConditionGroups = 10;
+/** Our cap on conditions per group; EdgeOne publishes none. */
+export const maxConditionsPerGroup = 10;
+/** Our cap on the length of one regex pattern, to keep pathological patterns out of the hot path. */
+export const maxRegexLength = 1024;
+/** At most this many functions in a weight or region action (EdgeOne's limit). */
+export const maxActionTargets = 5;
+
+const namedTargets: ReadonlySet<string> = new Set(['query_string', 'request_header']);
+const regexTargets: ReadonlySet<string> = new Set(['url', 'full_url']);
+const conditionKeys: ReadonlySet<string> = new Set(['target', 'operator', 'values', 'ignoreCase', 'name']);
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function failConditions(message: string, details?: Record<string, unknown>): never {
+  throw new EdgefnError('InvalidParameter.InvalidConditions', message, details);
+}
+
+/**
+ * Parses API input of the shape `[[{target, operator, values, ignoreCase?, name?}]]` into condition
+ * groups, or throws `InvalidParameter.InvalidConditions` naming the group and condition at fault
+ * (1-based) and the broken rule. Unknown fields are refused, so typos never silently widen a rule.
+ */
+export function parseConditions(input: unknown): ConditionGroup[] {
+  if (!Array.isArray(input)) failConditions('Invalid conditions: expected an array of condition groups.');
+  if (input.length === 0) failConditions('Invalid conditions: at least one condition group is required.');
+  if (input.length > maxConditionGroups) {
+    failConditions(`Invalid conditions: at most ${maxConditionGroups} condition groups are allowed, got ${input.length}.`);
+  }
+  return input.map((group: unknown, g) => {
+    const where = `group ${g + 1}`;
+    if (!Array.isArray(group)) failConditions(`Invalid conditions: ${where} must be an array of conditions.`, { group: g });
+    if (group.length === 0) failConditions(`Invalid conditions: ${where} is empty; it needs at least one condition.`, { group: g });
+    if (group.length > maxConditionsPerGroup) {
+      failConditions(`Invalid conditions: ${where} has ${group.length} conditions; at most ${maxConditionsPerGroup} are allowed.`, { group: g });
+    }
+    return group.map((raw: unknown, c) => {
+      const at = `${where}, condition ${c + 1}`;
+      try {
+        const condition = parseCondition(raw);
+        compileCondition(condition);
+        return condition;
+      } catch (error) {
+        if (error instanceof EdgefnError && error.code === 'InvalidParameter.InvalidConditions') {
+          failConditions(`Invalid conditions: ${at}: ${error.message}`, { group: g, condition: c });
+        }
+        throw error;
+      }
+    });
+  });
+}
+
+function parseCondition(raw: unknown): Condition {
+  if (!isRecord(raw)) failConditions('expected an object with target, operator and values');
+  for (const key of Object.keys(raw)) {
+    if (!conditionKeys.has(key)) failConditions(`unknown field ${JSON.stringify(key)} (allowed: target, operator, values, ignoreCase, name)`);
+  }
+  const { target, operator, values, ignoreCase, name } = raw;
+  if (typeof target !== 'string' || !(conditionTargets as readonly string[]).includes(target)) {
+    failConditions(`unknown target ${JSON.stringify(target)} (expected one of ${conditionTargets.join(', ')})`);
+  }
+  if (typeof operator !== 'string' || !(conditionOperators as readonly string[]).includes(operator)) {
+    failConditions(`unknown operator ${JSON.stringify(operator)} (expected one of ${conditionOperators.join(', ')})`);
+  }
+  if (ignoreCase !== undefined && typeof ignoreCase !== 'boolean') failConditions('ignoreCase must be a boolean');
+  const condition: Condition = {
+    target: target as ConditionTarget,
+    operator: operator as ConditionOperator,
+    values: parseValues(operator as ConditionOperator, values),
+    ignoreCase: ignoreCase ?? false,
+  };
+  if (namedTargets.has(target)) {
+    if (name === undefined) failConditions(`target ${target} needs a name (the ${target === 'request_header' ? 'header' : 'query parameter'} to look at)`);
+    if (typeof name !== 'string' || name.length === 0) failConditions('name must be a non-empty string');
+    if (target === 'request_header' && !headerNamePattern.test(name)) failConditions(`${JSON.stringify(name)} is not a valid header name`);
+    condition.name = name;
+  } else if (name !== undefined) {
+    failConditions(`target ${target} takes no name; only query_string and request_header do`);
+  }
+  return condition;
+}
+
+function parseValues(operator: ConditionOperator, values: unknown): string[] {
+  const needsValues = operator === 'equal' || operator === 'notequal' || operator === 'regex';
+  if (values === undefined) {
+    if (needsValues) failConditions(`operator ${operator} needs at least one value`);
+    return [];
+  }
+  if (!Array.isArray(values)) failConditions('values must be an array of strings');
+  if (!needsValues && values.length > 0) failConditions(`operator ${operator} takes no values`);
+  if (needsValues && values.length === 0) failConditions(`operator ${operator} needs at least one value`);
+  return values.map((value: unknown, i) => {
+    if (typeof value !== 'string') failConditions(`value ${i + 1} must be a string`);
+    if (value.length === 0) failConditions(`value ${i + 1} is empty; use exist or notexist to test for a missing value`);
+    return value;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling. Everything that can be worked out once (folded values, sets, wildcard pieces, regexes,
+// CIDR ranges) is worked out here, so that matching a request only compares strings and numbers.
+
+/** The per-request view of a {@link MatchRequest}; derived parts are filled on first use. */
+interface RequestView {
+  readonly req: MatchRequest;
+  fullUrl: string | undefined;
+  filename: string | undefined;
+  extension: string | undefined;
+  ip: IpAddress | null | undefined;
+}
+
+type Test = (view: RequestView) => boolean;
+type Getter = (view: RequestView) => string | undefined;
+type Fold = (s: string) => string;
+
+const keep: Fold = (s) => s;
+const lower: Fold = (s) => s.toLowerCase();
+const upper: Fold = (s) => s.toUpperCase();
+const always: Test = () => true;
+const never: Test = () => false;
+
+/**
+ * Compiles one condition into a test, or throws `InvalidParameter.InvalidConditions` (without a
+ * location; {@link parseConditions} adds it) when a value cannot be used: a bad regex or CIDR, a
+ * path without a leading '/', an unknown protocol, a country that is not a two-letter code.
+ */
+export function compileCondition(condition: Condition): (req: MatchRequest) => boolean {
+  const test = compileTest(condition);
+  return (req) => test(createView(req));
+}
+
+function compileTest(condition: Condition): Test {
+  const { target, operator, values } = condition;
+  if (operator === 'regex' && !regexTargets.has(target)) failConditions(`operator regex is only allowed on url and full_url, not on ${target}`);
+  checkValues(condition);
+  const get = compileGetter(condition);
+  const named = condition.name !== undefined;
+
+  switch (operator) {
+    case 'exist':
+      return named ? (v) => get(v) !== undefined : (v) => isPresent(get(v));
+    case 'notexist':
+      return named ? (v) => get(v) === undefined : (v) => !isPresent(get(v));
+    case 'regex': {
+      const regexes = values.map((pattern) => compileRegex(pattern, condition.ignoreCase));
+      return (v) => {
+        const s = get(v);
+        if (s === undefined) return false;
+        for (const re of regexes) if (re.test(s)) return true;
+        return false;
+      };
+    }
+    case 'equal':
+    case 'notequal': {
+      const equals = target === 'client_ip' ? compileIpEquality(values) : compileEquality(condition);
+      if (equals === 'all') return operator === 'equal' ? always : never;
+      // A missing value equals nothing, so `notequal` holds for it.
+      return operator === 'equal'
+        ? (v) => {
+            const s = get(v);
+            return s !== undefined && equals(s, v);
+          }
+        : (v) => {
+            const s = get(v);
+            return s === undefined || !equals(s, v);
+          };
+    }
+  }
+}
+
+function isPresent(s: string | undefined): boolean {
+  return s !== undefined && s !== '';
+}
+
+function checkValues(condition: Condition): void {
+  const { target, operator, values } = condition;
+  if (operator !== 'equal' && operator !== 'notequal') return;
+  for (const value of values) {
+    if (value === 'all') continue;
+    const quoted = JSON.stringify(value);
+    switch (target) {
+      case 'url':
+        if (!value.startsWith('/') && !value.startsWith('*')) failConditions(`url value ${quoted} must start with '/' (or '*')`);
+        break;
+      case 'full_url':
+        if (!/^(?:https?:\/\/|\*)/i.test(value)) failConditions(`full_url value ${quoted} must start with http:// or https:// (or '*')`);
+        break;
+      case 'request_protocol':
+        if (!/^https?$/i.test(value)) failConditions(`request_protocol value ${quoted} must be http or https`);
+        break;
+      case 'request_method':
+        if (!/^[A-Za-z]+$/.test(value)) failConditions(`request_method value ${quoted} must be an HTTP method such as GET`);
+        break;
+      case 'client_country':
+        if (!/^[A-Za-z]{2}$/.test(value)) failConditions(`client_country value ${quoted} must be a two-letter ISO 3166 code such as CN`);
+        break;
+      case 'client_ip':
+        if (parseIpRange(value) === undefined) failConditions(`client_ip value ${quoted} is not an IP address or CIDR block`);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function compileGetter(condition: Condition): Getter {
+  switch (condition.target) {
+    case 'host':
+      return (v) => v.req.host;
+    case 'url':
+      return (v) => v.req.path;
+    case 'full_url':
+      return getFullUrl;
+    case 'filename':
+      return getFilename;
+    case 'extension':
+      return getExtension;
+    case 'query_string': {
+      const name = condition.name ?? '';
+      return (v) => findQueryParam(v.req.query, name);
+    }
+    case 'request_header': {
+      const name = (condition.name ?? '').toLowerCase();
+      return (v) => v.req.headers(name);
+    }
+    case 'request_method':
+      return (v) => v.req.method;
+    case 'request_protocol':
+      return (v) => v.req.protocol;
+    case 'client_ip':
+      return (v) => v.req.clientIp;
+    case 'client_country':
+      return (v) => v.req.country;
+  }
+}
+
+// Host names, schemes, methods and country codes are case-insensitive by definition, so they are
+// always compared folded; `ignoreCase` decides for everything else.
+function foldOf(condition: Condition): Fold {
+  switch (condition.target) {
+    case 'host':
+    case 'request_protocol':
+      return lower;
+    case 'request_method':
+    case 'client_country':
+      return upper;
+    default:
+      return condition.ignoreCase ? lower : keep;
+  }
+}
+
+type Equality = ((s: string, view: RequestView) => boolean) | 'all';
+
+function compileEquality(condition: Condition): Equality {
+  const fold = foldOf(condition);
+  const wildcards = condition.target === 'url' || condition.target === 'full_url';
+  const exact = new Set<string>();
+  const patterns: string[][] = [];
+  for (const value of condition.values) {
+    if (value === 'all') return 'all';
+    const folded = fold(value);
+    if (wildcards && folded.includes('*')) patterns.push(folded.split('*'));
+    else exact.add(folded);
+  }
+  if (patterns.length === 0) {
+    if (exact.size === 1) {
+      const only = exact.values().next().value ?? '';
+      return fold === keep ? (s) => s === only : (s) => fold(s) === only;
+    }
+    return fold === keep ? (s) => exact.has(s) : (s) => exact.has(fold(s));
+  }
+  return (s) => {
+    const folded = fold(s);
+    if (exact.has(folded)) return true;
+    for (const parts of patterns) if (matchWildcard(parts, folded)) return true;
+    return false;
+  };
+}
+
+/**
+ * Whether `s` matches a pattern split at its '*'s (`/a/*\/b` → ['/a/', '/b']), where '*' matches any
+ * run of characters, '/' included. Taking the leftmost occurrence of each middle piece is always
+ * right when '*' is the only wildcard, so this is linear-ish and, unlike a regex, cannot backtrack.
+ */
+function matchWildcard(parts: string[], s: string): boolean {
+  const first = parts[0] ?? '';
+  const last = parts[parts.length - 1] ?? '';
+  if (s.length < first.length + last.length || !s.startsWith(first) || !s.endsWith(last)) return false;
+  let pos = first.length;
+  const end = s.length - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i] ?? '';
+    if (part === '') continue;
+    const at = s.indexOf(part, pos);
+    if (at < 0 || at + part.length > end) return false;
+    pos = at + part.length;
+  }
+  return true;
+}
+
+function compileRegex(pattern: string, ignoreCase: boolean): RegExp {
+  if (pattern.length > maxRegexLength) failConditions(`regex is ${pattern.length} characters long; at most ${maxRegexLength} are allowed`);
+  try {
+    // No 'g' or 'y' flag: those make test() stateful through lastIndex.
+    return new RegExp(pattern, ignoreCase ? 'i' : '');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return failConditions(`invalid regex ${JSON.stringify(pattern)}: ${reason}`);
+  }
+}
+
+function getFullUrl(v: RequestView): string {
+  if (v.fullUrl === undefined) {
+    const { protocol, host, path, query } = v.req;
+    v.fullUrl = query === '' ? `${protocol}://${host}${path}` : `${protocol}://${host}${path}?${query}`;
+  }
+  return v.fullUrl;
+}
+
+function getFilename(v: RequestView): string {
+  if (v.filename === undefined) {
+    const path = v.req.path;
+    v.filename = path.slice(path.lastIndexOf('/') + 1);
+  }
+  return v.filename;
+}
+
+// Like path.extname without the dot: 'a.tar.gz' → 'gz', '.htaccess' → '', 'file.' → ''.
+function getExtension(v: RequestView): string {
+  if (v.extension === undefined) {
+    const filename = getFilename(v);
+    const dot = filename.lastIndexOf('.');
+    v.extension = dot > 0 ? filename.slice(dot + 1) : '';
+  }
+  return v.extension;
+}
+
+/**
+ * The value of the first query parameter called `name` in a raw query, percent-decoded with '+' as
+ * a space (as URLSearchParams reads it); '' for `?name` or `?name=`, undefined when absent.
+ */
+export function findQueryParam(query: string, name: string): string | undefined {
+  const n = query.length;
+  let start = 0;
+  while (start < n) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = n;
+    if (end > start) {
+      let keyEnd = query.indexOf('=', start);
+      if (keyEnd < 0 || keyEnd > end) keyEnd = end;
+      const sameRaw = keyEnd - start === name.length && query.startsWith(name, start);
+      if (sameRaw || (needsDecoding(query, start, keyEnd) && decodeQueryPart(query.slice(start, keyEnd)) === name)) {
+        return keyEnd < end ? decodeQueryPart(query.slice(keyEnd + 1, end)) : '';
+      }
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+function needsDecoding(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 /* % */ || c === 0x2b /* + */) return true;
+  }
+  return false;
+}
+
+function decodeQueryPart(part: string): string {
+  if (!needsDecoding(part, 0, part.length)) return part;
+  const spaced = part.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // Malformed escapes are compared as written, as URLSearchParams would keep them.
+    return spaced;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses. An address is one 32-bit word (IPv4) or four (IPv6), stored as signed int32 so that
+// masking with `&` needs no conversion.
+
+interface IpAddress {
+  v6: boolean;
+  words: number[];
+}
+
+interface IpRange extends IpAddress {
+  prefix: number;
+}
+
+function compileIpEquality(values: string[]): Equality {
+  const ranges: IpRange[] = [];
+  for (const value of values) {
+    if (value === 'all') return 'all';
+    const range = parseIpRange(value);
+    if (range === undefined) failConditions(`client_ip value ${JSON.stringify(value)} is not an IP address or CIDR block`);
+    ranges.push(range);
+  }
+  return (_s, v) => {
+    if (v.ip === undefined) v.ip = parseClientIp(v.req.clientIp) ?? null;
+    const ip = v.ip;
+    if (ip === null) return false;
+    for (const range of ranges) if (isInRange(ip, range)) return true;
+    return false;
+  };
+}
+
+function isInRange(ip: IpAddress, range: IpRange): boolean {
+  if (ip.v6 !== range.v6) return false;
+  let bits = range.prefix;
+  for (let i = 0; i < range.words.length && bits > 0; i++) {
+    const word = ip.words[i] ?? 0;
+    if (bits >= 32) {
+      if (word !== range.words[i]) return false;
+      bits -= 32;
+    } else {
+      return (word & maskOf(bits)) === range.words[i];
+    }
+  }
+  return true;
+}
+
+function maskOf(bits: number): number {
+  return bits <= 0 ? 0 : bits >= 32 ? -1 : -1 << (32 - bits);
+}
+
+/** Parses `a.b.c.d`, an IPv6 address, or either with `/prefix`; host bits are cleared. */
+function parseIpRange(text: string): IpRange | undefined {
+  const slash = text.indexOf('/');
+  const address = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (address === undefined) return undefined;
+  const maxPrefix = address.v6 ? 128 : 32;
+  let prefix = maxPrefix;
+  if (slash >= 0) {
+    const digits = text.slice(slash + 1);
+    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(digits)) return undefined;
+    prefix = Number(digits);
+    if (prefix > maxPrefix) return undefined;
+  }
+  let range: IpRange = { ...address, prefix };
+  // `::ffff:10.0.0.0/104` means 10.0.0.0/8: client IPs in that form are matched as IPv4.
+  if (range.v6 && prefix >= 96 && isMappedV4(range.words)) range = { v6: false, words: [range.words[3] ?? 0], prefix: prefix - 96 };
+  let bits = range.prefix;
+  range.words = range.words.map((word) => {
+    const masked = word & maskOf(bits);
+    bits -= 32;
+    return masked;
+  });
+  return range;
+}
+
+/** Parses a client address as sockets report it: IPv4, IPv6 (zone id ignored), IPv4-mapped IPv6 as IPv4. */
+function parseClientIp(text: string): IpAddress | undefined {
+  const percent = text.indexOf('%');
+  const ip = parseIp(percent < 0 ? text : text.slice(0, percent));
+  if (ip !== undefined && ip.v6 && isMappedV4(ip.words)) return { v6: false, words: [ip.words[3] ?? 0] };
+  return ip;
+}
+
+function isMappedV4(words: number[]): boolean {
+  return words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
+}
+
+function parseIp(text: string): IpAddress | undefined {
+  if (text.includes(':')) {
+    const groups = parseIpv6Groups(text);
+    if (groups === undefined) return undefined;
+    const words: number[] = [];
+    for (let i = 0; i < 8; i += 2) words.push((((groups[i] ?? 0) << 16) | (groups[i + 1] ?? 0)) | 0);
+    return { v6: true, words };
+  }
+  const v4 = parseIpv4(text);
+  return v4 === undefined ? undefined : { v6: false, words: [v4] };
+}
+
+function parseIpv4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0;
+  for (const part of parts) {
+    // Leading zeros are refused: some parsers read them as octal.
+    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
+    const octet = Number(part);
+    if (octet > 255) return undefined;
+    value = (value << 8) | octet;
+  }
+  return value | 0;
+}
+
+function parseIpv6Groups(text: string): number[] | undefined {
+  const gap = text.indexOf('::');
+  if (gap >= 0 && text.indexOf('::', gap + 1) >= 0) return undefined;
+  const head = gap >= 0 ? text.slice(0, gap) : text;
+  const tail = gap >= 0 ? text.slice(gap + 2) : '';
+  const headGroups = parseIpv6Part(head, gap < 0);
+  const tailGroups = gap >= 0 ? parseIpv6Part(tail, true) : [];
+  if (headGroups === undefined || tailGroups === undefined) return undefined;
+  const count = headGroups.length + tailGroups.length;
+  if (gap < 0 ? count !== 8 : count > 7) return undefined;
+  return [...headGroups, ...new Array<number>(8 - count).fill(0), ...tailGroups];
+}
+
+// Parses colon-separated hex groups; the last one may be a dotted IPv4 address when `last` is set.
+function parseIpv6Part(part: string, last: boolean): number[] | undefined {
+  if (part === '') return [];
+  const pieces = part.split(':');
+  const groups: number[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i] ?? '';
+    if (last && i === pieces.length - 1 && piece.includes('.')) {
+      const v4 = parseIpv4(piece);
+      if (v4 === undefined) return undefined;
+      groups.push((v4 >>> 16) & 0xffff, v4 & 0xffff);
+    } else {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(piece)) return undefined;
+      groups.push(parseInt(piece, 16));
+    }
+  }
+  return groups;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matcher.
+
+function createView(req: MatchRequest): RequestView {
+  return { req, fullUrl: undefined, filename: undefined, extension: undefined, ip: undefined };
+}
+
+/**
+ * Compiles rules, in priority order, into a matcher. A rule with no condition groups, and an
+ * empty group, never match. Throws `InvalidParameter.InvalidConditions` naming the rule when a condition cannot be
+ * compiled (only possible for conditions that did not come through {@link parseConditions}).
+ */
+export function compileRules(rules: readonly RuleDefinition[]): RuleMatcher {
+  const compiled = rules.map((rule) => {
+    // An empty group would be an AND of nothing, i.e. a catch-all; never let bad data widen a rule.
+    const groups: Test[][] = rule.conditions.filter((group) => group.length > 0).map((group, g) =>
+      group.map((condition, c) => {
+        try {
+          return compileTest(condition);
+        } catch (error) {
+          if (error instanceof EdgefnError) {
+            failConditions(`Invalid conditions in rule ${rule.id}: group ${g + 1}, condition ${c + 1}: ${error.message}`, { ruleId: rule.id });
+          }
+          throw error;
+        }
+      }),
+    );
+    const result: MatchedRule = Object.freeze({ id: rule.id, action: rule.action });
+    return { groups, result };
+  });
+
+  return {
+    size: compiled.length,
+    match(req: MatchRequest): MatchedRule | undefined {
+      const view = createView(req);
+      for (const rule of compiled) {
+        for (const group of rule.groups) {
+          let all = true;
+          for (const test of group) {
+            if (!test(view)) {
+              all = false;
+              break;
+            }
+          }
+          if (all) return rule.result;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions.
+
+function failAction(message: string): never {
+  throw new EdgefnError('InvalidParameter.InvalidParameter', `Invalid rule action: ${message}.`);
+}
+
+function parseFunctionId(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value.length === 0) failAction(`${where} needs a functionId (a non-empty string)`);
+  return value;
+}
+
+function parseTargets(input: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown>[] {
+  const { targets } = input;
+  if (!Array.isArray(targets) || targets.length === 0) failAction(`a ${String(input.type)} action needs a non-empty targets array`);
+  if (targets.length > maxActionTargets) failAction(`at most ${maxActionTargets} targets are allowed, got ${targets.length}`);
+  const seen = new Set<string>();
+  return targets.map((target: unknown, i) => {
+    if (!isRecord(target)) failAction(`target ${i + 1} must be an object`);
+    for (const key of Object.keys(target)) {
+      if (!allowed.includes(key)) failAction(`target ${i + 1} has unknown field ${JSON.stringify(key)}`);
+    }
+    const functionId = parseFunctionId(target.functionId, `target ${i + 1}`);
+    if (seen.has(functionId)) failAction(`function ${functionId} is listed twice`);
+    seen.add(functionId);
+    return target;
+  });
+}
+
+const regionPattern = /^[A-Z]{2}(?:\.[A-Z0-9]{1,3})?$/;
+
+/**
+ * Parses API input for a rule action. Errors are `InvalidParameter.InvalidParameter`.
+ * - `{type: 'direct', functionId}`.
+ * - `{type: 'weight', targets: [{functionId, weight}]}`: 1-5 distinct functions, integer weights
+ *   0-100 summing to 100.
+ * - `{type: 'region', targets: [{functionId, regions}]}`: 1-5 distinct functions; regions are
+ *   ISO 3166 codes (`CN`) or subdivisions (`CN.GD`), folded to uppercase; exactly one `Default`
+ *   overall. Regions may not overlap: a code listed twice, or a country together with one of its
+ *   subdivisions, is refused (EdgeOne states the rule, not what counts as overlap; this is our reading).
+ */
+export function parseRuleAction(input: unknown): RuleAction {
+  if (!isRecord(input)) failAction('expected an object with a type');
+  const { type } = input;
+  switch (type) {
+    case 'direct': {
+      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'functionId') failAction(`unknown field ${JSON.stringify(key)}`);
+      return { type, functionId: parseFunctionId(input.functionId, 'a direct action') };
+    }
+    case 'weight': {
+      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets') failAction(`unknown field ${JSON.stringify(key)}`);
+      const targets = parseTargets(input, ['functionId', 'weight']).map((target, i) => {
+        const { weight } = target;
+        if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100) {
+          failAction(`target ${i + 1} needs an integer weight from 0 to 100`);
+        }
+        return { functionId: String(target.functionId), weight };
+      });
+      const sum = targets.reduce((total, target) => total + target.weight, 0);
+      if (sum !== 100) failAction(`weights must add up to 100, they add up to ${sum}`);
+      return { type, targets };
+    }
+    case 'region': {
+      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets') failAction(`unknown field ${JSON.stringify(key)}`);
+      const owners = new Map<string, number>();
+      const targets = parseTargets(input, ['functionId', 'regions']).map((target, i) => {
+        const { regions } = target;
+        if (!Array.isArray(regions) || regions.length === 0) failAction(`target ${i + 1} needs a non-empty regions array`);
+        const codes = regions.map((region: unknown) => {
+          if (typeof region !== 'string') failAction(`target ${i + 1}: regions must be strings`);
+          const code = region === 'Default' ? region : region.toUpperCase();
+          if (code !== 'Default' && !regionPattern.test(code)) {
+            failAction(`target ${i + 1}: ${JSON.stringify(region)} is not a region code such as CN or CN.GD, nor Default`);
+          }
+          if (owners.has(code)) failAction(`region ${code} is listed more than once`);
+          owners.set(code, i);
+          return code;
+        });
+        return { functionId: String(target.functionId), regions: codes };
+      });
+      if (!owners.has('Default')) failAction('exactly one target must list the Default region');
+      for (const code of owners.keys()) {
+        const dot = code.indexOf('.');
+        if (dot > 0 && owners.has(code.slice(0, dot))) failAction(`regions ${code.slice(0, dot)} and ${code} overlap`);
+      }
+      return { type, targets };
+    }
+    default:
+      return failAction(`unknown type ${JSON.stringify(type)} (expected direct, weight or region)`);
+  }
+}
+
+/**
+ * Picks the function a matched action runs. `random` returns a number in [0, 1) (weight actions);
+ * `region` is the client's region, `CN` or `CN.GD` (region actions): a subdivision entry wins over
+ * its country, and `Default` takes the rest.
+ */
+export function selectFunctionId(action: RuleAction, pick: { random: () => number; region?: string }): string {
+  switch (action.type) {
+    case 'direct':
+      return action.functionId;
+    case 'weight': {
+      const roll = pick.random() * 100;
+      let total = 0;
+      let chosen = '';
+      for (const target of action.targets) {
+        if (target.weight === 0) continue;
+        total += target.weight;
+        chosen = target.functionId;
+        if (roll < total) break;
+      }
+      return chosen;
+    }
+    case 'region': {
+      const region = (pick.region ?? '').toUpperCase();
+      const dot = region.indexOf('.');
+      const country = dot > 0 ? region.slice(0, dot) : region;
+      let byCountry: string | undefined;
+      let byDefault = '';
+      for (const target of action.targets) {
+        for (const code of target.regions) {
+          if (region !== '' && code === region) return target.functionId;
+          if (code === country) byCountry = target.functionId;
+          if (code === 'Default') byDefault = target.functionId;
+        }
+      }
+      return byCountry ?? byDefault;
+    }
+  }
+}

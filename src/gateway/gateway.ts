@@ -1,0 +1,110 @@
+/**
+ * The data plane: resolves each request to a function (default domain, or the zone's trigger
+ * rules), runs production in this process and replicas in the replica lane, passes everything else
+ * through to the zone's origin, and maps platform failures to responses with a code header.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MatchRequest } from '../domain/rules.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
+import { proxyToOrigin } from './proxy.ts';
+import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
+import type { ReplicaLane } from './lane.ts';
+
+/** The request header that picks a replica, and the response header that says what answered. */
+export const replicaHeader = 'eo-function-replica-name';
+export const replicaStatusHeader = 'EO-Function-Replica-Status';
+
+export interface GatewayOptions {
+  routes: RoutingTable;
+  runtime: Runtime;
+  lane: ReplicaLane;
+  log?: (line: string) => void;
+}
+
+function hostOf(req: IncomingMessage): string {
+  const host = (req.headers.host ?? '').toLowerCase();
+  // Strip the port (IPv6 literals keep their brackets).
+  const colon = host.lastIndexOf(':');
+  return colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
+}
+
+function matchRequest(req: IncomingMessage, host: string, clientIp: string): MatchRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    host,
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    method: req.method ?? 'GET',
+    protocol: 'http',
+    headers: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    clientIp,
+  };
+}
+
+const clientIpOf = (req: IncomingMessage): string => req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+
+export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { routes, runtime, lane } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+  async function runProduction(req: IncomingMessage, res: ServerResponse, fn: FunctionEntry, extraHeaders: string[]): Promise<void> {
+    const body = await readBody(req, runtime.limits.requestBodyBytes);
+    if (body === 'too-large') {
+      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
+      return;
+    }
+    const origin = fn.zone.origin;
+    const ownHost = req.headers.host;
+    // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
+    const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
+    const { outcome } = await runtime.execute(fn.production, toIncoming(req, body, 'http'), { route });
+    if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
+    else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
+    else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = hostOf(req);
+    let fn = routes.functionByDomain(host);
+    let zone: ZoneEntry | undefined = fn?.zone;
+    if (!fn) {
+      zone = routes.zoneOf(host);
+      if (!zone) {
+        writeFailure(res, 'ResourceNotFound.Host', `No zone or function serves the host '${host}'`);
+        return;
+      }
+      const rule = zone.matcher.match(matchRequest(req, host, clientIpOf(req)));
+      if (rule && rule.action.type === 'direct') fn = zone.functions.get(rule.action.functionId);
+      if (!fn) {
+        await proxyToOrigin(req, res, zone.origin, undefined, 'http');
+        return;
+      }
+    }
+    /*
+     * Replica selection. Header names are case-insensitive in HTTP (and lowercase in HTTP/2), so
+     * Node's lowercased lookup is right; the value must equal a replica name exactly.
+     */
+    const wanted = req.headers[replicaHeader];
+    if (typeof wanted === 'string') {
+      const sha = fn.replicas.get(wanted);
+      if (sha !== undefined) {
+        await lane.forward(req, res, { fn, replica: wanted, sha256: sha, statusHeader: [replicaStatusHeader, 'served'] });
+        return;
+      }
+      await runProduction(req, res, fn, [replicaStatusHeader, 'not-found']);
+      return;
+    }
+    await runProduction(req, res, fn, []);
+  }
+
+  return (req, res) =>
+    handle(req, res).catch((error: unknown) => {
+      log(`gateway internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      writeFailure(res, 'InternalError.SystemError', 'Internal error');
+    });
+}

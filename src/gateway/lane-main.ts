@@ -1,0 +1,72 @@
+/**
+ * The replica lane process: `node lane.js <data-dir> <socket-path>`. Serves replica executions for
+ * the gateway over HTTP on a Unix socket, reading replica code and env vars from the store itself.
+ * Whatever replica code does here (loops, memory bombs, crashes) stays in this process.
+ */
+import { createServer } from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import { loadSecretBox } from '../store/secrets.ts';
+import { materializeEnv } from './env.ts';
+import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
+
+const [dataDir, socketPath] = process.argv.slice(2);
+if (!dataDir || !socketPath) {
+  process.stderr.write('usage: lane <data-dir> <socket-path>\n');
+  process.exit(2);
+}
+
+const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
+const secrets = loadSecretBox(dataDir);
+const runtime = new Runtime();
+const codes = new Map<string, FunctionCode>();
+
+async function codeFor(functionId: string, replica: string, sha256: string, envStamp: string): Promise<FunctionCode> {
+  const key = `${functionId}/${replica}@${sha256}#${envStamp}`;
+  let code = codes.get(key);
+  if (!code) {
+    const [record, env, fn] = await Promise.all([store.getReplica(functionId, replica), store.listEnv(functionId), store.getFunction(functionId)]);
+    code = { code: record.content, env: materializeEnv(env, secrets), filename: `${fn.name}@${replica}.js` };
+    if (codes.size >= 1000) codes.delete(codes.keys().next().value!);
+    codes.set(key, code);
+  }
+  return code;
+}
+
+const server = createServer((req, res) => {
+  void (async () => {
+    const h = (name: string): string => String(req.headers[name] ?? '');
+    const fn = await codeFor(h('x-edgefn-function'), h('x-edgefn-replica'), h('x-edgefn-sha256'), h('x-edgefn-env-stamp'));
+    const origin = new URL(h('x-edgefn-origin'));
+    const body = await readBody(req, runtime.limits.requestBodyBytes);
+    if (body === 'too-large') {
+      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', 'Request body too large', ['x-edgefn-outcome', 'error']);
+      return;
+    }
+    const incoming = toIncoming(req, body, 'http');
+    incoming.headers = incoming.headers.filter((_, i, all) => !all[i - (i % 2)]!.startsWith('x-edgefn-'));
+    incoming.clientIp = h('x-edgefn-client-ip');
+    const ownHost = req.headers.host;
+    const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
+    const { outcome } = await runtime.execute(fn, incoming, { route });
+    if (outcome.kind === 'response') await writeResponse(res, outcome);
+    else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
+    else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);
+  })().catch((error: unknown) => {
+    process.stderr.write(`replica lane error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    writeFailure(res, 'InternalError.SystemError', 'Internal error', ['x-edgefn-outcome', 'error']);
+  });
+});
+
+rmSync(socketPath, { force: true });
+server.listen(socketPath, () => process.stdout.write('lane ready\n'));
+
+const stop = (): void => {
+  server.close();
+  runtime.close();
+  void store.close().then(() => process.exit(0));
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

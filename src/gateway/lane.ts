@@ -1,0 +1,158 @@
+/**
+ * The replica lane: replica code runs in a separate OS process, so an endless loop, a memory bomb
+ * or a crash there cannot slow down or stop production. The gateway talks to it over HTTP on a
+ * Unix socket and restarts it when it dies (with backoff); requests that find it down wait briefly
+ * for it to come back, then fail with FunctionRuntime.ReplicaLaneUnavailable.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Pool, type Dispatcher } from 'undici';
+import { errorHeader, readBody, writeFailure, writeResponse } from './node-io.ts';
+import { proxyToOrigin } from './proxy.ts';
+import type { FunctionEntry } from './routes.ts';
+import type { ErrorCode } from '../domain/errors.ts';
+import { isErrorCode } from '../domain/errors.ts';
+
+export interface LaneOptions {
+  dataDir: string;
+  socketPath: string;
+  requestBodyBytes: number;
+  log?: (line: string) => void;
+}
+
+export interface ForwardOptions {
+  fn: FunctionEntry;
+  replica: string;
+  sha256: string;
+  statusHeader: [string, string];
+}
+
+/** How to start the lane: the built `dist/lane.js`, or the TypeScript source under tsx (tests). */
+function laneCommand(): string[] {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('./lane-main.ts', here))];
+  return [fileURLToPath(new URL('./lane.js', here))];
+}
+
+const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+export class ReplicaLane {
+  readonly #options: LaneOptions;
+  readonly #log: (line: string) => void;
+  #child: ChildProcess | undefined;
+  #pool: Pool;
+  #ready: Promise<void> | undefined;
+  #markReady: (() => void) | undefined;
+  #restarts = 0;
+  #stopped = false;
+
+  constructor(options: LaneOptions) {
+    this.#options = options;
+    this.#log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.#pool = new Pool('http://replica-lane', { connect: { socketPath: options.socketPath }, connections: 64, pipelining: 1 });
+  }
+
+  /** Starts the lane process; resolves when it accepts requests. */
+  start(): Promise<void> {
+    this.#spawn();
+    return this.#ready!;
+  }
+
+  /** The lane's process id (for tests and operators). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  #spawn(): void {
+    this.#ready = new Promise((resolve) => (this.#markReady = resolve));
+    const child = spawn(process.execPath, [...laneCommand(), this.#options.dataDir, this.#options.socketPath], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
+    this.#child = child;
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (text: string) => {
+      if (text.includes('lane ready')) {
+        this.#restarts = 0;
+        this.#markReady?.();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (this.#stopped) return;
+      this.#log(`replica lane exited (${signal ?? code}); restarting`);
+      const delay = Math.min(5000, 50 * 2 ** this.#restarts++);
+      setTimeout(() => this.#spawn(), delay).unref();
+    });
+  }
+
+  async #whenReady(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const ready = this.#ready!.then(() => true);
+    const result = await Promise.race([ready, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Runs a request on a replica and writes the answer. */
+  async forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
+    const body = await readBody(req, this.#options.requestBodyBytes);
+    if (body === 'too-large') {
+      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${this.#options.requestBodyBytes} bytes`, options.statusHeader);
+      return;
+    }
+    if (!(await this.#whenReady(3000))) {
+      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.statusHeader);
+      return;
+    }
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (!hopByHop.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
+    headers.push(
+      'x-edgefn-function', options.fn.id,
+      'x-edgefn-replica', options.replica,
+      'x-edgefn-sha256', options.sha256,
+      'x-edgefn-env-stamp', String(options.fn.envStamp),
+      'x-edgefn-client-ip', req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+      'x-edgefn-origin', options.fn.zone.origin.href,
+    );
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await this.#pool.request({ path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body });
+    } catch (error) {
+      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', `The replica lane did not answer: ${error instanceof Error ? error.message : String(error)}`, options.statusHeader);
+      return;
+    }
+    const outcome = answer.headers['x-edgefn-outcome'];
+    if (outcome === 'passthrough') {
+      await answer.body.dump();
+      await proxyToOrigin(req, res, options.fn.zone.origin, body, 'http');
+      return;
+    }
+    const code = answer.headers[errorHeader.toLowerCase()];
+    if (outcome === 'error' && typeof code === 'string' && isErrorCode(code)) {
+      const message = await answer.body.text();
+      writeFailure(res, code as ErrorCode, message.replace(/^[^:]+: /, '').trimEnd(), options.statusHeader);
+      return;
+    }
+    const out: string[] = [];
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined || hopByHop.has(name) || name === 'x-edgefn-outcome') continue;
+      for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
+    }
+    await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: answer.body as Readable }, options.statusHeader);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const child = this.#child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await this.#pool.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Wiring for `edgefn serve`: the store, the runtime, the control plane and its HTTP API on the
+ * admin port, the gateway on the data port, and the replica lane process.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SqliteStore } from './store/sqlite.ts';
+import { loadSecretBox } from './store/secrets.ts';
+import { Runtime, type RuntimeOptions } from './runtime/runtime.ts';
+import { ControlPlane } from './control/services.ts';
+import { createApi } from './control/api.ts';
+import { RoutingTable } from './gateway/routes.ts';
+import { ReplicaLane } from './gateway/lane.ts';
+import { createGateway } from './gateway/gateway.ts';
+
+export interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  adminPort: number;
+  domainSuffix: string;
+  runtime?: RuntimeOptions;
+  print?: (line: string) => void;
+}
+
+export interface RunningEdgefn {
+  gatewayUrl: string;
+  apiUrl: string;
+  token: string;
+  tokenFile: string | undefined;
+  store: SqliteStore;
+  routes: RoutingTable;
+  lane: ReplicaLane;
+  close(): Promise<void>;
+}
+
+/** The admin token: EDGEFN_ADMIN_TOKEN, or the token file (generated and announced on first start). */
+function adminToken(dataDir: string, print: (line: string) => void): { token: string; file: string | undefined } {
+  const fromEnv = process.env.EDGEFN_ADMIN_TOKEN;
+  if (fromEnv) return { token: fromEnv, file: undefined };
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file };
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  print(`admin token (shown once; also in ${file}): ${token}`);
+  return { token, file };
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      resolveUrl(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    });
+  });
+}
+
+export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const { token, file } = adminToken(dataDir, print);
+  const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
+  const secrets = loadSecretBox(dataDir);
+  const runtime = new Runtime(options.runtime);
+  const control = new ControlPlane({ store, secrets, checkCode: (code) => runtime.compile(code), domainSuffix: options.domainSuffix });
+  const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
+  const stopFollowing = await routes.start();
+  const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes });
+  await lane.start();
+
+  const gatewayServer = createServer(createGateway({ routes, runtime, lane }));
+  const apiServer = createServer(createApi({ control, token, afterWrite: () => routes.settled() }));
+  const gatewayUrl = await listen(gatewayServer, options.port, options.host);
+  const apiUrl = await listen(apiServer, options.adminPort, options.host);
+  print(`edgefn gateway: ${gatewayUrl}`);
+  print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
+  print(file ? `admin token file: ${file}` : 'admin token: from EDGEFN_ADMIN_TOKEN');
+  print(`data: ${join(dataDir, 'edgefn.db')}`);
+
+  return {
+    gatewayUrl,
+    apiUrl,
+    token,
+    tokenFile: file,
+    store,
+    routes,
+    lane,
+    close: async () => {
+      for (const server of [gatewayServer, apiServer]) {
+        server.closeAllConnections();
+        await new Promise<void>((done) => server.close(() => done()));
+      }
+      stopFollowing();
+      await lane.stop();
+      runtime.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/** The SQLite schema, as numbered migrations applied in order (PRAGMA user_version). */
+export const migrations: string[] = [
+  `
+  CREATE TABLE zones (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE code (
+    sha256 TEXT PRIMARY KEY,
+    content TEXT NOT NULL
+  );
+  CREATE TABLE functions (
+    id TEXT PRIMARY KEY,
+    zone_id TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    remark TEXT NOT NULL,
+    production_version_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (zone_id, name)
+  );
+  CREATE TABLE versions (
+    id TEXT PRIMARY KEY,
+    function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES code(sha256),
+    source TEXT NOT NULL,
+    remark TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (function_id, seq)
+  );
+  CREATE TABLE replicas (
+    function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    remark TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES code(sha256),
+    revision INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    modified_at TEXT NOT NULL,
+    PRIMARY KEY (function_id, name)
+  );
+  CREATE TABLE env_vars (
+    function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (function_id, key)
+  );
+  CREATE TABLE rules (
+    id TEXT PRIMARY KEY,
+    zone_id TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+    priority INTEGER NOT NULL,
+    conditions TEXT NOT NULL,
+    action TEXT NOT NULL,
+    remark TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX rules_by_zone ON rules (zone_id, priority);
+  CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    zone_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,77 @@
+/**
+ * The store: the single source of truth. Every mutation is one transaction and, once committed,
+ * one entry on the change feed. Methods are async so a networked store (PostgreSQL) can implement
+ * the same interface; the embedded SQLite store answers at once.
+ */
+import type {
+  Change,
+  EnvRecord,
+  EnvType,
+  FunctionRecord,
+  ReplicaRecord,
+  ReplicaWithContent,
+  RuleRecord,
+  VersionRecord,
+  VersionSource,
+  VersionWithContent,
+  ZoneRecord,
+} from './types.ts';
+import type { ConditionGroup, RuleAction } from '../domain/rules.ts';
+
+export interface NewVersion {
+  content: string;
+  sha256: string;
+  source: VersionSource;
+  remark: string;
+}
+
+export interface Store {
+  createZone(zone: { name: string; origin: string }): Promise<ZoneRecord>;
+  listZones(): Promise<ZoneRecord[]>;
+  getZone(id: string): Promise<ZoneRecord>;
+  updateZone(id: string, patch: { origin?: string }): Promise<ZoneRecord>;
+  deleteZone(id: string): Promise<void>;
+
+  createFunction(fn: { zoneId: string; name: string; remark: string }, version: NewVersion, maxFunctions: number): Promise<FunctionRecord>;
+  listFunctions(zoneId?: string): Promise<FunctionRecord[]>;
+  getFunction(id: string): Promise<FunctionRecord>;
+  updateFunctionRemark(id: string, remark: string): Promise<FunctionRecord>;
+  deleteFunction(id: string): Promise<void>;
+  /**
+   * Makes a new production version. With `expectedProductionId`, fails with
+   * FailedOperation.ProductionChanged (changing nothing) when production has moved since.
+   */
+  addProductionVersion(functionId: string, version: NewVersion, expectedProductionId?: string): Promise<VersionWithContent>;
+  listVersions(functionId: string): Promise<VersionRecord[]>;
+  getVersion(functionId: string, versionId: string): Promise<VersionWithContent>;
+
+  createReplica(replica: { functionId: string; name: string; remark: string; content: string; sha256: string }, maxReplicas: number): Promise<ReplicaRecord>;
+  listReplicas(functionId: string): Promise<ReplicaRecord[]>;
+  getReplica(functionId: string, name: string): Promise<ReplicaWithContent>;
+  /** Fails with FailedOperation.ReplicaRevisionConflict when `expectedRevision` is stale. */
+  updateReplica(
+    functionId: string,
+    name: string,
+    patch: { content?: string; sha256?: string; remark?: string },
+    expectedRevision?: number,
+  ): Promise<ReplicaRecord>;
+  deleteReplica(functionId: string, name: string): Promise<void>;
+
+  putEnv(functionId: string, key: string, type: EnvType, storedValue: string, maxVars: number): Promise<EnvRecord>;
+  listEnv(functionId: string): Promise<EnvRecord[]>;
+  deleteEnv(functionId: string, key: string): Promise<void>;
+
+  createRule(rule: { zoneId: string; conditions: ConditionGroup[]; action: RuleAction; remark: string }, maxRules: number): Promise<RuleRecord>;
+  listRules(zoneId: string): Promise<RuleRecord[]>;
+  getRule(zoneId: string, id: string): Promise<RuleRecord>;
+  updateRule(zoneId: string, id: string, patch: { conditions?: ConditionGroup[]; action?: RuleAction; remark?: string }): Promise<RuleRecord>;
+  deleteRule(zoneId: string, id: string): Promise<void>;
+  /** `ids` must name every rule of the zone exactly once; the first runs first. */
+  reorderRules(zoneId: string, ids: string[]): Promise<RuleRecord[]>;
+
+  /** Calls `listener` after each committed change, in order. Returns an unsubscribe function. */
+  subscribe(listener: (change: Change) => void): () => void;
+  /** The sequence number of the last committed change. */
+  lastChange(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,81 @@
+/** What the store keeps. Times are ISO-8601 strings (UTC). */
+import type { ConditionGroup, RuleAction } from '../domain/rules.ts';
+
+export interface ZoneRecord {
+  id: string;
+  name: string;
+  origin: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** How a production version came to be. */
+export type VersionSource = 'create' | 'modify' | `sync:${string}` | `rollback:${string}`;
+
+export interface VersionRecord {
+  id: string;
+  functionId: string;
+  sha256: string;
+  source: VersionSource;
+  remark: string;
+  createdAt: string;
+}
+
+export interface VersionWithContent extends VersionRecord {
+  content: string;
+}
+
+export interface FunctionRecord {
+  id: string;
+  zoneId: string;
+  name: string;
+  remark: string;
+  productionVersionId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReplicaRecord {
+  functionId: string;
+  name: string;
+  remark: string;
+  revision: number;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface ReplicaWithContent extends ReplicaRecord {
+  content: string;
+  sha256: string;
+}
+
+export type { EnvType } from '../domain/names.ts';
+import type { EnvType } from '../domain/names.ts';
+
+/** An env var as stored: secrets hold ciphertext, never plaintext. */
+export interface EnvRecord {
+  functionId: string;
+  key: string;
+  type: EnvType;
+  value: string;
+  updatedAt: string;
+}
+
+export interface RuleRecord {
+  id: string;
+  zoneId: string;
+  priority: number;
+  conditions: ConditionGroup[];
+  action: RuleAction;
+  remark: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One committed change, in commit order. Followers (gateways) reload what it names. */
+export interface Change {
+  seq: number;
+  zoneId: string;
+  kind: 'zone' | 'function' | 'replica' | 'env' | 'rule';
+  entityId: string;
+}
