@@ -70,3 +70,5 @@ const stop = (): void => {
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+// Started by a gateway with an IPC channel: when the gateway goes away, so does the lane.
+process.once('disconnect', stop);

@@ -68,10 +68,12 @@ export class ReplicaLane {
   #spawn(): void {
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
     const child = spawn(process.execPath, [...laneCommand(), this.#options.dataDir, this.#options.socketPath], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The IPC channel closes when the gateway dies (even by kill -9): the lane exits with it.
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       env: process.env,
     });
     this.#child = child;
+    child.channel?.unref();
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
       if (text.includes('lane ready')) {
