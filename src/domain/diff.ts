@@ -47,7 +47,7 @@ function splitLines(text: string): Lines {
  * Gives each distinct line a number, so the algorithm compares numbers. A last line without '\n'
  * gets its own number: `x` at the end of a file and `x\n` are different lines, as in GNU diff.
  */
-function internLines(a: Lines, b: Lines): [Int32Array, Int32Array] {
+function internLines(a: Lines, b: Lines): { xv: Int32Array; yv: Int32Array; distinct: number } {
   const ids = new Map<string, number>();
   const noEolIds = new Map<string, number>();
   const encode = (lines: Lines): Int32Array => {
@@ -65,7 +65,34 @@ function internLines(a: Lines, b: Lines): [Int32Array, Int32Array] {
     }
     return out;
   };
-  return [encode(a), encode(b)];
+  const xv = encode(a);
+  const yv = encode(b);
+  return { xv, yv, distinct: ids.size + noEolIds.size };
+}
+
+/**
+ * Like {@link compareSequences}, but first sets aside lines that occur only on one side: they can
+ * never be part of a common subsequence, so the result stays minimal, and inputs that share little
+ * (a rewritten file) no longer cost the full O((N+M)·D) search.
+ */
+function compareLines(xv: Int32Array, yv: Int32Array, distinct: number): { deleted: Uint8Array; inserted: Uint8Array } {
+  const inX = new Uint8Array(distinct);
+  const inY = new Uint8Array(distinct);
+  for (const id of xv) inX[id] = 1;
+  for (const id of yv) inY[id] = 1;
+  const keptX = xv.filter((id) => inY[id] === 1);
+  const keptY = yv.filter((id) => inX[id] === 1);
+  if (keptX.length === xv.length && keptY.length === yv.length) return compareSequences(xv, yv);
+  const reduced = compareSequences(keptX, keptY);
+  const widen = (full: Int32Array, inOther: Uint8Array, marks: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(full.length);
+    let k = 0;
+    for (let i = 0; i < full.length; i++) {
+      out[i] = inOther[full[i] ?? 0] === 1 ? (marks[k++] ?? 0) : 1;
+    }
+    return out;
+  };
+  return { deleted: widen(xv, inY, reduced.deleted), inserted: widen(yv, inX, reduced.inserted) };
 }
 
 const maxInt = 0x7fffffff;
@@ -255,8 +282,8 @@ export function unifiedDiff(oldText: string, newText: string, options: UnifiedDi
   const context = Math.max(0, Math.floor(options.context ?? 3));
   const a = splitLines(oldText);
   const b = splitLines(newText);
-  const [xv, yv] = internLines(a, b);
-  const { deleted, inserted } = compareSequences(xv, yv);
+  const { xv, yv, distinct } = internLines(a, b);
+  const { deleted, inserted } = compareLines(xv, yv, distinct);
   const changes = collectChanges(deleted, inserted);
 
   const out: string[] = [`--- ${options.oldLabel}`, `+++ ${options.newLabel}`];

@@ -23,12 +23,13 @@ describe('ids', () => {
 
   it('uses every character of a-z0-9 and roughly evenly', () => {
     const counts = new Map<string, number>();
-    const sample = generateRandomId(36_000);
-    assert.equal(sample.length, 36_000);
+    const sample = generateRandomId(360_000);
+    assert.equal(sample.length, 360_000);
     for (const ch of sample) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     assert.equal(counts.size, 36);
-    // Expected 1000 each; a biased modulo (256 % 36) would push a-d to about 1110.
-    for (const [ch, count] of counts) assert.ok(count > 800 && count < 1200, `${ch}: ${count}`);
+    // Expected 10000 each (σ ≈ 98, so ±500 is over 5σ); a plain `byte % 36` would give a-d 8/256
+    // of the draws, about 11250 each.
+    for (const [ch, count] of counts) assert.ok(count > 9500 && count < 10500, `${ch}: ${count}`);
   });
 
   it('makes ids of any length', () => {

@@ -191,12 +191,23 @@ function parseValues(operator: ConditionOperator, values: unknown): string[] {
 // Compiling. Everything that can be worked out once (folded values, sets, wildcard pieces, regexes,
 // CIDR ranges) is worked out here, so that matching a request only compares strings and numbers.
 
-/** The per-request view of a {@link MatchRequest}; derived parts are filled on first use. */
+/**
+ * The per-request view of a {@link MatchRequest}: derived and case-folded parts are computed on
+ * first use and shared by every condition of every rule (`undefined` = not computed yet).
+ */
 interface RequestView {
   readonly req: MatchRequest;
+  host: string | undefined;
+  method: string | undefined;
+  country: string | null | undefined;
+  path: string | undefined;
   fullUrl: string | undefined;
+  fullUrlLower: string | undefined;
   filename: string | undefined;
+  filenameLower: string | undefined;
   extension: string | undefined;
+  extensionLower: string | undefined;
+  query: Map<string, string | null> | undefined;
   ip: IpAddress | null | undefined;
 }
 
@@ -224,7 +235,8 @@ function compileTest(condition: Condition): Test {
   const { target, operator, values } = condition;
   if (operator === 'regex' && !regexTargets.has(target)) failConditions(`operator regex is only allowed on url and full_url, not on ${target}`);
   checkValues(condition);
-  const get = compileGetter(condition);
+  // Equality compares folded text; regex and exist look at the text as received.
+  const get = compileGetter(condition, operator === 'equal' || operator === 'notequal');
   const named = condition.name !== undefined;
 
   switch (operator) {
@@ -243,18 +255,10 @@ function compileTest(condition: Condition): Test {
     }
     case 'equal':
     case 'notequal': {
-      const equals = target === 'client_ip' ? compileIpEquality(values) : compileEquality(condition);
-      if (equals === 'all') return operator === 'equal' ? always : never;
-      // A missing value equals nothing, so `notequal` holds for it.
-      return operator === 'equal'
-        ? (v) => {
-            const s = get(v);
-            return s !== undefined && equals(s, v);
-          }
-        : (v) => {
-            const s = get(v);
-            return s === undefined || !equals(s, v);
-          };
+      const negate = operator === 'notequal';
+      const equals = target === 'client_ip' ? compileIpEquality(values, negate) : compileEquality(condition, get, negate);
+      if (equals === 'all') return negate ? never : always;
+      return equals;
     }
   }
 }
@@ -294,37 +298,6 @@ function checkValues(condition: Condition): void {
   }
 }
 
-function compileGetter(condition: Condition): Getter {
-  switch (condition.target) {
-    case 'host':
-      return (v) => v.req.host;
-    case 'url':
-      return (v) => v.req.path;
-    case 'full_url':
-      return getFullUrl;
-    case 'filename':
-      return getFilename;
-    case 'extension':
-      return getExtension;
-    case 'query_string': {
-      const name = condition.name ?? '';
-      return (v) => findQueryParam(v.req.query, name);
-    }
-    case 'request_header': {
-      const name = (condition.name ?? '').toLowerCase();
-      return (v) => v.req.headers(name);
-    }
-    case 'request_method':
-      return (v) => v.req.method;
-    case 'request_protocol':
-      return (v) => v.req.protocol;
-    case 'client_ip':
-      return (v) => v.req.clientIp;
-    case 'client_country':
-      return (v) => v.req.country;
-  }
-}
-
 // Host names, schemes, methods and country codes are case-insensitive by definition, so they are
 // always compared folded; `ignoreCase` decides for everything else.
 function foldOf(condition: Condition): Fold {
@@ -340,48 +313,106 @@ function foldOf(condition: Condition): Fold {
   }
 }
 
-type Equality = ((s: string, view: RequestView) => boolean) | 'all';
+/** Reads the condition's target from a request; with `folded`, already case-folded by {@link foldOf}. */
+function compileGetter(condition: Condition, folded: boolean): Getter {
+  const fold = folded && condition.ignoreCase;
+  switch (condition.target) {
+    case 'host':
+      return folded ? getHostLower : (v) => v.req.host;
+    case 'url':
+      return fold ? getPathLower : (v) => v.req.path;
+    case 'full_url':
+      return fold ? getFullUrlLower : getFullUrl;
+    case 'filename':
+      return fold ? getFilenameLower : getFilename;
+    case 'extension':
+      return fold ? getExtensionLower : getExtension;
+    case 'query_string': {
+      const name = condition.name ?? '';
+      return fold ? (v) => getQueryParam(v, name)?.toLowerCase() : (v) => getQueryParam(v, name);
+    }
+    case 'request_header': {
+      const name = (condition.name ?? '').toLowerCase();
+      return fold ? (v) => v.req.headers(name)?.toLowerCase() : (v) => v.req.headers(name);
+    }
+    case 'request_method':
+      return folded ? getMethodUpper : (v) => v.req.method;
+    case 'request_protocol':
+      // Typed as 'http' | 'https': already folded.
+      return (v) => v.req.protocol;
+    case 'client_ip':
+      return (v) => v.req.clientIp;
+    case 'client_country':
+      return folded ? getCountryUpper : (v) => v.req.country;
+  }
+}
 
-function compileEquality(condition: Condition): Equality {
+// A missing value equals nothing, so `notequal` holds for it. The closures are spelled out per case,
+// with the negation inside, so that one condition costs one or two calls on the hot path.
+function compileEquality(condition: Condition, get: Getter, negate: boolean): Test | 'all' {
   const fold = foldOf(condition);
   const wildcards = condition.target === 'url' || condition.target === 'full_url';
   const exact = new Set<string>();
-  const patterns: string[][] = [];
+  const patterns: Wildcard[] = [];
   for (const value of condition.values) {
     if (value === 'all') return 'all';
     const folded = fold(value);
-    if (wildcards && folded.includes('*')) patterns.push(folded.split('*'));
+    if (wildcards && folded.includes('*')) patterns.push(compileWildcard(folded));
     else exact.add(folded);
   }
+  // The getter hands over text folded the same way (see compileGetter).
   if (patterns.length === 0) {
     if (exact.size === 1) {
       const only = exact.values().next().value ?? '';
-      return fold === keep ? (s) => s === only : (s) => fold(s) === only;
+      return negate ? (v) => get(v) !== only : (v) => get(v) === only;
     }
-    return fold === keep ? (s) => exact.has(s) : (s) => exact.has(fold(s));
+    return negate
+      ? (v) => {
+          const s = get(v);
+          return s === undefined || !exact.has(s);
+        }
+      : (v) => {
+          const s = get(v);
+          return s !== undefined && exact.has(s);
+        };
   }
-  return (s) => {
-    const folded = fold(s);
-    if (exact.has(folded)) return true;
-    for (const parts of patterns) if (matchWildcard(parts, folded)) return true;
+  const equals = (s: string | undefined): boolean => {
+    if (s === undefined) return false;
+    if (exact.has(s)) return true;
+    for (const pattern of patterns) if (matchWildcard(pattern, s)) return true;
     return false;
   };
+  return negate ? (v) => !equals(get(v)) : (v) => equals(get(v));
+}
+
+/** A '*' pattern cut at its stars: `/a/*\/b/*.js` → first '/a/', middles ['/b/'], last '.js'. */
+interface Wildcard {
+  first: string;
+  middles: string[];
+  last: string;
+  minLength: number;
+}
+
+function compileWildcard(pattern: string): Wildcard {
+  const parts = pattern.split('*');
+  const first = parts[0] ?? '';
+  const last = parts.length > 1 ? (parts[parts.length - 1] ?? '') : '';
+  const middles = parts.slice(1, -1).filter((part) => part !== '');
+  return { first, middles, last, minLength: first.length + last.length };
 }
 
 /**
- * Whether `s` matches a pattern split at its '*'s (`/a/*\/b` → ['/a/', '/b']), where '*' matches any
- * run of characters, '/' included. Taking the leftmost occurrence of each middle piece is always
- * right when '*' is the only wildcard, so this is linear-ish and, unlike a regex, cannot backtrack.
+ * Whether `s` matches a wildcard, where '*' matches any run of characters, '/' included. Taking the
+ * leftmost occurrence of each middle piece is always right when '*' is the only wildcard, so this
+ * takes at most O(|s|·|pattern|) and, unlike a regex, cannot backtrack.
  */
-function matchWildcard(parts: string[], s: string): boolean {
-  const first = parts[0] ?? '';
-  const last = parts[parts.length - 1] ?? '';
-  if (s.length < first.length + last.length || !s.startsWith(first) || !s.endsWith(last)) return false;
-  let pos = first.length;
-  const end = s.length - last.length;
-  for (let i = 1; i < parts.length - 1; i++) {
-    const part = parts[i] ?? '';
-    if (part === '') continue;
+function matchWildcard(w: Wildcard, s: string): boolean {
+  if (s.length < w.minLength || !s.startsWith(w.first) || !s.endsWith(w.last)) return false;
+  const middles = w.middles;
+  if (middles.length === 0) return true;
+  let pos = w.first.length;
+  const end = s.length - w.last.length;
+  for (const part of middles) {
     const at = s.indexOf(part, pos);
     if (at < 0 || at + part.length > end) return false;
     pos = at + part.length;
@@ -400,12 +431,33 @@ function compileRegex(pattern: string, ignoreCase: boolean): RegExp {
   }
 }
 
+function getHostLower(v: RequestView): string {
+  return (v.host ??= v.req.host.toLowerCase());
+}
+
+function getMethodUpper(v: RequestView): string {
+  return (v.method ??= v.req.method.toUpperCase());
+}
+
+function getCountryUpper(v: RequestView): string | undefined {
+  if (v.country === undefined) v.country = v.req.country?.toUpperCase() ?? null;
+  return v.country ?? undefined;
+}
+
+function getPathLower(v: RequestView): string {
+  return (v.path ??= v.req.path.toLowerCase());
+}
+
 function getFullUrl(v: RequestView): string {
   if (v.fullUrl === undefined) {
     const { protocol, host, path, query } = v.req;
     v.fullUrl = query === '' ? `${protocol}://${host}${path}` : `${protocol}://${host}${path}?${query}`;
   }
   return v.fullUrl;
+}
+
+function getFullUrlLower(v: RequestView): string {
+  return (v.fullUrlLower ??= getFullUrl(v).toLowerCase());
 }
 
 function getFilename(v: RequestView): string {
@@ -416,6 +468,10 @@ function getFilename(v: RequestView): string {
   return v.filename;
 }
 
+function getFilenameLower(v: RequestView): string {
+  return (v.filenameLower ??= getFilename(v).toLowerCase());
+}
+
 // Like path.extname without the dot: 'a.tar.gz' → 'gz', '.htaccess' → '', 'file.' → ''.
 function getExtension(v: RequestView): string {
   if (v.extension === undefined) {
@@ -424,6 +480,21 @@ function getExtension(v: RequestView): string {
     v.extension = dot > 0 ? filename.slice(dot + 1) : '';
   }
   return v.extension;
+}
+
+function getExtensionLower(v: RequestView): string {
+  return (v.extensionLower ??= getExtension(v).toLowerCase());
+}
+
+// Each parameter name is looked up once per request, however many rules ask for it.
+function getQueryParam(v: RequestView, name: string): string | undefined {
+  const cache = (v.query ??= new Map());
+  let value = cache.get(name);
+  if (value === undefined) {
+    value = findQueryParam(v.req.query, name) ?? null;
+    cache.set(name, value);
+  }
+  return value ?? undefined;
 }
 
 /**
@@ -481,7 +552,7 @@ interface IpRange extends IpAddress {
   prefix: number;
 }
 
-function compileIpEquality(values: string[]): Equality {
+function compileIpEquality(values: string[], negate: boolean): Test | 'all' {
   const ranges: IpRange[] = [];
   for (const value of values) {
     if (value === 'all') return 'all';
@@ -489,13 +560,14 @@ function compileIpEquality(values: string[]): Equality {
     if (range === undefined) failConditions(`client_ip value ${JSON.stringify(value)} is not an IP address or CIDR block`);
     ranges.push(range);
   }
-  return (_s, v) => {
+  const equals = (v: RequestView): boolean => {
     if (v.ip === undefined) v.ip = parseClientIp(v.req.clientIp) ?? null;
     const ip = v.ip;
     if (ip === null) return false;
     for (const range of ranges) if (isInRange(ip, range)) return true;
     return false;
   };
+  return negate ? (v) => !equals(v) : equals;
 }
 
 function isInRange(ip: IpAddress, range: IpRange): boolean {
@@ -616,7 +688,21 @@ function parseIpv6Part(part: string, last: boolean): number[] | undefined {
 // The matcher.
 
 function createView(req: MatchRequest): RequestView {
-  return { req, fullUrl: undefined, filename: undefined, extension: undefined, ip: undefined };
+  return {
+    req,
+    host: undefined,
+    method: undefined,
+    country: undefined,
+    path: undefined,
+    fullUrl: undefined,
+    fullUrlLower: undefined,
+    filename: undefined,
+    filenameLower: undefined,
+    extension: undefined,
+    extensionLower: undefined,
+    query: undefined,
+    ip: undefined,
+  };
 }
 
 /**
