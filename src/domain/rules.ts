@@ -7,6 +7,7 @@
  * ({@link compileCondition}), so what the API accepts is exactly what the gateway can run.
  */
 import { EdgefnError } from './errors.ts';
+import { buildRuleIndex, visitCandidates } from './rule-index.ts';
 
 /** What a condition looks at. */
 export const conditionTargets = [
@@ -729,11 +730,14 @@ export function compileRules(rules: readonly RuleDefinition[]): RuleMatcher {
     return { groups, result };
   });
 
+  const index = buildRuleIndex(compiled.map((_, i) => rules[i]!.conditions));
   return {
     size: compiled.length,
     match(req: MatchRequest): MatchedRule | undefined {
       const view = createView(req);
-      for (const rule of compiled) {
+      let found: MatchedRule | undefined;
+      visitCandidates(index, req.host.toLowerCase(), req.path, (i) => {
+        const rule = compiled[i]!;
         for (const group of rule.groups) {
           let all = true;
           for (const test of group) {
@@ -742,10 +746,14 @@ export function compileRules(rules: readonly RuleDefinition[]): RuleMatcher {
               break;
             }
           }
-          if (all) return rule.result;
+          if (all) {
+            found = rule.result;
+            return true;
+          }
         }
-      }
-      return undefined;
+        return false;
+      });
+      return found;
     },
   };
 }
