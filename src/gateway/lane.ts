@@ -45,6 +45,7 @@ export class ReplicaLane {
   #pool: Pool;
   #ready: Promise<void> | undefined;
   #markReady: (() => void) | undefined;
+  #isReady = false;
   #restarts = 0;
   #stopped = false;
 
@@ -66,6 +67,7 @@ export class ReplicaLane {
   }
 
   #spawn(): void {
+    this.#isReady = false;
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
     const child = spawn(process.execPath, [...laneCommand(), this.#options.dataDir, this.#options.socketPath], {
       // The IPC channel closes when the gateway dies (even by kill -9): the lane exits with it.
@@ -78,10 +80,12 @@ export class ReplicaLane {
     child.stdout!.on('data', (text: string) => {
       if (text.includes('lane ready')) {
         this.#restarts = 0;
+        this.#isReady = true;
         this.#markReady?.();
       }
     });
     child.once('exit', (code, signal) => {
+      this.#isReady = false;
       if (this.#stopped) return;
       this.#log(`replica lane exited (${signal ?? code}); restarting`);
       const delay = Math.min(5000, 50 * 2 ** this.#restarts++);
@@ -90,6 +94,7 @@ export class ReplicaLane {
   }
 
   async #whenReady(timeoutMs: number): Promise<boolean> {
+    if (this.#isReady) return true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const ready = this.#ready!.then(() => true);
@@ -144,7 +149,10 @@ export class ReplicaLane {
       if (value === undefined || hopByHop.has(name) || name === 'x-edgefn-outcome') continue;
       for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
     }
-    await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: answer.body as Readable }, options.statusHeader);
+    // Small bodies are read whole: one write, and no stream pipeline per request.
+    const length = Number(answer.headers['content-length']);
+    const payload = length <= 65536 ? new Uint8Array(await answer.body.arrayBuffer()) : (answer.body as Readable);
+    await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.statusHeader);
   }
 
   async stop(): Promise<void> {
