@@ -4,7 +4,6 @@
  * runtime already loaded is kept ready so a cold start only loads the user's code.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
 import { UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
 import { CodeChecker, type CodeProblem } from './compile.ts';
@@ -228,4 +227,3 @@ function loadFailure(error: unknown, limits: RuntimeLimits): ExecutionFailure {
   return { code: 'FunctionRuntime.LoadError', message };
 }
 
-export type { Readable };

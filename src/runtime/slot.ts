@@ -219,8 +219,6 @@ export class Slot implements ExecutionHost {
         this.#sleeps.delete(Number(args));
         return undefined;
       }
-      case 'now':
-        return Date.now();
     }
   }
 

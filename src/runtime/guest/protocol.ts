@@ -70,8 +70,7 @@ export type SyncKind =
   | 'urlSet'
   | 'randomBytes'
   | 'randomUUID'
-  | 'clone'
-  | 'now';
+  | 'clone';
 
 /** A URL's parts as the host's WHATWG URL parser gives them. */
 export interface WireUrl {
