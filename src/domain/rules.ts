@@ -8,6 +8,9 @@
  */
 import { EdgefnError } from './errors.ts';
 import { buildRuleIndex, visitCandidates } from './rule-index.ts';
+import { isInRange, parseClientIp, parseIpRange, type IpAddress, type IpRange } from './ip-range.ts';
+
+export { parseRuleAction, selectFunctionId } from './rule-action.ts';
 
 /** What a condition looks at. */
 export const conditionTargets = [
@@ -100,7 +103,8 @@ const regexTargets: ReadonlySet<string> = new Set(['url', 'full_url']);
 const conditionKeys: ReadonlySet<string> = new Set(['target', 'operator', 'values', 'ignoreCase', 'name']);
 const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -541,151 +545,6 @@ function decodeQueryPart(part: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// IP addresses. An address is one 32-bit word (IPv4) or four (IPv6), stored as signed int32 so that
-// masking with `&` needs no conversion.
-
-interface IpAddress {
-  v6: boolean;
-  words: number[];
-}
-
-interface IpRange extends IpAddress {
-  prefix: number;
-}
-
-function compileIpEquality(values: string[], negate: boolean): Test | 'all' {
-  const ranges: IpRange[] = [];
-  for (const value of values) {
-    if (value === 'all') return 'all';
-    const range = parseIpRange(value);
-    if (range === undefined) failConditions(`client_ip value ${JSON.stringify(value)} is not an IP address or CIDR block`);
-    ranges.push(range);
-  }
-  const equals = (v: RequestView): boolean => {
-    if (v.ip === undefined) v.ip = parseClientIp(v.req.clientIp) ?? null;
-    const ip = v.ip;
-    if (ip === null) return false;
-    for (const range of ranges) if (isInRange(ip, range)) return true;
-    return false;
-  };
-  return negate ? (v) => !equals(v) : equals;
-}
-
-function isInRange(ip: IpAddress, range: IpRange): boolean {
-  if (ip.v6 !== range.v6) return false;
-  let bits = range.prefix;
-  for (let i = 0; i < range.words.length && bits > 0; i++) {
-    const word = ip.words[i] ?? 0;
-    if (bits >= 32) {
-      if (word !== range.words[i]) return false;
-      bits -= 32;
-    } else {
-      return (word & maskOf(bits)) === range.words[i];
-    }
-  }
-  return true;
-}
-
-function maskOf(bits: number): number {
-  return bits <= 0 ? 0 : bits >= 32 ? -1 : -1 << (32 - bits);
-}
-
-/** Parses `a.b.c.d`, an IPv6 address, or either with `/prefix`; host bits are cleared. */
-function parseIpRange(text: string): IpRange | undefined {
-  const slash = text.indexOf('/');
-  const address = parseIp(slash < 0 ? text : text.slice(0, slash));
-  if (address === undefined) return undefined;
-  const maxPrefix = address.v6 ? 128 : 32;
-  let prefix = maxPrefix;
-  if (slash >= 0) {
-    const digits = text.slice(slash + 1);
-    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(digits)) return undefined;
-    prefix = Number(digits);
-    if (prefix > maxPrefix) return undefined;
-  }
-  let range: IpRange = { ...address, prefix };
-  // `::ffff:10.0.0.0/104` means 10.0.0.0/8: client IPs in that form are matched as IPv4.
-  if (range.v6 && prefix >= 96 && isMappedV4(range.words)) range = { v6: false, words: [range.words[3] ?? 0], prefix: prefix - 96 };
-  let bits = range.prefix;
-  range.words = range.words.map((word) => {
-    const masked = word & maskOf(bits);
-    bits -= 32;
-    return masked;
-  });
-  return range;
-}
-
-/** Parses a client address as sockets report it: IPv4, IPv6 (zone id ignored), IPv4-mapped IPv6 as IPv4. */
-function parseClientIp(text: string): IpAddress | undefined {
-  const percent = text.indexOf('%');
-  const ip = parseIp(percent < 0 ? text : text.slice(0, percent));
-  if (ip !== undefined && ip.v6 && isMappedV4(ip.words)) return { v6: false, words: [ip.words[3] ?? 0] };
-  return ip;
-}
-
-function isMappedV4(words: number[]): boolean {
-  return words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
-}
-
-function parseIp(text: string): IpAddress | undefined {
-  if (text.includes(':')) {
-    const groups = parseIpv6Groups(text);
-    if (groups === undefined) return undefined;
-    const words: number[] = [];
-    for (let i = 0; i < 8; i += 2) words.push((((groups[i] ?? 0) << 16) | (groups[i + 1] ?? 0)) | 0);
-    return { v6: true, words };
-  }
-  const v4 = parseIpv4(text);
-  return v4 === undefined ? undefined : { v6: false, words: [v4] };
-}
-
-function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    // Leading zeros are refused: some parsers read them as octal.
-    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = (value << 8) | octet;
-  }
-  return value | 0;
-}
-
-function parseIpv6Groups(text: string): number[] | undefined {
-  const gap = text.indexOf('::');
-  if (gap >= 0 && text.indexOf('::', gap + 1) >= 0) return undefined;
-  const head = gap >= 0 ? text.slice(0, gap) : text;
-  const tail = gap >= 0 ? text.slice(gap + 2) : '';
-  const headGroups = parseIpv6Part(head, gap < 0);
-  const tailGroups = gap >= 0 ? parseIpv6Part(tail, true) : [];
-  if (headGroups === undefined || tailGroups === undefined) return undefined;
-  const count = headGroups.length + tailGroups.length;
-  if (gap < 0 ? count !== 8 : count > 7) return undefined;
-  return [...headGroups, ...new Array<number>(8 - count).fill(0), ...tailGroups];
-}
-
-// Parses colon-separated hex groups; the last one may be a dotted IPv4 address when `last` is set.
-function parseIpv6Part(part: string, last: boolean): number[] | undefined {
-  if (part === '') return [];
-  const pieces = part.split(':');
-  const groups: number[] = [];
-  for (let i = 0; i < pieces.length; i++) {
-    const piece = pieces[i] ?? '';
-    if (last && i === pieces.length - 1 && piece.includes('.')) {
-      const v4 = parseIpv4(piece);
-      if (v4 === undefined) return undefined;
-      groups.push((v4 >>> 16) & 0xffff, v4 & 0xffff);
-    } else {
-      if (!/^[0-9A-Fa-f]{1,4}$/.test(piece)) return undefined;
-      groups.push(parseInt(piece, 16));
-    }
-  }
-  return groups;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The matcher.
 
 function createView(req: MatchRequest): RequestView {
@@ -758,133 +617,20 @@ export function compileRules(rules: readonly RuleDefinition[]): RuleMatcher {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Actions.
-
-function failAction(message: string): never {
-  throw new EdgefnError('InvalidParameter.InvalidParameter', `Invalid rule action: ${message}.`);
-}
-
-function parseFunctionId(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value.length === 0) failAction(`${where} needs a functionId (a non-empty string)`);
-  return value;
-}
-
-function parseTargets(input: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown>[] {
-  const { targets } = input;
-  if (!Array.isArray(targets) || targets.length === 0) failAction(`a ${String(input.type)} action needs a non-empty targets array`);
-  if (targets.length > maxActionTargets) failAction(`at most ${maxActionTargets} targets are allowed, got ${targets.length}`);
-  const seen = new Set<string>();
-  return targets.map((target: unknown, i) => {
-    if (!isRecord(target)) failAction(`target ${i + 1} must be an object`);
-    for (const key of Object.keys(target)) {
-      if (!allowed.includes(key)) failAction(`target ${i + 1} has unknown field ${JSON.stringify(key)}`);
-    }
-    const functionId = parseFunctionId(target.functionId, `target ${i + 1}`);
-    if (seen.has(functionId)) failAction(`function ${functionId} is listed twice`);
-    seen.add(functionId);
-    return target;
-  });
-}
-
-const regionPattern = /^[A-Z]{2}(?:\.[A-Z0-9]{1,3})?$/;
-
-/**
- * Parses API input for a rule action. Errors are `InvalidParameter.InvalidParameter`.
- * - `{type: 'direct', functionId}`.
- * - `{type: 'weight', targets: [{functionId, weight}]}`: 1-5 distinct functions, integer weights
- *   0-100 summing to 100.
- * - `{type: 'region', targets: [{functionId, regions}]}`: 1-5 distinct functions; regions are
- *   ISO 3166 codes (`CN`) or subdivisions (`CN.GD`), folded to uppercase; exactly one `Default`
- *   overall. Regions may not overlap: a code listed twice, or a country together with one of its
- *   subdivisions, is refused (EdgeOne states the rule, not what counts as overlap; this is our reading).
- */
-export function parseRuleAction(input: unknown): RuleAction {
-  if (!isRecord(input)) failAction('expected an object with a type');
-  const { type } = input;
-  switch (type) {
-    case 'direct': {
-      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'functionId') failAction(`unknown field ${JSON.stringify(key)}`);
-      return { type, functionId: parseFunctionId(input.functionId, 'a direct action') };
-    }
-    case 'weight': {
-      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets') failAction(`unknown field ${JSON.stringify(key)}`);
-      const targets = parseTargets(input, ['functionId', 'weight']).map((target, i) => {
-        const { weight } = target;
-        if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100) {
-          failAction(`target ${i + 1} needs an integer weight from 0 to 100`);
-        }
-        return { functionId: String(target.functionId), weight };
-      });
-      const sum = targets.reduce((total, target) => total + target.weight, 0);
-      if (sum !== 100) failAction(`weights must add up to 100, they add up to ${sum}`);
-      return { type, targets };
-    }
-    case 'region': {
-      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets') failAction(`unknown field ${JSON.stringify(key)}`);
-      const owners = new Map<string, number>();
-      const targets = parseTargets(input, ['functionId', 'regions']).map((target, i) => {
-        const { regions } = target;
-        if (!Array.isArray(regions) || regions.length === 0) failAction(`target ${i + 1} needs a non-empty regions array`);
-        const codes = regions.map((region: unknown) => {
-          if (typeof region !== 'string') failAction(`target ${i + 1}: regions must be strings`);
-          const code = region === 'Default' ? region : region.toUpperCase();
-          if (code !== 'Default' && !regionPattern.test(code)) {
-            failAction(`target ${i + 1}: ${JSON.stringify(region)} is not a region code such as CN or CN.GD, nor Default`);
-          }
-          if (owners.has(code)) failAction(`region ${code} is listed more than once`);
-          owners.set(code, i);
-          return code;
-        });
-        return { functionId: String(target.functionId), regions: codes };
-      });
-      if (!owners.has('Default')) failAction('exactly one target must list the Default region');
-      for (const code of owners.keys()) {
-        const dot = code.indexOf('.');
-        if (dot > 0 && owners.has(code.slice(0, dot))) failAction(`regions ${code.slice(0, dot)} and ${code} overlap`);
-      }
-      return { type, targets };
-    }
-    default:
-      return failAction(`unknown type ${JSON.stringify(type)} (expected direct, weight or region)`);
+function compileIpEquality(values: string[], negate: boolean): Test | 'all' {
+  const ranges: IpRange[] = [];
+  for (const value of values) {
+    if (value === 'all') return 'all';
+    const range = parseIpRange(value);
+    if (range === undefined) failConditions(`client_ip value ${JSON.stringify(value)} is not an IP address or CIDR block`);
+    ranges.push(range);
   }
-}
-
-/**
- * Picks the function a matched action runs. `random` returns a number in [0, 1) (weight actions);
- * `region` is the client's region, `CN` or `CN.GD` (region actions): a subdivision entry wins over
- * its country, and `Default` takes the rest.
- */
-export function selectFunctionId(action: RuleAction, pick: { random: () => number; region?: string }): string {
-  switch (action.type) {
-    case 'direct':
-      return action.functionId;
-    case 'weight': {
-      const roll = pick.random() * 100;
-      let total = 0;
-      let chosen = '';
-      for (const target of action.targets) {
-        if (target.weight === 0) continue;
-        total += target.weight;
-        chosen = target.functionId;
-        if (roll < total) break;
-      }
-      return chosen;
-    }
-    case 'region': {
-      const region = (pick.region ?? '').toUpperCase();
-      const dot = region.indexOf('.');
-      const country = dot > 0 ? region.slice(0, dot) : region;
-      let byCountry: string | undefined;
-      let byDefault = '';
-      for (const target of action.targets) {
-        for (const code of target.regions) {
-          if (region !== '' && code === region) return target.functionId;
-          if (code === country) byCountry = target.functionId;
-          if (code === 'Default') byDefault = target.functionId;
-        }
-      }
-      return byCountry ?? byDefault;
-    }
-  }
+  const equals = (v: RequestView): boolean => {
+    if (v.ip === undefined) v.ip = parseClientIp(v.req.clientIp) ?? null;
+    const ip = v.ip;
+    if (ip === null) return false;
+    for (const range of ranges) if (isInRange(ip, range)) return true;
+    return false;
+  };
+  return negate ? (v) => !equals(v) : equals;
 }
