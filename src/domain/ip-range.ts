@@ -1,6 +1,6 @@
 /**
- * IP addresses and CIDR ranges for the client_ip rule target. An address is one 32-bit word (IPv4) or four (IPv6), stored as signed int32 so that
-// masking with `&` needs no conversion.
+ * IP addresses and CIDR ranges for the client_ip rule target. An address is one 32-bit word (IPv4)
+ * or four (IPv6), stored as signed int32 so that masking with `&` needs no conversion.
  */
 
 export interface IpAddress {
