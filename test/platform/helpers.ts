@@ -24,15 +24,16 @@ export interface Platform {
 /**
  * Starts edgefn on a fresh temp data dir. With `token` set, EDGEFN_ADMIN_TOKEN is that value while
  * starting; with `token: null` it is unset (the token file is used). The variable is restored after.
+ * A given `dataDir` is left in place on close; a generated one is removed.
  */
-export async function startPlatform(options: { token?: string | null; dataDir?: string } = {}): Promise<Platform> {
+export async function startPlatform(options: { token?: string | null; dataDir?: string; print?: (line: string) => void } = {}): Promise<Platform> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'edgefn-'));
   const saved = process.env.EDGEFN_ADMIN_TOKEN;
   const wanted = options.token === undefined ? 'api-contract-token' : options.token;
   if (wanted === null) delete process.env.EDGEFN_ADMIN_TOKEN;
   else process.env.EDGEFN_ADMIN_TOKEN = wanted;
   try {
-    const running = await startEdgefn({ dataDir, host: '127.0.0.1', port: 0, adminPort: 0, domainSuffix: suffix, print: () => {} });
+    const running = await startEdgefn({ dataDir, host: '127.0.0.1', port: 0, adminPort: 0, domainSuffix: suffix, print: options.print ?? (() => {}) });
     return {
       apiUrl: running.apiUrl,
       gatewayUrl: running.gatewayUrl,
