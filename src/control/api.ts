@@ -55,7 +55,11 @@ function routes(c: ControlPlane): Route[] {
       const remark = optionalString(b, 'remark');
       return created(await c.createFunction({ zoneId: requiredString(b, 'zoneId'), name: requiredString(b, 'name'), content: requiredString(b, 'content'), ...(remark !== undefined ? { remark } : {}) }));
     } },
-    { method: 'GET', path: '/api/v1/functions', summary: 'List functions (?zoneId=)', handler: async ({ query }) => ok({ functions: await c.listFunctions(query.get('zoneId') ?? undefined) }) },
+    { method: 'GET', path: '/api/v1/functions', summary: 'List functions (?zoneId=)', handler: async ({ query }) => {
+      const zoneId = query.get('zoneId');
+      if (zoneId === '') throw new EdgefnError('InvalidParameter.InvalidParameter', "'zoneId' must not be empty");
+      return ok({ functions: await c.listFunctions(zoneId ?? undefined) });
+    } },
     { method: 'GET', path: fn, summary: 'Get a function', handler: async ({ params }) => ok(await c.getFunction(params.functionId!)) },
     { method: 'PATCH', path: fn, summary: 'Change a function: {content?, remark?}; new content is a new production version', handler: async ({ params, body }) => {
       const b = objectBody(body);
@@ -150,14 +154,15 @@ function routes(c: ControlPlane): Route[] {
 export function createApi(options: ApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const table = routes(options.control);
-  const expected = Buffer.from(`Bearer ${options.token}`);
+  const expected = Buffer.from(options.token);
   table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });
   return createRouter(table, {
     log,
     ...(options.afterWrite ? { afterWrite: options.afterWrite } : {}),
     before: (req) => {
-      // Compare in constant time; never echo the token.
-      const given = Buffer.from(req.headers.authorization ?? '');
+      // Checked before routing, for every path. Compare in constant time; never echo the token.
+      const match = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+      const given = Buffer.from(match?.[1]?.trim() ?? '');
       if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
         throw new EdgefnError('UnauthorizedOperation.Unauthorized', 'Missing or wrong admin token: send Authorization: Bearer <token>');
       }

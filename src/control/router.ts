@@ -30,7 +30,8 @@ interface CompiledRoute extends Route {
   names: string[];
 }
 
-const maxBodyBytes = 8 * 1024 * 1024;
+// Large enough for 5 MB of code even when JSON escaping doubles it; only code makes bodies this big.
+const maxBodyBytes = 12 * 1024 * 1024;
 
 function compile(route: Route): CompiledRoute {
   const names: string[] = [];
@@ -44,10 +45,13 @@ function compile(route: Route): CompiledRoute {
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let total = 0;
+  // Read to the end even when too large, so the connection stays usable for the next request.
   for await (const chunk of req as AsyncIterable<Buffer>) {
     total += chunk.byteLength;
-    if (total > maxBodyBytes) throw new EdgefnError('InvalidParameter.InvalidParameter', `Request body exceeds ${maxBodyBytes} bytes`);
-    chunks.push(chunk);
+    if (total <= maxBodyBytes) chunks.push(chunk);
+  }
+  if (total > maxBodyBytes) {
+    throw new EdgefnError('InvalidParameter.ContentExceedsLimit', `Request body exceeds ${maxBodyBytes} bytes (function code is limited to 5 MB)`);
   }
   if (total === 0) return undefined;
   try {
@@ -85,10 +89,19 @@ export interface RouterOptions {
   log: (line: string) => void;
 }
 
+function decodeParam(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new EdgefnError('InvalidParameter.InvalidParameter', `Malformed percent-encoding in the path: ${text}`);
+  }
+}
+
 export function createRouter(routes: Route[], options: RouterOptions) {
   const compiled = routes.map(compile);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
+      options.before?.(req);
       const url = new URL(req.url ?? '/', 'http://api.local');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
       let allowed = false;
@@ -97,9 +110,8 @@ export function createRouter(routes: Route[], options: RouterOptions) {
         if (!match) continue;
         allowed = true;
         if (route.method !== req.method) continue;
-        options.before?.(req);
         const params: Record<string, string> = {};
-        route.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+        route.names.forEach((name, i) => (params[name] = decodeParam(match[i + 1]!)));
         const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readJson(req);
         const result = await route.handler({ params, query: url.searchParams, body });
         if (req.method !== 'GET') await options.afterWrite?.();
@@ -107,7 +119,7 @@ export function createRouter(routes: Route[], options: RouterOptions) {
         return;
       }
       throw allowed
-        ? new EdgefnError('ResourceNotFound.Route', `${req.method} is not allowed on ${path}`)
+        ? new EdgefnError('UnsupportedOperation.MethodNotAllowed', `${req.method} is not allowed on ${path}`)
         : new EdgefnError('ResourceNotFound.Route', `No API route ${req.method} ${path}`);
     } catch (error) {
       sendError(res, error, options.log);

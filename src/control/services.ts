@@ -146,12 +146,9 @@ export class ControlPlane {
   async updateFunction(id: string, patch: { content?: string; remark?: string }): Promise<FunctionView> {
     if (patch.remark !== undefined) validateFunctionRemark(patch.remark);
     if (patch.content !== undefined) this.#assertCode(patch.content);
-    let fn = await this.#store.getFunction(id);
-    if (patch.remark !== undefined) fn = await this.#store.updateFunctionRemark(id, patch.remark);
-    if (patch.content !== undefined) {
-      await this.#store.addProductionVersion(id, { content: patch.content, sha256: sha256(patch.content), source: 'modify', remark: patch.remark ?? fn.remark });
-    }
-    return this.getFunction(id);
+    const fn = await this.#store.getFunction(id);
+    const version = patch.content === undefined ? undefined : { content: patch.content, sha256: sha256(patch.content), source: 'modify' as const, remark: patch.remark ?? fn.remark };
+    return this.#view(await this.#store.modifyFunction(id, { ...(patch.remark !== undefined ? { remark: patch.remark } : {}), ...(version ? { version } : {}) }));
   }
 
   deleteFunction(id: string): Promise<void> {

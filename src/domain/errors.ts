@@ -42,6 +42,7 @@ const statuses = {
   'ResourceUnavailable.RuleNotFound': 404,
   'ResourceUnavailable.EnvironmentVariableNotFound': 404,
   'ResourceNotFound.Route': 404,
+  'UnsupportedOperation.MethodNotAllowed': 405,
   'ResourceNotFound.Host': 404,
   'FailedOperation.ProductionChanged': 409,
   'FailedOperation.ReplicaRevisionConflict': 409,

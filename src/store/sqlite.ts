@@ -220,19 +220,23 @@ export class SqliteStore implements Store {
     return this.#function(id);
   }
 
-  async updateFunctionRemark(id: string, remark: string): Promise<FunctionRecord> {
+  async modifyFunction(id: string, patch: { remark?: string; version?: NewVersion }): Promise<FunctionRecord> {
     return this.#write(() => {
       const fn = this.#function(id);
       const at = now();
-      this.#db.prepare('UPDATE functions SET remark = ?, updated_at = ? WHERE id = ?').run(remark, at, id);
+      const remark = patch.remark ?? fn.remark;
+      const productionVersionId = patch.version ? this.#insertVersion(id, patch.version, at).id : fn.productionVersionId;
+      this.#db.prepare('UPDATE functions SET remark = ?, production_version_id = ?, updated_at = ? WHERE id = ?').run(remark, productionVersionId, at, id);
       this.#logChange(fn.zoneId, 'function', id);
-      return { ...fn, remark, updatedAt: at };
+      return { ...fn, remark, productionVersionId, updatedAt: at };
     });
   }
 
   async deleteFunction(id: string): Promise<void> {
     this.#write(() => {
       const fn = this.#function(id);
+      // Rules that run only this function go with it, as in EdgeOne's DeleteFunction.
+      this.#db.prepare("DELETE FROM rules WHERE zone_id = ? AND json_extract(action, '$.type') = 'direct' AND json_extract(action, '$.functionId') = ?").run(fn.zoneId, id);
       this.#db.prepare('DELETE FROM functions WHERE id = ?').run(id);
       this.#logChange(fn.zoneId, 'function', id);
     });

@@ -35,7 +35,9 @@ export interface Store {
   createFunction(fn: { zoneId: string; name: string; remark: string }, version: NewVersion, maxFunctions: number): Promise<FunctionRecord>;
   listFunctions(zoneId?: string): Promise<FunctionRecord[]>;
   getFunction(id: string): Promise<FunctionRecord>;
-  updateFunctionRemark(id: string, remark: string): Promise<FunctionRecord>;
+  /** Changes the remark and/or makes a new production version, in one transaction. */
+  modifyFunction(id: string, patch: { remark?: string; version?: NewVersion }): Promise<FunctionRecord>;
+  /** Deletes the function with its versions, replicas, env vars and the rules that run only it. */
   deleteFunction(id: string): Promise<void>;
   /**
    * Makes a new production version. With `expectedProductionId`, fails with
