@@ -4,18 +4,8 @@
  * reference (the bridge is a set of Callbacks whose arguments and results are structured clones).
  */
 import ivm from 'isolated-vm';
-import type { DispatchResult, EntryKind, OpKind, SyncKind, WireOutcome, WireRequest } from './guest/protocol.ts';
+import type { BridgeCalls, DispatchResult, EntryKind, WireRequest } from './guest/protocol.ts';
 import { guestSource } from './guest-source.ts';
-
-/** What the host does when the guest calls out. Each handler runs synchronously on the main thread. */
-export interface BridgeHandlers {
-  outcome(execId: number, outcome: WireOutcome): void;
-  log(execId: number, level: string, message: string): void;
-  op(execId: number, opId: number, kind: OpKind, args: unknown): void;
-  sync(kind: SyncKind, args: unknown): unknown;
-  chunk(streamId: number, chunk: Uint8Array | null, error: string | null): void;
-  done(execId: number): void;
-}
 
 /** Why an entry into the isolate failed. */
 export type EntryFailure = 'timeout' | 'memory' | 'disposed' | 'exception';
@@ -39,7 +29,8 @@ export interface SyntaxErrorInfo {
 
 export interface GuestIsolateOptions {
   memoryMb: number;
-  handlers: BridgeHandlers;
+  /** What the host does when the guest calls out; each runs synchronously on the main thread. */
+  handlers: BridgeCalls;
 }
 
 type EnterRef = ivm.Reference<(...args: unknown[]) => unknown>;

@@ -1,5 +1,6 @@
 // WHATWG Encoding: TextEncoder / TextDecoder (utf-8, utf-16le, windows-1252) plus fast
 // UTF-8 helpers for the runtime. Both classes are also callable without `new`, as EdgeOne allows.
+import { makeEnumerable } from './webidl.ts';
 
 const EMPTY = new Uint8Array(0);
 // Arguments per String.fromCharCode.apply call: stays well below engine argument limits.
@@ -403,15 +404,6 @@ export function bufferSourceToBytes(input: unknown): Uint8Array | null {
 const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag)
   ?.get as ((this: unknown) => string | undefined) | undefined;
 
-/** WebIDL members are enumerable, unlike class members. */
-function makeEnumerable(proto: object): void {
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key === 'constructor') continue;
-    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
-    desc.enumerable = true;
-    Object.defineProperty(proto, key, desc);
-  }
-}
 
 function illegalInvocation(): TypeError {
   return new TypeError('Illegal invocation');

@@ -1,6 +1,7 @@
 // DOM events for targets without a tree: Event, CustomEvent, EventTarget, AbortController,
 // AbortSignal. Dispatch follows the DOM standard with a single-element path.
 import { DOMException } from './dom-exception.ts';
+import { makeEnumerable } from './webidl.ts';
 
 /** Receives exceptions thrown by event listeners (they never stop the other listeners). */
 export type ListenerErrorReporter = (err: unknown) => void;
@@ -28,14 +29,6 @@ export function setTimerHooks(hooks: TimerHooks): void {
   timerHooks = hooks;
 }
 
-function makeEnumerable(proto: object): void {
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key === 'constructor') continue;
-    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
-    desc.enumerable = true;
-    Object.defineProperty(proto, key, desc);
-  }
-}
 
 function requireArgs(count: number, required: number, what: string): void {
   if (count < required) {

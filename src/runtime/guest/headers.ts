@@ -1,3 +1,4 @@
+import { makeEnumerable, pairIteratorClass } from './webidl.ts';
 // WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
 // names in insertion order; the sorted-and-combined view is built lazily for iteration only.
 
@@ -44,55 +45,13 @@ function checkValue(input: unknown, method: string): string {
   return value;
 }
 
-/** WebIDL members are enumerable, unlike class members. */
-function makeEnumerable(proto: object): void {
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key === 'constructor') continue;
-    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
-    desc.enumerable = true;
-    Object.defineProperty(proto, key, desc);
-  }
-}
-
-const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
-
-type IterKind = 'key' | 'value' | 'key+value';
 
 let sortedOf: (h: Headers) => string[];
 let listOf: (h: Headers) => string[];
 let replaceList: (h: Headers, list: string[]) => void;
 let guardOf: (h: Headers, guard: HeadersGuard) => void;
 
-/** Iterator returned by Headers#entries/keys/values; live like WebIDL pair iterators. */
-class HeadersIterator {
-  #target: Headers;
-  #kind: IterKind;
-  #index = 0;
-
-  constructor(target: Headers, kind: IterKind) {
-    this.#target = target;
-    this.#kind = kind;
-  }
-
-  next(): IteratorResult<string | [string, string], undefined> {
-    const pairs = sortedOf(this.#target);
-    const i = this.#index;
-    if (i >= pairs.length) return { value: undefined, done: true };
-    this.#index = i + 2;
-    const name = pairs[i] as string;
-    const value = pairs[i + 1] as string;
-    const kind = this.#kind;
-    return { value: kind === 'key' ? name : kind === 'value' ? value : [name, value], done: false };
-  }
-
-  static {
-    Object.setPrototypeOf(HeadersIterator.prototype, IteratorPrototype);
-    Object.defineProperty(HeadersIterator.prototype, Symbol.toStringTag, {
-      value: 'Headers Iterator',
-      configurable: true,
-    });
-  }
-}
+const HeadersIterator = pairIteratorClass<Headers>('Headers Iterator', (h) => sortedOf(h));
 
 /** WHATWG Fetch `Headers`. */
 export class Headers {

@@ -46,6 +46,19 @@ export interface WireError {
   stack: string;
 }
 
+/**
+ * Guest -> host calls: what the host installs in the isolate as `__edgefn` before the guest
+ * bundle runs. Each runs synchronously on the host; arguments and results are copied.
+ */
+export interface BridgeCalls {
+  outcome(execId: number, outcome: WireOutcome): void;
+  log(execId: number, level: string, message: string): void;
+  op(execId: number, opId: number, kind: OpKind, args: unknown): void;
+  sync(kind: SyncKind, args: unknown): unknown;
+  chunk(streamId: number, chunk: Uint8Array | null, error: string | null): void;
+  done(execId: number): void;
+}
+
 /** Host -> guest entries. */
 export type EntryKind = 'init' | 'module' | 'dispatch' | 'resolve' | 'pull' | 'cancel';
 

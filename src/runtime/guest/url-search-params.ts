@@ -1,6 +1,7 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
 import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
+import { makeEnumerable, pairIteratorClass } from './webidl.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
@@ -159,54 +160,12 @@ function requireArgs(count: number, required: number, method: string): void {
   }
 }
 
-/** WebIDL members are enumerable, unlike class members. */
-function makeEnumerable(proto: object): void {
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key === 'constructor') continue;
-    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
-    desc.enumerable = true;
-    Object.defineProperty(proto, key, desc);
-  }
-}
-
-const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
-
-type IterKind = 'key' | 'value' | 'key+value';
 
 let listOf: (p: URLSearchParams) => string[];
 let bind: (p: URLSearchParams, onUpdate: (serialized: string) => void) => void;
 let reset: (p: URLSearchParams, query: string) => void;
 
-/** Iterator of URLSearchParams#entries/keys/values; live like WebIDL pair iterators. */
-class URLSearchParamsIterator {
-  #target: URLSearchParams;
-  #kind: IterKind;
-  #index = 0;
-
-  constructor(target: URLSearchParams, kind: IterKind) {
-    this.#target = target;
-    this.#kind = kind;
-  }
-
-  next(): IteratorResult<string | [string, string], undefined> {
-    const list = listOf(this.#target);
-    const i = this.#index;
-    if (i >= list.length) return { value: undefined, done: true };
-    this.#index = i + 2;
-    const name = list[i] as string;
-    const value = list[i + 1] as string;
-    const kind = this.#kind;
-    return { value: kind === 'key' ? name : kind === 'value' ? value : [name, value], done: false };
-  }
-
-  static {
-    Object.setPrototypeOf(URLSearchParamsIterator.prototype, IteratorPrototype);
-    Object.defineProperty(URLSearchParamsIterator.prototype, Symbol.toStringTag, {
-      value: 'URLSearchParams Iterator',
-      configurable: true,
-    });
-  }
-}
+const URLSearchParamsIterator = pairIteratorClass<URLSearchParams>('URLSearchParams Iterator', (p) => listOf(p));
 
 /** WHATWG `URLSearchParams`. */
 export class URLSearchParams {

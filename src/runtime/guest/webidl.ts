@@ -1,0 +1,50 @@
+/** Small WebIDL behaviours shared by the guest's classes. */
+
+/** WebIDL members are enumerable, unlike class members: make a prototype's members so. */
+export function makeEnumerable(proto: object): void {
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key === 'constructor') continue;
+    const desc = Object.getOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
+    desc.enumerable = true;
+    Object.defineProperty(proto, key, desc);
+  }
+}
+
+const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
+
+export type IterKind = 'key' | 'value' | 'key+value';
+
+export interface PairIterator {
+  next(): IteratorResult<string | [string, string], undefined>;
+}
+
+/**
+ * A class of WebIDL pair iterators over a flat `[name, value, ...]` list. The list is read again
+ * on every step, so iteration is live, as WebIDL requires.
+ */
+export function pairIteratorClass<T>(tag: string, listOf: (target: T) => string[]): new (target: T, kind: IterKind) => PairIterator {
+  class PairIteratorImpl implements PairIterator {
+    #target: T;
+    #kind: IterKind;
+    #index = 0;
+
+    constructor(target: T, kind: IterKind) {
+      this.#target = target;
+      this.#kind = kind;
+    }
+
+    next(): IteratorResult<string | [string, string], undefined> {
+      const list = listOf(this.#target);
+      const i = this.#index;
+      if (i >= list.length) return { value: undefined, done: true };
+      this.#index = i + 2;
+      const name = list[i] as string;
+      const value = list[i + 1] as string;
+      const kind = this.#kind;
+      return { value: kind === 'key' ? name : kind === 'value' ? value : [name, value], done: false };
+    }
+  }
+  Object.setPrototypeOf(PairIteratorImpl.prototype, IteratorPrototype);
+  Object.defineProperty(PairIteratorImpl.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  return PairIteratorImpl;
+}
