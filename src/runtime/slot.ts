@@ -16,6 +16,7 @@ import { KeyTable, runSubtle } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
 import { performFetch, type OutgoingBody, type SubrequestRoute } from './host/fetch.ts';
 import { cachedToWire, type CacheStore } from './host/cache.ts';
+import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './host/subrequest-cache.ts';
 
 /** Shared by every slot of a runtime. */
 export interface SlotServices {
@@ -292,6 +293,11 @@ export class Slot implements ExecutionHost {
   }
 
   async #fetch(exec: Execution, options: ExecutionOptions, wire: WireFetch): Promise<WireFetchResponse> {
+    const policy = subrequestCachePolicy(wire.method, wire.url, wire.eo);
+    if (policy) {
+      const hit = this.#services.cache.match(subrequestCacheName, policy.key);
+      if (hit) return cachedToWire(wire.url, hit, this.#lend(exec, Readable.from([hit.body]), encodingOf(hit.headers)));
+    }
     const body = this.#outgoingBody(exec, wire.body);
     const res = await performFetch(
       wire,
@@ -304,7 +310,15 @@ export class Slot implements ExecutionHost {
       },
       exec.signal,
     );
-    const handle = res.body ? this.#lend(exec, res.body, encodingOf(res.headers)) : null;
+    let stream = res.body;
+    const ttl = policy?.ttlFor(res.status, res.headers) ?? 0;
+    if (policy && ttl > 0) {
+      const entry = { status: res.status, statusText: res.statusText, headers: res.headers };
+      const put = (bytes: Uint8Array): void => void this.#services.cache.put(subrequestCacheName, policy.key, { ...entry, body: bytes }, ttl);
+      if (stream) stream = teeForCache(stream, put);
+      else put(new Uint8Array(0));
+    }
+    const handle = stream ? this.#lend(exec, stream, encodingOf(res.headers)) : null;
     return { status: res.status, statusText: res.statusText, headers: res.headers, url: res.url, redirected: res.redirected, body: handle };
   }
 

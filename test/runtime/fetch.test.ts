@@ -8,6 +8,7 @@ import { readText, startServer, type TestServer } from '../helpers/servers.ts';
 describe('fetch', () => {
   const runtime = newRuntime({ limits: { fetchTimeoutMs: 300 } });
   let origin: TestServer;
+  let counted = 0;
 
   before(async () => {
     origin = await startServer(async (req, res) => {
@@ -32,6 +33,11 @@ describe('fetch', () => {
         case '/gzip':
           res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' });
           res.end(gzipSync('compressed hello'));
+          return;
+        case '/counted':
+          counted += 1;
+          res.statusCode = url.searchParams.get('status') ? Number(url.searchParams.get('status')) : 200;
+          res.end(`count ${counted}`);
           return;
         case '/cookie':
           res.setHeader('set-cookie', ['a=1', 'b=2']);
@@ -142,6 +148,27 @@ describe('fetch', () => {
     const [seen, echoed] = a.text.split('|');
     assert.equal(seen, 'form=1');
     assert.deepEqual(JSON.parse(echoed!), { method: 'POST', body: 'form=1', host: 'www.example.com', auth: null, ct: 'application/x-www-form-urlencoded' });
+  });
+
+  it('caches subrequests by eo.cacheTtl, cacheTtlByStatus and cacheKey, and only when asked', async () => {
+    const twice = async (first: string, second: string, eo: string): Promise<string> => {
+      const a = await run(runtime, sw(`
+        const one = await (await fetch('${origin.url}${first}', { eo: ${eo} })).text();
+        const two = await (await fetch('${origin.url}${second}', { eo: ${eo} })).text();
+        return new Response(one + ' | ' + two)`));
+      return a.text;
+    };
+    counted = 0;
+    assert.equal(await twice('/counted?a=1', '/counted?a=1', '{ cacheTtl: 60 }'), 'count 1 | count 1');
+    assert.equal(await twice('/counted?a=2', '/counted?a=2', '{}'), 'count 2 | count 3', 'no cache options: no caching');
+    assert.equal(await twice('/counted?a=3&status=404', '/counted?a=3&status=404', "{ cacheTtlByStatus: { '200-299': 60, '404': 0 } }"), 'count 4 | count 5');
+    assert.equal(await twice('/counted?a=4&status=404', '/counted?a=4&status=404', "{ cacheTtlByStatus: { '404': 30 } }"), 'count 6 | count 6');
+    assert.equal(await twice('/counted?a=5', '/counted?a=6', "{ cacheTtl: 60, cacheKey: 'same-key' }"), 'count 7 | count 7');
+  });
+
+  it('sends a fetch to another host with eo.resolveOverride, keeping the Host header', async () => {
+    const a = await run(runtime, sw(`const r = await fetch('http://api.example.com/echo', { eo: { resolveOverride: '127.0.0.1:${origin.port}' } }); return new Response(await r.text())`));
+    assert.equal((JSON.parse(a.text) as { host: string }).host, 'api.example.com');
   });
 
   it('rejects unsupported schemes and unreachable hosts with a TypeError', async () => {

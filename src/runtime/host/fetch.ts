@@ -80,11 +80,18 @@ export async function performFetch(wire: WireFetch, body: OutgoingBody, settings
   const maxRedirects = wire.maxFollow ?? settings.maxRedirects;
   const timeouts = timeoutsOf(wire.eo, settings);
   let url = new URL(wire.url);
+  // eo.resolveOverride: connect to another host for the requested host, keeping its Host header.
+  const override = typeof wire.eo?.resolveOverride === 'string' && wire.eo.resolveOverride !== '' ? wire.eo.resolveOverride : undefined;
+  const requestedHost = url.host;
   let method = wire.method;
   let headers = wire.headers;
   let currentBody = body;
   for (let hop = 0; ; hop++) {
-    const target = settings.route?.(url) ?? url;
+    let target = settings.route?.(url) ?? url;
+    if (override && url.host === requestedHost) {
+      target = new URL(url.href);
+      target.host = override;
+    }
     // The Host header always names the URL's host, even when routed elsewhere (origin, override):
     // a Host copied from the incoming request must not leak to another site.
     const sendHeaders = [...withoutHeaders(headers, (n) => n === 'host'), 'host', url.host];
