@@ -17,6 +17,7 @@ import { parseUrl, setUrlPart } from './host/url.ts';
 import { performFetch, type OutgoingBody, type SubrequestRoute } from './host/fetch.ts';
 import { cachedToWire, type CacheStore } from './host/cache.ts';
 import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './host/subrequest-cache.ts';
+import { convertImage, parseImageOptions } from './host/image.ts';
 
 /** Shared by every slot of a runtime. */
 export interface SlotServices {
@@ -149,7 +150,7 @@ export class Slot implements ExecutionHost {
       body.once('close', end);
       body.once('error', end);
     }
-    return { kind: 'response', status: r.status, statusText: r.statusText, headers: recoded ? withoutLength(r.headers) : r.headers, body };
+    return { kind: 'response', status: r.status, statusText: r.statusText, headers: recoded ? withoutHeaders(r.headers, ['content-length']) : r.headers, body };
   }
 
   /**
@@ -293,6 +294,7 @@ export class Slot implements ExecutionHost {
   }
 
   async #fetch(exec: Execution, options: ExecutionOptions, wire: WireFetch): Promise<WireFetchResponse> {
+    const image = parseImageOptions(wire.eo);
     const policy = subrequestCachePolicy(wire.method, wire.url, wire.eo);
     if (policy) {
       const hit = this.#services.cache.match(subrequestCacheName, policy.key);
@@ -311,15 +313,23 @@ export class Slot implements ExecutionHost {
       exec.signal,
     );
     let stream = res.body;
-    const ttl = policy?.ttlFor(res.status, res.headers) ?? 0;
+    let headers = res.headers;
+    if (image && stream && res.status >= 200 && res.status < 300) {
+      // The origin's image, decoded, converted, and handed on as a new uncompressed body.
+      const original = await new HostBody(stream, encodingOf(headers)).readAll();
+      const converted = await convertImage(original, image);
+      headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`, 'content-length', String(converted.byteLength)];
+      stream = Readable.from([Buffer.from(converted.buffer, converted.byteOffset, converted.byteLength)]);
+    }
+    const ttl = policy?.ttlFor(res.status, headers) ?? 0;
     if (policy && ttl > 0) {
-      const entry = { status: res.status, statusText: res.statusText, headers: res.headers };
+      const entry = { status: res.status, statusText: res.statusText, headers };
       const put = (bytes: Uint8Array): void => void this.#services.cache.put(subrequestCacheName, policy.key, { ...entry, body: bytes }, ttl);
       if (stream) stream = teeForCache(stream, put);
       else put(new Uint8Array(0));
     }
-    const handle = stream ? this.#lend(exec, stream, encodingOf(res.headers)) : null;
-    return { status: res.status, statusText: res.statusText, headers: res.headers, url: res.url, redirected: res.redirected, body: handle };
+    const handle = stream ? this.#lend(exec, stream, encodingOf(headers)) : null;
+    return { status: res.status, statusText: res.statusText, headers, url: res.url, redirected: res.redirected, body: handle };
   }
 
   #outgoingBody(exec: Execution, body: WireBody): OutgoingBody {
@@ -334,10 +344,10 @@ export class Slot implements ExecutionHost {
   }
 }
 
-function withoutLength(headers: string[]): string[] {
+function withoutHeaders(headers: string[], names: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() !== 'content-length') out.push(headers[i]!, headers[i + 1]!);
+    if (!names.includes(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import sharp from 'sharp';
 import { newRuntime, run, sw, makeRequest } from '../helpers/runtime.ts';
 import { readText, startServer, type TestServer } from '../helpers/servers.ts';
 
@@ -9,8 +10,10 @@ describe('fetch', () => {
   const runtime = newRuntime({ limits: { fetchTimeoutMs: 300 } });
   let origin: TestServer;
   let counted = 0;
+  let png: Buffer;
 
   before(async () => {
+    png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366ff' } }).png().toBuffer();
     origin = await startServer(async (req, res) => {
       const url = new URL(req.url!, 'http://x');
       const body = await readText(req);
@@ -38,6 +41,10 @@ describe('fetch', () => {
           counted += 1;
           res.statusCode = url.searchParams.get('status') ? Number(url.searchParams.get('status')) : 200;
           res.end(`count ${counted}`);
+          return;
+        case '/picture.png':
+          res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.byteLength) });
+          res.end(png);
           return;
         case '/cookie':
           res.setHeader('set-cookie', ['a=1', 'b=2']);
@@ -169,6 +176,25 @@ describe('fetch', () => {
   it('sends a fetch to another host with eo.resolveOverride, keeping the Host header', async () => {
     const a = await run(runtime, sw(`const r = await fetch('http://api.example.com/echo', { eo: { resolveOverride: '127.0.0.1:${origin.port}' } }); return new Response(await r.text())`));
     assert.equal((JSON.parse(a.text) as { host: string }).host, 'api.example.com');
+  });
+
+  it('converts a fetched image with eo.image (PNG from the origin to WebP, resized)', async () => {
+    const { outcome } = await runtime.execute(
+      { code: sw(`return fetch('${origin.url}/picture.png', { eo: { image: { format: 'webp', width: 32, quality: 80 } } })`) },
+      makeRequest(),
+    );
+    assert.equal(outcome.kind, 'response');
+    if (outcome.kind !== 'response') return;
+    const type = outcome.headers[outcome.headers.findIndex((h) => h.toLowerCase() === 'content-type') + 1];
+    assert.equal(type, 'image/webp');
+    const chunks: Buffer[] = [];
+    for await (const c of outcome.body as AsyncIterable<Buffer>) chunks.push(c);
+    const meta = await sharp(Buffer.concat(chunks)).metadata();
+    assert.equal(meta.format, 'webp');
+    assert.equal(meta.width, 32);
+    assert.equal(meta.height, 24);
+    const bad = await run(runtime, sw(`try { await fetch('${origin.url}/picture.png', { eo: { image: { format: 'gif' } } }); return new Response('converted') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
+    assert.match(bad.text, /^TypeError: eo\.image\.format must be/);
   });
 
   it('rejects unsupported schemes and unreachable hosts with a TypeError', async () => {
