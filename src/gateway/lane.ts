@@ -114,9 +114,16 @@ export class ReplicaLane {
       writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.statusHeader);
       return;
     }
+    /*
+     * The lane trusts x-edgefn-* headers to say which function and replica to run: drop any the
+     * client sent, so a request can never choose code other than what the gateway resolved.
+     */
     const headers: string[] = [];
     const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (!hopByHop.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (!hopByHop.has(name) && !name.startsWith('x-edgefn-')) headers.push(raw[i]!, raw[i + 1]!);
+    }
     headers.push(
       'x-edgefn-function', options.fn.id,
       'x-edgefn-replica', options.replica,

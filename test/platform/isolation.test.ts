@@ -72,6 +72,11 @@ describe('replica lane isolation', () => {
     });
   });
 
+  it('ignores x-edgefn-* headers sent by clients (they cannot pick other code)', async () => {
+    const res = await gatewayRequest(platform.gatewayUrl, domain, '/', { 'EO-Function-Replica-Name': 'spin', 'x-edgefn-replica': 'bomb', 'x-edgefn-function': 'ef-nothing' });
+    assert.equal(res.headers['eo-function-error'], 'FunctionRuntime.CpuTimeExceeded', 'the replica the gateway resolved ran');
+  });
+
   it('a crash of the whole lane process leaves production answering, and the lane comes back', async () => {
     const firstPid = platform.lane.pid;
     assert.ok(firstPid);
