@@ -65,6 +65,8 @@ const fixtureNames = [
   'bulk-redirects',
   'combined-protected-image',
   'combined-ab-post-cache',
+  'crypto-suite',
+  'subrequest-options',
 ];
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
@@ -104,6 +106,24 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
           res.end(JSON.stringify({ path, body, n: count(postKey) }));
           return;
         }
+        if (path === '/counted-sub') {
+          res.end(`origin answer ${count(`GET ${url}`)} for ${url}`);
+          return;
+        }
+        if (path === '/slow-origin') {
+          setTimeout(() => res.end('late'), 1500);
+          return;
+        }
+        if (path.startsWith('/hop/')) {
+          const left = Number(path.slice('/hop/'.length));
+          if (left > 0) res.writeHead(302, { location: `/hop/${left - 1}` }).end();
+          else res.end('arrived');
+          return;
+        }
+        if (path === '/whoami') {
+          res.end(`host=${req.headers.host}`);
+          return;
+        }
         if (path.endsWith('.m3u8')) {
           res.setHeader('content-type', 'application/vnd.apple.mpegurl');
           res.end(`#EXTM3U\n#EXT-X-VERSION:3\n#EXTINF:10,\nsegment0.ts\n# ${path}\n`);
@@ -116,6 +136,7 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
       })();
     });
     platform = await startPlatform();
+    envs['subrequest-options'] = { ORIGIN_HOST: { type: 'string', value: `127.0.0.1:${origin.port}`, parsed: `127.0.0.1:${origin.port}` } };
     const api = apiClient(platform.apiUrl);
     const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'edgeone-fixtures.example.com', origin: origin.url });
     assert.equal(zone.status, 201, JSON.stringify(zone.body));
@@ -502,6 +523,46 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
         assert.equal(a.headers['x-cache'], 'MISS', 'group a has its own cache entry');
         assert.equal(a.headers['x-ab-group'], 'a');
         assert.deepEqual(JSON.parse(a.text), { path: '/api/cart', body: bodyFor(t), n: 2 });
+      });
+    });
+  });
+
+  describe('crypto-suite.js', () => {
+    it('round-trips PBKDF2/AES-CBC, AES-CTR, RSA-OAEP, AES-KW wrapping and HMAC', async () => {
+      await both('crypto-suite', '/', {}, (a) => {
+        assert.equal(a.status, 200);
+        assert.deepEqual(JSON.parse(a.text), { cbc: true, ctr: true, oaep: true, wrappedBytes: 40, kw: true, hmac: true });
+      });
+    });
+  });
+
+  describe('subrequest-options.js', () => {
+    it('caches subrequests under eo.cacheKey for eo.cacheTtl', async () => {
+      await both('subrequest-options', (t) => `/cached?tag=${t}`, {}, (a, t) => {
+        const { first, second } = JSON.parse(a.text) as { first: string; second: string };
+        assert.equal(first, `origin answer 1 for /counted-sub?tag=${t}&n=1`);
+        assert.equal(second, first, 'the second subrequest came from the cache');
+        assert.equal(count(`GET /counted-sub?tag=${t}&n=2`), 0);
+      });
+    });
+
+    it('gives up on a slow origin after eo.timeoutSetting', async () => {
+      await both('subrequest-options', '/slow', {}, (a) => {
+        assert.equal(a.status, 504);
+        assert.equal(a.text, 'timed out: TypeError');
+      });
+    });
+
+    it('stops following redirects after maxFollow', async () => {
+      await both('subrequest-options', '/follow', {}, (a) => {
+        assert.equal(a.status, 508);
+        assert.match(a.text, /^TypeError: .*more than 1 redirects/);
+      });
+    });
+
+    it('connects to eo.resolveOverride while keeping the requested Host', async () => {
+      await both('subrequest-options', '/override', {}, (a) => {
+        assert.equal(a.text, 'host=api.internal.test');
       });
     });
   });
