@@ -1,4 +1,5 @@
-// Builds the guest runtime bundle (runs inside isolates) and the host CLI into dist/.
+// Builds the guest runtime bundle (runs inside isolates) and the host programs (the CLI and the
+// replica lane process) into dist/.
 import { build } from 'esbuild';
 
 await build({
@@ -14,20 +15,8 @@ await build({
 });
 
 await build({
-  entryPoints: ['src/gateway/lane-main.ts'],
-  outfile: 'dist/lane.js',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
-});
-
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/edgefn.js',
+  entryPoints: { edgefn: 'src/cli/main.ts', lane: 'src/gateway/lane-main.ts' },
+  outdir: 'dist',
   bundle: true,
   format: 'esm',
   platform: 'node',
