@@ -10,6 +10,7 @@ import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts'
 import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
 import type { ReplicaLane } from './lane.ts';
+import type { Geo, GeoLookup } from './geo.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   routes: RoutingTable;
   runtime: Runtime;
   lane: ReplicaLane;
+  /** Where clients are (request.eo.geo, client_country rules); none by default. */
+  geo?: GeoLookup;
   log?: (line: string) => void;
 }
 
@@ -29,7 +32,7 @@ function hostOf(req: IncomingMessage): string {
   return colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
 }
 
-function matchRequest(req: IncomingMessage, host: string, clientIp: string): MatchRequest {
+function matchRequest(req: IncomingMessage, host: string, clientIp: string, geo: Geo | undefined): MatchRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return {
@@ -43,6 +46,7 @@ function matchRequest(req: IncomingMessage, host: string, clientIp: string): Mat
       return Array.isArray(value) ? value.join(', ') : value;
     },
     clientIp,
+    ...(typeof geo?.countryCodeAlpha2 === 'string' ? { country: geo.countryCodeAlpha2 } : {}),
   };
 }
 
@@ -52,7 +56,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const { routes, runtime, lane } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function runProduction(req: IncomingMessage, res: ServerResponse, fn: FunctionEntry, extraHeaders: string[]): Promise<void> {
+  async function runProduction(req: IncomingMessage, res: ServerResponse, fn: FunctionEntry, geo: Geo | undefined, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
@@ -62,7 +66,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const ownHost = req.headers.host;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
     const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
-    const { outcome } = await runtime.execute(fn.production, toIncoming(req, body, 'http'), { route });
+    const { outcome } = await runtime.execute(fn.production, toIncoming(req, body, 'http', geo), { route });
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
@@ -70,6 +74,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = hostOf(req);
+    const geo = options.geo?.(clientIpOf(req));
     let fn = routes.functionByDomain(host);
     let zone: ZoneEntry | undefined = fn?.zone;
     if (!fn) {
@@ -78,7 +83,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         writeFailure(res, 'ResourceNotFound.Host', `No zone or function serves the host '${host}'`);
         return;
       }
-      const rule = zone.matcher.match(matchRequest(req, host, clientIpOf(req)));
+      const rule = zone.matcher.match(matchRequest(req, host, clientIpOf(req), geo));
       if (rule && rule.action.type === 'direct') fn = zone.functions.get(rule.action.functionId);
       if (!fn) {
         await proxyToOrigin(req, res, zone.origin, undefined, 'http');
@@ -93,13 +98,13 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (typeof wanted === 'string') {
       const sha = fn.replicas.get(wanted);
       if (sha !== undefined) {
-        await lane.forward(req, res, { fn, replica: wanted, sha256: sha, statusHeader: [replicaStatusHeader, 'served'] });
+        await lane.forward(req, res, { fn, replica: wanted, sha256: sha, geo, statusHeader: [replicaStatusHeader, 'served'] });
         return;
       }
-      await runProduction(req, res, fn, [replicaStatusHeader, 'not-found']);
+      await runProduction(req, res, fn, geo, [replicaStatusHeader, 'not-found']);
       return;
     }
-    await runProduction(req, res, fn, []);
+    await runProduction(req, res, fn, geo, []);
   }
 
   return (req, res) =>

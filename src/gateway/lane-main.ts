@@ -45,7 +45,8 @@ const server = createServer((req, res) => {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', 'Request body too large', ['x-edgefn-outcome', 'error']);
       return;
     }
-    const incoming = toIncoming(req, body, 'http');
+    const geo = h('x-edgefn-geo');
+    const incoming = toIncoming(req, body, 'http', geo ? (JSON.parse(decodeURIComponent(geo)) as Record<string, string | number>) : undefined);
     incoming.headers = incoming.headers.filter((_, i, all) => !all[i - (i % 2)]!.startsWith('x-edgefn-'));
     incoming.clientIp = h('x-edgefn-client-ip');
     const ownHost = req.headers.host;

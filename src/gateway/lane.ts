@@ -26,6 +26,7 @@ export interface ForwardOptions {
   fn: FunctionEntry;
   replica: string;
   sha256: string;
+  geo: Record<string, string | number> | undefined;
   statusHeader: [string, string];
 }
 
@@ -131,6 +132,8 @@ export class ReplicaLane {
       'x-edgefn-env-stamp', String(options.fn.envStamp),
       'x-edgefn-client-ip', req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
       'x-edgefn-origin', options.fn.zone.origin.href,
+      // Percent-encoded: header values must stay Latin-1, city names need not.
+      'x-edgefn-geo', options.geo ? encodeURIComponent(JSON.stringify(options.geo)) : '',
     );
     let answer: Dispatcher.ResponseData;
     try {

@@ -6,7 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHash, createPublicKey, generateKeyPairSync, randomBytes, verify as nodeVerify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { startDevServer, type DevServer } from '../../src/cli/dev.ts';
@@ -135,7 +137,13 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
         res.end(`origin ${req.method} ${url} cookie=${req.headers.cookie ?? ''}`);
       })();
     });
-    platform = await startPlatform();
+    const geoFile = join(mkdtempSync(join(tmpdir(), 'edgefn-geo-')), 'geo.json');
+    writeFileSync(geoFile, JSON.stringify([
+      { cidr: '127.0.0.2/32', geo: { countryCodeAlpha2: 'KP', countryName: 'North Korea' } },
+      { cidr: '127.0.0.3/32', geo: { countryCodeAlpha2: 'CN', regionCode: 'GD', cityName: 'Shēnzhèn' } },
+      { cidr: '127.0.0.4/32', geo: { countryCodeAlpha2: 'US', regionCode: 'CA' } },
+    ]));
+    platform = await startPlatform({ geoFile });
     envs['subrequest-options'] = { ORIGIN_HOST: { type: 'string', value: `127.0.0.1:${origin.port}`, parsed: `127.0.0.1:${origin.port}` } };
     const api = apiClient(platform.apiUrl);
     const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'edgeone-fixtures.example.com', origin: origin.url });
@@ -360,7 +368,6 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
   });
 
   describe('geo-block.js', () => {
-    // Dev only: the gateway does not fill request.eo.geo from the client IP yet (no GeoIP database).
     it('under dev: 451 for a blocked country, 302 by region, origin otherwise', async () => {
       const blocked = await viaDev('geo-block', '/', {}, { countryCodeAlpha2: 'KP', countryName: 'North Korea' });
       assert.equal(blocked.status, 451);
@@ -378,10 +385,30 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
       assert.equal(us.text, 'origin GET /home cookie=');
     });
 
-    it('through the gateway (unknown location): passes to the origin without error', async () => {
-      const a = await viaGateway('geo-block', '/home', {}, false);
-      assert.equal(a.status, 200, a.text);
-      assert.equal(a.text, 'origin GET /home cookie=');
+    it('through the gateway, with locations from --geo-file by client address', async () => {
+      // Every 127.x.y.z address is loopback: each client address stands for a location in geo.json.
+      const from = (localAddress: string, path: string) =>
+        new Promise<{ status: number; location: string; text: string }>((resolve, reject) => {
+          const req = httpRequest(`${platform.gatewayUrl}${path}`, { localAddress, headers: { host: domains.get('geo-block')! } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), text }));
+          });
+          req.once('error', reject);
+          req.end();
+        });
+      const blocked = await from('127.0.0.2', '/');
+      assert.equal(blocked.status, 451);
+      assert.equal(blocked.text, 'Unavailable in KP');
+      const gd = await from('127.0.0.3', '/?ref=1');
+      assert.equal(gd.status, 302);
+      assert.equal(new URL(gd.location).pathname, '/cn/guangdong/');
+      const us = await from('127.0.0.4', '/home');
+      assert.equal(us.status, 200);
+      assert.equal(us.text, 'origin GET /home cookie=');
+      const unknown = await viaGateway('geo-block', '/home', {}, false);
+      assert.equal(unknown.text, 'origin GET /home cookie=', 'an address outside the file has no geo');
     });
   });
 
