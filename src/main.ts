@@ -15,6 +15,7 @@ import { createApi } from './control/api.ts';
 import { RoutingTable } from './gateway/routes.ts';
 import { ReplicaLane } from './gateway/lane.ts';
 import { createGateway } from './gateway/gateway.ts';
+import { loadGeoFile } from './gateway/geo.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -22,6 +23,8 @@ export interface ServeOptions {
   port: number;
   adminPort: number;
   domainSuffix: string;
+  /** A JSON file mapping client address ranges to geo records (see gateway/geo.ts). */
+  geoFile?: string;
   runtime?: RuntimeOptions;
   print?: (line: string) => void;
 }
@@ -73,7 +76,8 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
   const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes });
   await lane.start();
 
-  const gatewayServer = createServer(createGateway({ routes, runtime, lane }));
+  const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
+  const gatewayServer = createServer(createGateway({ routes, runtime, lane, ...(geo ? { geo } : {}) }));
   const apiServer = createServer(createApi({ control, token, afterWrite: () => routes.settled() }));
   const gatewayUrl = await listen(gatewayServer, options.port, options.host);
   const apiUrl = await listen(apiServer, options.adminPort, options.host);

@@ -14,6 +14,8 @@ options:
   --admin-port N         API port (default 8787)
   --domain-suffix SUFFIX default access domains are <function>-<zone id>.<SUFFIX>
                          (default edgefunctions.localhost)
+  --geo-file FILE        client locations for request.eo.geo and client_country rules: a JSON
+                         array of {"cidr": "203.0.113.0/24", "geo": {"countryCodeAlpha2": "CN", ...}}
 
 environment:
   EDGEFN_ADMIN_TOKEN     the API token (otherwise generated into DIR/admin-token)
@@ -33,7 +35,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   let options;
   try {
-    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix']);
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file']);
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     options = {
       dataDir: lastFlag(args, 'data-dir') ?? '.edgefn',
@@ -41,6 +43,7 @@ export async function runServe(argv: string[]): Promise<number> {
       port: port(lastFlag(args, 'port'), 8080, 'port'),
       adminPort: port(lastFlag(args, 'admin-port'), 8787, 'admin-port'),
       domainSuffix: (lastFlag(args, 'domain-suffix') ?? 'edgefunctions.localhost').toLowerCase(),
+      ...(lastFlag(args, 'geo-file') ? { geoFile: lastFlag(args, 'geo-file')! } : {}),
     };
   } catch (error) {
     if (error instanceof UsageError) {
