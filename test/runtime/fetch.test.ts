@@ -193,7 +193,13 @@ describe('fetch', () => {
     assert.equal(meta.format, 'webp');
     assert.equal(meta.width, 32);
     assert.equal(meta.height, 24);
-    const bad = await run(runtime, sw(`try { await fetch('${origin.url}/picture.png', { eo: { image: { format: 'gif' } } }); return new Response('converted') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
+    const sized = await runtime.execute({ code: sw(`return fetch('${origin.url}/picture.png', { eo: { image: { format: 'jpg', long: 16 } } })`) }, makeRequest());
+    assert.ok(sized.outcome.kind === 'response');
+    const jpgChunks: Buffer[] = [];
+    for await (const c of sized.outcome.body as AsyncIterable<Buffer>) jpgChunks.push(c);
+    const jpg = await sharp(Buffer.concat(jpgChunks)).metadata();
+    assert.deepEqual([jpg.format, jpg.width, jpg.height], ['jpeg', 16, 12], "EdgeOne's jpg alias and long side");
+    const bad = await run(runtime, sw(`try { await fetch('${origin.url}/picture.png', { eo: { image: { format: 'bmp' } } }); return new Response('converted') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
     assert.match(bad.text, /^TypeError: eo\.image\.format must be/);
   });
 

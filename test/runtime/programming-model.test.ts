@@ -109,6 +109,20 @@ describe('programming model', () => {
     assert.deepEqual(JSON.parse(a.text), { b64: '5Lit5paH', back: '中文', te: 2, td: 'hi', md5: 'd41d8cd98f00b204e9800998ecf8427e' });
   });
 
+  it("honours EdgeOne's copyHeaders when a Request is made from another", async () => {
+    const a = await run(runtime, sw(`
+      const base = new Request('https://x.com/', { headers: { a: '1', b: '2' } });
+      const list = (r) => [...r.headers].map(([k, v]) => k + '=' + v).join('&');
+      return Response.json({
+        spec: list(new Request(base, { headers: { c: '3' } })),
+        merged: list(new Request(base, { headers: { b: '20', c: '3' }, copyHeaders: true })),
+        none: list(new Request(base, { copyHeaders: false })),
+        only: list(new Request(base, { headers: { c: '3' }, copyHeaders: false })),
+        plain: list(new Request(base)),
+      })`));
+    assert.deepEqual(JSON.parse(a.text), { spec: 'c=3', merged: 'a=1&b=20&c=3', none: '', only: 'c=3', plain: 'a=1&b=2' });
+  });
+
   it('runs WebAssembly', async () => {
     // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
     const bytes = [0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 127, 127, 1, 127, 3, 2, 1, 0, 7, 7, 1, 3, 97, 100, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 32, 1, 106, 11];

@@ -22,7 +22,11 @@ export interface RequestInit {
   eo?: Record<string, unknown>;
   /** EdgeOne: redirect hop limit for this fetch. */
   maxFollow?: number;
-  /** EdgeOne: accepted for compatibility. */
+  /**
+   * EdgeOne: whether the new Request copies the headers of the Request it is made from. `true`
+   * copies them and applies `headers` on top; `false` starts from `headers` alone (or none).
+   * Unset: as the Fetch spec says (`headers` replaces them when given, else they are copied).
+   */
   copyHeaders?: boolean;
 }
 
@@ -81,7 +85,14 @@ export class Request extends BodyMixin {
     if (init.signal !== undefined) state.signal = init.signal;
     if (init.eo !== undefined) state.fetchEo = init.eo;
     if (init.maxFollow !== undefined) state.maxFollow = Number(init.maxFollow);
-    state.headers = new Headers((init.headers !== undefined ? init.headers : base.headers) as HeadersInit);
+    if (init.copyHeaders === true && init.headers !== undefined) {
+      state.headers = new Headers(base.headers);
+      for (const [name, value] of new Headers(init.headers as HeadersInit)) state.headers.set(name, value);
+    } else if (init.copyHeaders === false) {
+      state.headers = new Headers(init.headers as HeadersInit | undefined);
+    } else {
+      state.headers = new Headers((init.headers !== undefined ? init.headers : base.headers) as HeadersInit);
+    }
 
     let body: BodySource | null = null;
     if (init.body !== undefined && init.body !== null) {

@@ -1,15 +1,19 @@
 /**
- * EdgeOne's `fetch(url, { eo: { image: { format, width, height, quality } } })`: the fetched image
- * is converted on the host with sharp (loaded on first use). Formats: webp, avif, jpeg, png.
+ * EdgeOne's `fetch(url, { eo: { image: { format, width, height, long, short, quality } } })`: the
+ * fetched image is converted on the host with sharp (loaded on first use). Formats: webp, avif,
+ * jpeg (or jpg), png, gif; EdgeOne's bmp, jp2, jxr and heif are refused (sharp cannot write them).
+ * `long` / `short` set the longer / shorter side, keeping the aspect ratio.
  */
 export interface ImageOptions {
-  format: 'webp' | 'avif' | 'jpeg' | 'png';
+  format: 'webp' | 'avif' | 'jpeg' | 'png' | 'gif';
   width?: number;
   height?: number;
+  long?: number;
+  short?: number;
   quality?: number;
 }
 
-const formats = new Set(['webp', 'avif', 'jpeg', 'png']);
+const formats: Record<string, ImageOptions['format']> = { webp: 'webp', avif: 'avif', jpeg: 'jpeg', jpg: 'jpeg', png: 'png', gif: 'gif' };
 
 const positiveInt = (value: unknown, name: string, max: number): number | undefined => {
   if (value === undefined) return undefined;
@@ -24,15 +28,12 @@ export function parseImageOptions(eo: Record<string, unknown> | null): ImageOpti
   const raw = eo?.image;
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object') throw new TypeError('eo.image must be an object');
-  const { format, width, height, quality } = raw as Record<string, unknown>;
-  if (typeof format !== 'string' || !formats.has(format)) throw new TypeError('eo.image.format must be webp, avif, jpeg or png');
-  const options: ImageOptions = { format: format as ImageOptions['format'] };
-  const w = positiveInt(width, 'width', 16384);
-  const h = positiveInt(height, 'height', 16384);
-  const q = positiveInt(quality, 'quality', 100);
-  if (w !== undefined) options.width = w;
-  if (h !== undefined) options.height = h;
-  if (q !== undefined) options.quality = q;
+  const { format, width, height, long, short, quality } = raw as Record<string, unknown>;
+  const target = typeof format === 'string' ? formats[format.toLowerCase()] : undefined;
+  if (!target) throw new TypeError('eo.image.format must be webp, avif, jpeg (jpg), png or gif');
+  const options: ImageOptions = { format: target };
+  const sizes = { width: positiveInt(width, 'width', 16384), height: positiveInt(height, 'height', 16384), long: positiveInt(long, 'long', 16384), short: positiveInt(short, 'short', 16384), quality: positiveInt(quality, 'quality', 100) };
+  for (const [key, value] of Object.entries(sizes)) if (value !== undefined) options[key as 'width'] = value;
   return options;
 }
 
@@ -40,8 +41,17 @@ export function parseImageOptions(eo: Record<string, unknown> | null): ImageOpti
 export async function convertImage(bytes: Uint8Array, options: ImageOptions): Promise<Uint8Array> {
   const { default: sharp } = await import('sharp');
   let pipeline = sharp(bytes, { failOn: 'error' });
-  if (options.width !== undefined || options.height !== undefined) {
-    pipeline = pipeline.resize({ width: options.width, height: options.height, fit: 'inside', withoutEnlargement: true });
+  let { width, height } = options;
+  if (options.long !== undefined || options.short !== undefined) {
+    const meta = await pipeline.metadata();
+    const landscape = (meta.width ?? 0) >= (meta.height ?? 0);
+    // The long side is the width of a landscape image and the height of a portrait one.
+    const [longSide, shortSide] = landscape ? [options.long, options.short] : [options.short, options.long];
+    width = longSide ?? width;
+    height = shortSide ?? height;
+  }
+  if (width !== undefined || height !== undefined) {
+    pipeline = pipeline.resize({ width, height, fit: 'inside', withoutEnlargement: true });
   }
   const quality = options.quality === undefined ? {} : { quality: options.quality };
   return new Uint8Array(await pipeline.toFormat(options.format, quality).toBuffer());
