@@ -109,6 +109,17 @@ describe('programming model', () => {
     assert.deepEqual(JSON.parse(a.text), { b64: '5Lit5paH', back: '中文', te: 2, td: 'hi', md5: 'd41d8cd98f00b204e9800998ecf8427e' });
   });
 
+  it('lets functions change headers of responses from caches.default.match, keyed by a string', async () => {
+    const a = await run(runtime, sw(`
+      await caches.default.put('https://cache.test/k', new Response('body', { headers: { 'cache-control': 'max-age=60', 'x-old': '1' } }));
+      const hit = await caches.default.match('https://cache.test/k');
+      hit.headers.set('x-cache', 'HIT');
+      hit.headers.delete('x-old');
+      const named = await caches.open('mine');
+      return Response.json({ tag: hit.headers.get('x-cache'), old: hit.headers.get('x-old'), body: await hit.text(), other: (await named.match('https://cache.test/k')) ?? null })`));
+    assert.deepEqual(JSON.parse(a.text), { tag: 'HIT', old: null, body: 'body', other: null });
+  });
+
   it("honours EdgeOne's copyHeaders when a Request is made from another", async () => {
     const a = await run(runtime, sw(`
       const base = new Request('https://x.com/', { headers: { a: '1', b: '2' } });
