@@ -45,7 +45,7 @@ describe('durability under kill -9', () => {
   it('keeps every acknowledged change and serves exactly what the store says after restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-durable-'));
     let server = await startServe(dataDir);
-    let api = apiClient(server.apiUrl);
+    let api = apiClient({ apiUrl: server.apiUrl, token: 'test-token' });
     const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'durable.test', origin: 'http://127.0.0.1:9' });
     const fn = await api<{ id: string; domain: string }>('POST', '/api/v1/functions', { zoneId: zone.body.id, name: 'durable', content: sw('v0') });
     assert.equal(fn.status, 201);
@@ -77,7 +77,7 @@ describe('durability under kill -9', () => {
       await writer;
 
       server = await startServe(dataDir);
-      api = apiClient(server.apiUrl);
+      api = apiClient({ apiUrl: server.apiUrl, token: 'test-token' });
       const current = await api<{ productionVersion: { id: string } }>('GET', `/api/v1/functions/${fn.body.id}`);
       const version = await api<{ content: string }>('GET', `/api/v1/functions/${fn.body.id}/versions/${current.body.productionVersion.id}`);
       const stored = Number(/"v(\d+)"/.exec(version.body.content)?.[1]);

@@ -145,7 +145,7 @@ describe('EdgeOne-style fixtures under edgefn dev and through the gateway', () =
     ]));
     platform = await startPlatform({ geoFile });
     envs['subrequest-options'] = { ORIGIN_HOST: { type: 'string', value: `127.0.0.1:${origin.port}`, parsed: `127.0.0.1:${origin.port}` } };
-    const api = apiClient(platform.apiUrl);
+    const api = apiClient(platform);
     const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'edgeone-fixtures.example.com', origin: origin.url });
     assert.equal(zone.status, 201, JSON.stringify(zone.body));
     for (const name of fixtureNames) {

@@ -18,7 +18,7 @@ describe('gateway', () => {
       res.end(JSON.stringify({ url: req.url, method: req.method, body, host: req.headers.host, xff: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'], xhost: req.headers['x-forwarded-host'] }));
     });
     platform = await startPlatform();
-    api = apiClient(platform.apiUrl);
+    api = apiClient(platform);
     zoneId = (await api<{ id: string }>('POST', '/api/v1/zones', { name: 'shop.test', origin: origin.url })).body.id;
     const create = async (name: string, content: string) => {
       const res = await api<{ id: string; domain: string }>('POST', '/api/v1/functions', { zoneId, name, content });

@@ -13,7 +13,7 @@ describe('replica lane isolation', () => {
 
   before(async () => {
     platform = await startPlatform();
-    const api = apiClient(platform.apiUrl);
+    const api = apiClient(platform);
     const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'isolation.test', origin: 'http://127.0.0.1:9' });
     const fn = await api<{ id: string; domain: string }>('POST', '/api/v1/functions', { zoneId: zone.body.id, name: 'steady', content: sw('production ok') });
     domain = fn.body.domain;

@@ -20,7 +20,7 @@ describe('code replicas: the seed scenario', () => {
   before(async () => {
     origin = await startServer((req, res) => res.end(`origin: ${req.url}`));
     platform = await startPlatform();
-    api = apiClient(platform.apiUrl);
+    api = apiClient(platform);
   });
   after(async () => {
     await platform.close();
@@ -47,9 +47,9 @@ describe('code replicas: the seed scenario', () => {
     assert.equal(rule.status, 201);
     const replica = await api('POST', `/api/v1/functions/${functionId}/replicas`, { name: 'test-replica', from: 'production' });
     assert.equal(replica.status, 201);
-    const edited = await api('PATCH', `/api/v1/functions/${functionId}/replicas/test-replica`, { content: sw('replica v2'), revision: 1 });
+    const edited = await api<{ revision: number }>('PATCH', `/api/v1/functions/${functionId}/replicas/test-replica`, { content: sw('replica v2'), revision: 1 });
     assert.equal(edited.status, 200);
-    assert.equal((edited.body as { revision: number }).revision, 2);
+    assert.equal(edited.body.revision, 2);
   });
 
   it('serves production without the header and the replica with it, through the rule and the default domain', async () => {
