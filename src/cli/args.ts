@@ -36,3 +36,18 @@ export class UsageError extends Error {}
 export function lastFlag(args: ParsedArgs, name: string): string | undefined {
   return args.flags.get(name)?.at(-1);
 }
+
+/** A port flag (0-65535; 0 picks a free port), or the default. */
+export function portFlag(args: ParsedArgs, name: string, fallback: number): number {
+  const value = Number(lastFlag(args, name) ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--${name} must be 0-65535`);
+  return value;
+}
+
+/** Resolves on SIGINT or SIGTERM: long-running commands then shut down cleanly. */
+export function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { proxyToOrigin } from '../gateway/proxy.ts';
 import { readBody, toIncoming, writeFailure, writeResponse } from '../gateway/node-io.ts';
-import { lastFlag, parseArgs, UsageError } from './args.ts';
+import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { parseEnvFile, parseEnvPair, parseGeo } from './dev-options.ts';
 
 const help = `usage: edgefn dev <file.js> [options]
@@ -131,8 +131,7 @@ export async function runDev(argv: string[]): Promise<number> {
     const env: Record<string, unknown> = {};
     for (const path of args.flags.get('env-file') ?? []) Object.assign(env, parseEnvFile(readFileSync(path, 'utf8')));
     for (const pair of args.flags.get('env') ?? []) Object.assign(env, parseEnvPair(pair));
-    const port = Number(lastFlag(args, 'port') ?? 8080);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+    const port = portFlag(args, 'port', 8080);
     const originText = lastFlag(args, 'origin');
     const geoText = lastFlag(args, 'geo');
     options = {
@@ -152,11 +151,7 @@ export async function runDev(argv: string[]): Promise<number> {
   }
   const server = await startDevServer(options);
   process.stdout.write(`edgefn dev: serving ${options.file} on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopped();
   await server.close();
   return 0;
 }

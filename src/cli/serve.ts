@@ -1,5 +1,5 @@
 /** `edgefn serve`: the whole platform on one machine (gateway, API, replica lane, SQLite store). */
-import { lastFlag, parseArgs, UsageError } from './args.ts';
+import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { startEdgefn } from '../main.ts';
 
 const help = `usage: edgefn serve [options]
@@ -22,12 +22,6 @@ environment:
   EDGEFN_SECRET_KEY      32-byte key for secrets at rest, base64 or hex (otherwise DIR/secret-key)
 `;
 
-function port(text: string | undefined, fallback: number, name: string): number {
-  const value = Number(text ?? fallback);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--${name} must be 0-65535`);
-  return value;
-}
-
 export async function runServe(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(help);
@@ -40,8 +34,8 @@ export async function runServe(argv: string[]): Promise<number> {
     options = {
       dataDir: lastFlag(args, 'data-dir') ?? '.edgefn',
       host: lastFlag(args, 'host') ?? '127.0.0.1',
-      port: port(lastFlag(args, 'port'), 8080, 'port'),
-      adminPort: port(lastFlag(args, 'admin-port'), 8787, 'admin-port'),
+      port: portFlag(args, 'port', 8080),
+      adminPort: portFlag(args, 'admin-port', 8787),
       domainSuffix: (lastFlag(args, 'domain-suffix') ?? 'edgefunctions.localhost').toLowerCase(),
       ...(lastFlag(args, 'geo-file') ? { geoFile: lastFlag(args, 'geo-file')! } : {}),
     };
@@ -53,10 +47,7 @@ export async function runServe(argv: string[]): Promise<number> {
     throw error;
   }
   const running = await startEdgefn(options);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await untilStopped();
   await running.close();
   return 0;
 }
