@@ -47,6 +47,16 @@ describe('streaming bodies', () => {
       pump();
     });
   });
+  /** Runs `code` and checks its 100 MB answer arrives whole, with backpressure, and ends well. */
+  async function assertStreams(code: string): Promise<void> {
+    const { outcome, report } = await runtime.execute({ code }, makeRequest());
+    assert.equal(outcome.kind, 'response');
+    const { bytes, heldWhilePaused } = await drain(outcome.kind === 'response' ? outcome.body : null);
+    assert.equal(bytes, total);
+    assert.ok(heldWhilePaused <= 2 * MB, `the host held ${heldWhilePaused} bytes while the client paused`);
+    assert.equal((await report).outcome, 'ok');
+  }
+
   after(async () => {
     runtime.close();
     await origin.close();
@@ -63,12 +73,7 @@ describe('streaming bodies', () => {
           controller.enqueue(chunk.slice());
         },
       }));`);
-    const { outcome, report } = await runtime.execute({ code }, makeRequest());
-    assert.equal(outcome.kind, 'response');
-    const { bytes, heldWhilePaused } = await drain(outcome.kind === 'response' ? outcome.body : null);
-    assert.equal(bytes, total);
-    assert.ok(heldWhilePaused <= 2 * MB, `the host held ${heldWhilePaused} bytes while the client paused`);
-    assert.equal((await report).outcome, 'ok');
+    await assertStreams(code);
   });
 
   it('streams 100 MB proxied from fetch through a TransformStream in the function', async () => {
@@ -77,12 +82,7 @@ describe('streaming bodies', () => {
       let seen = 0;
       const counter = new TransformStream({ transform(chunk, c) { seen += chunk.byteLength; c.enqueue(chunk); } });
       return new Response(upstream.body.pipeThrough(counter), { headers: { 'x-proxied': '1' } });`);
-    const { outcome, report } = await runtime.execute({ code }, makeRequest());
-    assert.equal(outcome.kind, 'response');
-    const { bytes, heldWhilePaused } = await drain(outcome.kind === 'response' ? outcome.body : null);
-    assert.equal(bytes, total);
-    assert.ok(heldWhilePaused <= 2 * MB, `the host held ${heldWhilePaused} bytes while the client paused`);
-    assert.equal((await report).outcome, 'ok');
+    await assertStreams(code);
   });
 
   it('passes an untouched fetched body straight through', async () => {
