@@ -98,11 +98,6 @@ export class GuestIsolate {
     return this.#isolate.isDisposed;
   }
 
-  /** Heap in use, in bytes. */
-  heapBytes(): number {
-    const stats = this.#isolate.getHeapStatisticsSync();
-    return stats.used_heap_size + stats.externally_allocated_size;
-  }
 
   /**
    * Loads user code: a Service Worker script, or an ES module whose default export has `fetch`.

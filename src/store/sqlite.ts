@@ -447,9 +447,6 @@ export class SqliteStore implements Store {
     return () => this.#listeners.delete(listener);
   }
 
-  async lastChange(): Promise<number> {
-    return (this.#one('SELECT MAX(seq) AS s FROM changes')?.s as number | null) ?? 0;
-  }
 
   async close(): Promise<void> {
     this.#listeners.clear();

@@ -73,7 +73,5 @@ export interface Store {
 
   /** Calls `listener` after each committed change, in order. Returns an unsubscribe function. */
   subscribe(listener: (change: Change) => void): () => void;
-  /** The sequence number of the last committed change. */
-  lastChange(): Promise<number>;
   close(): Promise<void>;
 }

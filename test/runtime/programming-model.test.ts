@@ -10,11 +10,11 @@ describe('programming model', () => {
   it('runs Service Worker syntax with FetchEvent fields', async () => {
     const a = await run(runtime, `addEventListener('fetch', (event) => {
       event.respondWith(Response.json({
-        isEvent: event instanceof FetchEvent, type: event.type, clientId: typeof event.clientId,
+        isEvent: event instanceof FetchEvent, trusted: event.isTrusted, type: event.type, clientId: typeof event.clientId,
         method: event.request.method, url: event.request.url, header: event.request.headers.get('x-test'),
       }));
     });`, makeRequest('https://www.example.com/p?q=1', { headers: ['host', 'www.example.com', 'x-test', 'yes'] }));
-    assert.deepEqual(JSON.parse(a.text), { isEvent: true, type: 'fetch', clientId: 'string', method: 'GET', url: 'https://www.example.com/p?q=1', header: 'yes' });
+    assert.deepEqual(JSON.parse(a.text), { isEvent: true, trusted: true, type: 'fetch', clientId: 'string', method: 'GET', url: 'https://www.example.com/p?q=1', header: 'yes' });
   });
 
   it('runs module syntax with env and ctx', async () => {

@@ -3,7 +3,7 @@
  * FetchEvent) and module style (`export default { fetch(request, env, ctx) }`). Both end in one
  * outcome for the host: a response, "go to origin" (passthrough), or an error.
  */
-import { Event } from './events.ts';
+import { Event, markTrusted } from './events.ts';
 import { DOMException } from './dom-exception.ts';
 import { Request } from './request.ts';
 import { Response } from './response.ts';
@@ -154,6 +154,7 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
       } finally {
         constructing = false;
       }
+      markTrusted(event); // dispatched by the platform, as a browser's own events are
       for (const listener of listeners.slice()) listener(event);
       pending = FetchEvent.responseOf(event);
       if (pending === undefined) return encode({ kind: 'passthrough' }, settle(execId));

@@ -95,7 +95,7 @@ export async function readAllBytes(stream: GuestReadableStream): Promise<Uint8Ar
 }
 
 /** Joins byte chunks. */
-export function concatBytes(chunks: Uint8Array[], total?: number): Uint8Array {
+function concatBytes(chunks: Uint8Array[], total?: number): Uint8Array {
   if (chunks.length === 1 && chunks[0]) return chunks[0];
   const out = new Uint8Array(total ?? chunks.reduce((n, c) => n + c.byteLength, 0));
   let offset = 0;
