@@ -49,20 +49,26 @@ let cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
 function guestCodeCache(source: string): ivm.ExternalCopy<ArrayBuffer> | undefined {
   if (cachedData) return cachedData;
   const isolate = new ivm.Isolate({ memoryLimit: 64 });
+  const releaseLater: { release(): void }[] = [];
   try {
     const context = isolate.createContextSync();
     const noop = new ivm.Callback(() => undefined);
     context.evalClosureSync(bridgeScript, [noop, noop, noop, noop, noop, noop]);
-    isolate.compileScriptSync(source, { filename: guestFilename }).runSync(context);
+    const first = isolate.compileScriptSync(source, { filename: guestFilename });
+    releaseLater.push(first);
+    first.runSync(context);
     const enter = context.global.getSync('__edgefn_enter', { reference: true }) as EnterRef;
+    releaseLater.push(enter, context);
     enter.applySync(undefined, ['init', 0, { subrequests: 1, env: {} }], { arguments: { copy: true } });
     context.evalSync(`addEventListener('fetch', (e) => e.respondWith(new Response('warm', { headers: { 'content-type': 'text/plain' } })))`);
     enter.applySync(undefined, ['dispatch', 1, 'GET', 'http://warm.up/', 'host\nwarm.up', '127.0.0.1', '', null]);
     const again = isolate.compileScriptSync(source, { filename: guestFilename, produceCachedData: true });
     cachedData = (again as ivm.Script & ivm.CachedDataResult).cachedData;
+    again.release();
   } catch {
     // No warm cache: every isolate compiles from source, slower but correct.
   } finally {
+    for (const handle of releaseLater) handle.release();
     isolate.dispose();
   }
   return cachedData;
@@ -114,6 +120,8 @@ export class GuestIsolate {
         module.evaluateSync({ timeout: timeoutMs });
         const exported = module.namespace.getSync('default', { reference: true });
         this.#enter.applySync(undefined, ['module', 0, exported.derefInto()], { timeout: timeoutMs });
+        exported.release();
+        module.release();
       } else {
         kind.script.runSync(this.#context, { timeout: timeoutMs });
         kind.script.release();
@@ -159,7 +167,19 @@ export class GuestIsolate {
     }
   }
 
+  /**
+   * Releases the host's handles into the isolate before disposing it, rather than leaving them to
+   * Node's garbage collector: isolated-vm has been seen to abort when such handles are collected
+   * after their isolate is gone (Assertion `environment != nullptr`).
+   */
   dispose(): void {
+    for (const handle of [this.#enter, this.#context]) {
+      try {
+        handle.release();
+      } catch {
+        // already released with a disposed isolate
+      }
+    }
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
   }
 
