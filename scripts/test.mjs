@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with Node's test runner (Node 20 has no --test globs).
+// Runs every *.test.ts under src/ and test/ with Node's test runner, one file at a time, in a stable order.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';

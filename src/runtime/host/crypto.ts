@@ -7,6 +7,8 @@ import type { WireKey } from '../guest/crypto.ts';
 
 type HostKey = webcrypto.CryptoKey;
 type Algorithm = string | Record<string, unknown>;
+// What Node's deriveKey/deriveBits accept: a parameter object, never a bare name.
+type DeriveParams = Parameters<webcrypto.SubtleCrypto['deriveBits']>[0];
 
 /** The keys one isolate has created or imported. */
 export class KeyTable {
@@ -82,11 +84,11 @@ export async function runSubtle(method: string, args: unknown[], keys: KeyTable)
       return keyResult(await subtle.generateKey(hostAlgorithm(a[0], keys) as unknown as webcrypto.RsaHashedKeyGenParams, a[1] as boolean, a[2] as webcrypto.KeyUsage[]), keys);
     case 'deriveKey':
       return keyResult(
-        await subtle.deriveKey(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier, a[3] as boolean, a[4] as webcrypto.KeyUsage[]),
+        await subtle.deriveKey(hostAlgorithm(a[0], keys) as unknown as DeriveParams, keys.get(a[1]), hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier, a[3] as boolean, a[4] as webcrypto.KeyUsage[]),
         keys,
       );
     case 'deriveBits':
-      return bytes(await subtle.deriveBits(hostAlgorithm(a[0], keys) as webcrypto.AlgorithmIdentifier, keys.get(a[1]), a[2] as number));
+      return bytes(await subtle.deriveBits(hostAlgorithm(a[0], keys) as unknown as DeriveParams, keys.get(a[1]), a[2] as number));
     case 'importKey': {
       const format = a[0] as 'raw' | 'spki' | 'pkcs8' | 'jwk';
       const alg = hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier;
