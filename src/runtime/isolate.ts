@@ -74,27 +74,6 @@ function guestCodeCache(source: string): ivm.ExternalCopy<ArrayBuffer> | undefin
   return cachedData;
 }
 
-// EXPERIMENT (issue 7): a V8 startup snapshot holding the evaluated guest bundle. Callbacks cannot
-// live in a snapshot, so the bridge is a set of forwarders bound once per context, before user code.
-const snapshotPrelude = `(() => {
-  let bridge;
-  const forward = (name) => (...args) => bridge[name](...args);
-  globalThis.__edgefn = { outcome: forward('outcome'), log: forward('log'), op: forward('op'), sync: forward('sync'), chunk: forward('chunk'), done: forward('done') };
-  globalThis.__edgefn_bind = (b) => { bridge = b; delete globalThis.__edgefn_bind; };
-})();`;
-const bindScript = '__edgefn_bind({ outcome: $0, log: $1, op: $2, sync: $3, chunk: $4, done: $5 });';
-let snapshot: ivm.ExternalCopy<ArrayBuffer> | undefined;
-function guestSnapshot(source: string): ivm.ExternalCopy<ArrayBuffer> {
-  const warmup = `try {
-    __edgefn_bind({ outcome() {}, log() {}, op() {}, sync() {}, chunk() {}, done() {} });
-    __edgefn_enter('init', 0, { subrequests: 1, env: {} });
-    addEventListener('fetch', (e) => e.respondWith(new Response('warm', { headers: { 'content-type': 'text/plain' } })));
-    __edgefn_enter('dispatch', 1, 'GET', 'http://warm.up/', 'host\\nwarm.up', '127.0.0.1', '', null);
-  } catch {}`;
-  snapshot ??= ivm.Isolate.createSnapshot([{ code: snapshotPrelude }, { code: source, filename: guestFilename }], process.env.EDGEFN_SNAPSHOT_WARMUP === '1' ? warmup : undefined);
-  return snapshot;
-}
-
 /** An isolate with the guest runtime loaded, ready for user code. */
 export class GuestIsolate {
   readonly #isolate: ivm.Isolate;
@@ -102,22 +81,16 @@ export class GuestIsolate {
   readonly #enter: ivm.Reference<(...args: unknown[]) => unknown>;
 
   constructor(options: GuestIsolateOptions) {
+    this.#isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
+    this.#context = this.#isolate.createContextSync();
     const h = options.handlers;
     const callbacks = [h.outcome, h.log, h.op, h.sync, h.chunk, h.done].map((fn) => new ivm.Callback(fn));
+    this.#context.evalClosureSync(bridgeScript, callbacks);
     const source = guestSource();
-    if (process.env.EDGEFN_GUEST_SNAPSHOT === '1') {
-      this.#isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, snapshot: guestSnapshot(source) });
-      this.#context = this.#isolate.createContextSync();
-      this.#context.evalClosureSync(bindScript, callbacks);
-    } else {
-      this.#isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
-      this.#context = this.#isolate.createContextSync();
-      this.#context.evalClosureSync(bridgeScript, callbacks);
-      const cache = guestCodeCache(source);
-      const script = this.#isolate.compileScriptSync(source, { filename: guestFilename, ...(cache ? { cachedData: cache } : {}) });
-      script.runSync(this.#context);
-      script.release();
-    }
+    const cache = guestCodeCache(source);
+    const script = this.#isolate.compileScriptSync(source, { filename: guestFilename, ...(cache ? { cachedData: cache } : {}) });
+    script.runSync(this.#context);
+    script.release();
     this.#enter = this.#context.global.getSync('__edgefn_enter', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
     this.#context.global.deleteSync('__edgefn_enter');
   }

@@ -126,7 +126,6 @@ function enter(kind: EntryKind, execId: number, ...args: unknown[]): unknown {
     case 'init': {
       // Before user code loads: limits and env vars, which are fixed for this isolate's life.
       const config = a as WireConfig;
-      patchWebAssembly();
       setSubrequestLimit(config.subrequests);
       const env = Object.freeze(config.env);
       setEnvObject(env);
