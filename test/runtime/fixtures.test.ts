@@ -99,7 +99,7 @@ describe('realistic functions', () => {
     const exp = Math.floor(Date.now() / 1000) + 60;
     const sig = createHmac('sha256', 's3cret').update(`/file:${exp}`).digest('hex');
     assert.equal((await call('hmac-signed-url', get(`/file?exp=${exp}&sig=${sig}`), env)).text, 'access granted to /file');
-    assert.equal((await call('hmac-signed-url', get(`/file?exp=${exp}&sig=${sig.replace(/.$/, '0')}`), env)).status, 403);
+    assert.equal((await call('hmac-signed-url', get(`/file?exp=${exp}&sig=${sig.slice(0, -1)}${sig.endsWith('0') ? '1' : '0'}`), env)).status, 403);
     const old = Math.floor(Date.now() / 1000) - 1;
     const oldSig = createHmac('sha256', 's3cret').update(`/file:${old}`).digest('hex');
     assert.equal((await call('hmac-signed-url', get(`/file?exp=${old}&sig=${oldSig}`), env)).text, 'link expired');
