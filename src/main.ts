@@ -17,6 +17,8 @@ import { ReplicaLane } from './gateway/lane.ts';
 import { createGateway } from './gateway/gateway.ts';
 import { loadGeoFile } from './gateway/geo.ts';
 
+export { guardProcess } from './gateway/process-guard.ts';
+
 export interface ServeOptions {
   dataDir: string;
   host: string;

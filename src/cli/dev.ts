@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { proxyToOrigin } from '../gateway/proxy.ts';
 import { readBody, toIncoming, writeFailure, writeResponse } from '../gateway/node-io.ts';
+import { guardProcess } from '../gateway/process-guard.ts';
 import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { parseEnvFile, parseEnvPair, parseGeo } from './dev-options.ts';
 
@@ -149,6 +150,7 @@ export async function runDev(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  guardProcess('edgefn dev');
   const server = await startDevServer(options);
   process.stdout.write(`edgefn dev: serving ${options.file} on ${server.url}\n`);
   await untilStopped();

@@ -1,6 +1,6 @@
 /** `edgefn serve`: the whole platform on one machine (gateway, API, replica lane, SQLite store). */
 import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
-import { startEdgefn } from '../main.ts';
+import { guardProcess, startEdgefn } from '../main.ts';
 
 const help = `usage: edgefn serve [options]
 
@@ -46,6 +46,7 @@ export async function runServe(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  guardProcess('edgefn serve');
   const running = await startEdgefn(options);
   await untilStopped();
   await running.close();

@@ -11,6 +11,7 @@ import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
 import { materializeEnv } from './env.ts';
 import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
+import { guardProcess } from './process-guard.ts';
 
 const [dataDir, socketPath] = process.argv.slice(2);
 if (!dataDir || !socketPath) {
@@ -18,6 +19,7 @@ if (!dataDir || !socketPath) {
   process.exit(2);
 }
 
+guardProcess('replica lane');
 const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
 const secrets = loadSecretBox(dataDir);
 const runtime = new Runtime();

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { RuntimeLimits } from '../domain/limits.ts';
 import type { DispatchResult, EntryKind, WireOutcome, WireRequest } from './guest/protocol.ts';
-import { EntryError } from './isolate.ts';
+import { EntryError, UserCodeError } from './isolate.ts';
 import type { GuestIsolate } from './isolate.ts';
 
 export interface ConsoleLine {
@@ -130,14 +130,16 @@ export class Execution {
     try {
       result = call(remainingMs);
     } catch (error) {
+      // Nothing that happens in the isolate may throw into Node: this is the one place entries end.
       this.#inEntry = false;
-      if (!(error instanceof EntryError)) throw error;
-      if (error.failure === 'timeout') {
-        this.#addCpu(before);
+      this.#addCpu(before);
+      if (error instanceof EntryError && error.failure === 'timeout') {
         this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
-      } else {
+      } else if (error instanceof EntryError && error.failure !== 'exception') {
         const detail = error.failure === 'memory' ? `exceeded the memory limit of ${this.#limits.memoryMb} MB` : `was disposed: ${error.message}`;
         this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate ${detail}`);
+      } else {
+        this.#uncaught(error);
       }
       return undefined;
     }
@@ -149,6 +151,30 @@ export class Execution {
       this.#maybeFinish();
     }
     return result;
+  }
+
+  /**
+   * An error escaped an entry: a throw out of guest code, or a promise rejection nobody handled by
+   * the end of the entry (isolated-vm reports those as the entry's exception, as Node and Deno treat
+   * them as fatal). Before the response it is the request's failure; after it, the execution goes
+   * on (other timers still run) and the error is kept in its report.
+   */
+  #uncaught(error: unknown): void {
+    const name = error instanceof UserCodeError ? error.errorName : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Array buffer allocation failed/.test(message)) {
+      this.fail('FunctionRuntime.MemoryExceeded', `The function exceeded the memory limit of ${this.#limits.memoryMb} MB`);
+      return;
+    }
+    const failure: ExecutionFailure = { code: 'FunctionRuntime.UncaughtException', message: `${name}: ${message}` };
+    if (error instanceof UserCodeError) failure.stack = error.guestStack;
+    if (!this.#outcome) {
+      this.fail(failure.code, failure.message, failure.stack);
+      return;
+    }
+    this.#failure ??= failure;
+    this.log('error', `Uncaught ${failure.message}`);
+    this.#maybeFinish();
   }
 
   #addCpu(before: bigint): void {
@@ -200,9 +226,9 @@ export class Execution {
   }
 
   /** Ends the execution with a platform failure. */
-  fail(code: ErrorCode, message: string): void {
+  fail(code: ErrorCode, message: string, stack?: string): void {
     if (this.#closed) return;
-    const failure = { code, message };
+    const failure: ExecutionFailure = stack === undefined ? { code, message } : { code, message, stack };
     this.#failure ??= failure;
     if (!this.#outcome) {
       this.#outcome = { kind: 'error', error: failure };

@@ -4,42 +4,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { apiClient, gatewayRequest, sw } from '../helpers/platform.ts';
-
-interface Server {
-  child: ChildProcess;
-  gatewayUrl: string;
-  apiUrl: string;
-}
-
-function startServe(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0'], {
-    env: { ...process.env, EDGEFN_ADMIN_TOKEN: 'test-token' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const gateway = /gateway: (http:\/\/\S+)/.exec(out);
-      const api = /API:\s+(http:\/\/\S+)\/api\/v1/.exec(out);
-      if (gateway && api) resolve({ child, gatewayUrl: gateway[1]!, apiUrl: api[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-  });
-}
-
-function kill9(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGKILL');
-  });
-}
+import { startServeProcess as startServe } from '../helpers/serve-process.ts';
 
 describe('durability under kill -9', () => {
   it('keeps every acknowledged change and serves exactly what the store says after restart', async () => {
@@ -72,7 +42,7 @@ describe('durability under kill -9', () => {
         }
       })();
       await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
-      await kill9(server);
+      await server.kill9();
       stop = true;
       await writer;
 
@@ -90,7 +60,7 @@ describe('durability under kill -9', () => {
       acknowledged = stored;
       attempted = stored;
     }
-    await kill9(server);
+    await server.kill9();
 
     const db = new Database(join(dataDir, 'edgefn.db'), { readonly: true });
     try {

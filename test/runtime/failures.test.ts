@@ -50,6 +50,30 @@ describe('runtime failures', () => {
     assert.match(answer.message!, /TypeError: late/);
   });
 
+  it('keeps an error thrown after the response in the report, and the other timers running', async () => {
+    const code = `addEventListener('fetch', (event) => {
+      event.respondWith(new Response('sent'));
+      event.waitUntil(new Promise((resolve) => {
+        setTimeout(() => { throw new TypeError('late timer'); }, 1);
+        setTimeout(() => { console.log('second timer ran'); resolve(); }, 20);
+      }));
+    });`;
+    const answer = await run(runtime, code);
+    assert.equal(answer.text, 'sent');
+    assert.equal(answer.report.outcome, 'error');
+    assert.equal(answer.report.error?.code, 'FunctionRuntime.UncaughtException');
+    assert.match(answer.report.error?.message ?? '', /TypeError: late timer/);
+    assert.deepEqual(answer.report.logs.map((l) => [l.level, l.message]), [['error', 'Uncaught TypeError: late timer'], ['log', 'second timer ran']]);
+    await assertHealthy();
+  });
+
+  it('fails the request when the guest runtime itself was sabotaged (Map.prototype.get replaced)', async () => {
+    const answer = await run(runtime, sw(`const nap = new Promise((r) => setTimeout(r, 1)); Map.prototype.get = () => { throw new Error('hijacked'); }; await nap; return new Response('x')`));
+    assert.equal(answer.code, 'FunctionRuntime.UncaughtException');
+    assert.match(answer.message!, /hijacked/);
+    await assertHealthy();
+  });
+
   it('stops a synchronous endless loop at the CPU limit', async () => {
     const answer = await run(runtime, sw(`console.log('spinning'); for (;;) {}`));
     assert.equal(answer.code, 'FunctionRuntime.CpuTimeExceeded');
