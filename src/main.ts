@@ -16,6 +16,7 @@ import { RoutingTable } from './gateway/routes.ts';
 import { ReplicaLane } from './gateway/lane.ts';
 import { createGateway } from './gateway/gateway.ts';
 import { loadGeoFile } from './gateway/geo.ts';
+import { LoopGuard } from './gateway/loop.ts';
 
 export { guardProcess } from './gateway/process-guard.ts';
 
@@ -79,7 +80,8 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
   await lane.start();
 
   const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-  const gatewayServer = createServer(createGateway({ routes, runtime, lane, ...(geo ? { geo } : {}) }));
+  const loops = new LoopGuard();
+  const gatewayServer = createServer(createGateway({ routes, runtime, lane, loops, ...(geo ? { geo } : {}) }));
   const apiServer = createServer(createApi({ control, token, afterWrite: () => routes.settled() }));
   const gatewayUrl = await listen(gatewayServer, options.port, options.host);
   const apiUrl = await listen(apiServer, options.adminPort, options.host);
@@ -102,6 +104,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
         await new Promise<void>((done) => server.close(() => done()));
       }
       stopFollowing();
+      loops.close();
       await lane.stop();
       runtime.close();
       await store.close();

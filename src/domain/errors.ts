@@ -60,6 +60,8 @@ const statuses = {
   'FunctionRuntime.RequestBodyTooLarge': 413,
   'FunctionRuntime.OriginUnreachable': 502,
   'FunctionRuntime.ReplicaLaneUnavailable': 503,
+  // A request that functions sent back to the platform too deep or too often (508 Loop Detected).
+  'FunctionRuntime.LoopDetected': 508,
 } as const;
 
 /** Every error code edgefn uses. */

@@ -11,6 +11,7 @@ import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
 import type { ReplicaLane } from './lane.ts';
 import type { Geo, GeoLookup } from './geo.ts';
+import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   lane: ReplicaLane;
   /** Where clients are (request.eo.geo, client_country rules); none by default. */
   geo?: GeoLookup;
+  /** Loop and fan-out limits for requests that functions send back to the platform. */
+  loops: LoopGuard;
   log?: (line: string) => void;
 }
 
@@ -56,7 +59,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const { routes, runtime, lane } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function runProduction(req: IncomingMessage, res: ServerResponse, fn: FunctionEntry, geo: Geo | undefined, extraHeaders: string[]): Promise<void> {
+  async function runProduction(req: IncomingMessage, res: ServerResponse, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
@@ -66,7 +69,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const ownHost = req.headers.host;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
     const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
-    const { outcome } = await runtime.execute(fn.production, toIncoming(req, body, 'http', geo), { route });
+    const { outcome } = await runtime.execute(fn.production, toIncoming(req, body, 'http', geo), { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
@@ -90,6 +93,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         return;
       }
     }
+    const loop = readLoop(req.headers[loopHeader]) ?? newLoop();
+    const refused = options.loops.admit(loop);
+    if (refused) {
+      writeFailure(res, 'FunctionRuntime.LoopDetected', refused);
+      return;
+    }
     /*
      * Replica selection. Header names are case-insensitive in HTTP (and lowercase in HTTP/2), so
      * Node's lowercased lookup is right; the value must equal a replica name exactly.
@@ -98,13 +107,13 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (typeof wanted === 'string') {
       const sha = fn.replicas.get(wanted);
       if (sha !== undefined) {
-        await lane.forward(req, res, { fn, replica: wanted, sha256: sha, geo, statusHeader: [replicaStatusHeader, 'served'] });
+        await lane.forward(req, res, { fn, replica: wanted, sha256: sha, geo, loop, statusHeader: [replicaStatusHeader, 'served'] });
         return;
       }
-      await runProduction(req, res, fn, geo, [replicaStatusHeader, 'not-found']);
+      await runProduction(req, res, fn, geo, loop, [replicaStatusHeader, 'not-found']);
       return;
     }
-    await runProduction(req, res, fn, geo, []);
+    await runProduction(req, res, fn, geo, loop, []);
   }
 
   return (req, res) =>

@@ -12,6 +12,7 @@ import { loadSecretBox } from '../store/secrets.ts';
 import { materializeEnv } from './env.ts';
 import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
 import { guardProcess } from './process-guard.ts';
+import { stampLoop, type LoopState } from './loop.ts';
 
 const [dataDir, socketPath] = process.argv.slice(2);
 if (!dataDir || !socketPath) {
@@ -53,7 +54,9 @@ const server = createServer((req, res) => {
     incoming.clientIp = h('x-edgefn-client-ip');
     const ownHost = req.headers.host;
     const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
-    const { outcome } = await runtime.execute(fn, incoming, { route });
+    const [depth, tree] = h('x-edgefn-loop').split(' ');
+    const loop: LoopState = { depth: Number(depth), tree: tree ?? '' };
+    const { outcome } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });
     if (outcome.kind === 'response') await writeResponse(res, outcome);
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);

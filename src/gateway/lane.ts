@@ -14,6 +14,7 @@ import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry } from './routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { isErrorCode } from '../domain/errors.ts';
+import type { LoopState } from './loop.ts';
 
 export interface LaneOptions {
   dataDir: string;
@@ -27,6 +28,7 @@ export interface ForwardOptions {
   replica: string;
   sha256: string;
   geo: Record<string, string | number> | undefined;
+  loop: LoopState;
   statusHeader: [string, string];
 }
 
@@ -134,6 +136,7 @@ export class ReplicaLane {
       'x-edgefn-origin', options.fn.zone.origin.href,
       // Percent-encoded: header values must stay Latin-1, city names need not.
       'x-edgefn-geo', options.geo ? encodeURIComponent(JSON.stringify(options.geo)) : '',
+      'x-edgefn-loop', `${options.loop.depth} ${options.loop.tree}`,
     );
     let answer: Dispatcher.ResponseData;
     try {

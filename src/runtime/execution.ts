@@ -66,6 +66,7 @@ export class Execution {
   readonly #cleanups = new Set<() => void>();
   #abort: AbortController | undefined;
   #dropped = 0;
+  #subrequests = 0;
   #cpuNs = 0n;
   #wallTimer: NodeJS.Timeout | undefined;
   #outcome: ExecutionOutcome | undefined;
@@ -180,6 +181,12 @@ export class Execution {
   #addCpu(before: bigint): void {
     const isolate = this.#host.isolate;
     if (!isolate.isDisposed) this.#cpuNs += isolate.cpuNs - before;
+  }
+
+  /** Counts one subrequest; false once the execution has used up its limit. */
+  countSubrequest(): boolean {
+    this.#subrequests += 1;
+    return this.#subrequests <= this.#limits.subrequests;
   }
 
   /** A console line; the first N are kept, each cut to the byte limit. */

@@ -45,10 +45,8 @@ export interface IncomingRequest {
   geo?: Record<string, string | number>;
 }
 
-export interface RunOptions {
-  /** Where subrequests to some hosts really go (e.g. the request's own host → its origin). */
-  route?: SubrequestRoute;
-}
+/** Per-execution settings chosen by the platform. */
+export type RunOptions = ExecutionOptions;
 
 /** The outcome (available as soon as the function answers) and the full report (later). */
 export interface ExecutionResult {
@@ -112,8 +110,7 @@ export class Runtime {
       return { outcome: { kind: 'error', error: loaded.failure }, report: Promise.resolve(emptyReport(loaded.failure, loaded.logs)) };
     }
     const slot = loaded.slot;
-    const execOptions: ExecutionOptions = options.route ? { route: options.route } : {};
-    const exec = slot.start(execOptions, loaded.logs);
+    const exec = slot.start(options, loaded.logs);
     exec.dispatch([
       request.method,
       request.url,

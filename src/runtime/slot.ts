@@ -27,7 +27,10 @@ export interface SlotServices {
 
 /** Per-execution settings chosen by the caller (the platform). */
 export interface ExecutionOptions {
+  /** Where subrequests to some hosts really go (e.g. the request's own host → its origin). */
   route?: SubrequestRoute;
+  /** Rewrites the headers of every subrequest after the function built them (e.g. loop stamps). */
+  subrequestHeaders?: (headers: string[]) => string[];
 }
 
 interface LentBody {
@@ -294,6 +297,8 @@ export class Slot implements ExecutionHost {
   }
 
   async #fetch(exec: Execution, options: ExecutionOptions, wire: WireFetch): Promise<WireFetchResponse> {
+    // Counted here, not only in the guest: the guest's counter lives in a realm the function controls.
+    if (!exec.countSubrequest()) throw new Error(`Too many subrequests: at most ${this.#services.limits.subrequests} fetch calls per execution`);
     const image = parseImageOptions(wire.eo);
     const policy = subrequestCachePolicy(wire.method, wire.url, wire.eo);
     if (policy) {
@@ -302,7 +307,7 @@ export class Slot implements ExecutionHost {
     }
     const body = this.#outgoingBody(exec, wire.body);
     const res = await performFetch(
-      wire,
+      options.subrequestHeaders ? { ...wire, headers: options.subrequestHeaders(wire.headers) } : wire,
       body,
       {
         defaultTimeoutMs: this.#services.limits.fetchTimeoutMs,
