@@ -100,6 +100,13 @@ export class GuestIsolate {
     return this.#isolate.cpuTime;
   }
 
+  /** What the isolate uses now: its heap and the ArrayBuffers it allocated. */
+  get heapBytes(): number {
+    if (this.#isolate.isDisposed) return 0;
+    const heap = this.#isolate.getHeapStatisticsSync();
+    return heap.used_heap_size + heap.externally_allocated_size;
+  }
+
   get isDisposed(): boolean {
     return this.#isolate.isDisposed;
   }

@@ -18,6 +18,7 @@ import { performFetch, type OutgoingBody, type SubrequestRoute } from './host/fe
 import { cachedToWire, type CacheStore } from './host/cache.ts';
 import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './host/subrequest-cache.ts';
 import { convertImage, parseImageOptions } from './host/image.ts';
+import { MemoryBudget, MemoryLimitError } from './memory.ts';
 
 /** Shared by every slot of a runtime. */
 export interface SlotServices {
@@ -52,6 +53,7 @@ export class Slot implements ExecutionHost {
   readonly #streams = new Map<number, OutgoingStream>();
   readonly #sleeps = new Map<number, NodeJS.Timeout>();
   readonly #loadLogs: ConsoleLine[] = [];
+  readonly memory: MemoryBudget;
   #nextBody = 1;
   #nextStream = 1_000_000_000; // host-made stream ids never collide with the guest's
   #dead = false;
@@ -66,10 +68,19 @@ export class Slot implements ExecutionHost {
         log: (execId, level, message) => this.#log(execId, level, message),
         op: (execId, opId, kind, args) => this.#op(execId, opId, kind, args),
         sync: (kind, args) => this.#sync(kind, args),
-        chunk: (streamId, chunk, error) => this.#streams.get(streamId)?.readable.receive(chunk, error),
+        chunk: (streamId, chunk, error) => this.#chunk(streamId, chunk, error),
         done: (execId) => this.#executions.get(execId)?.exec.guestFinished(),
       },
     });
+    this.memory = new MemoryBudget(
+      services.limits.memoryMb * 2 ** 20,
+      () => this.isolate.heapBytes,
+      () => {
+        let queued = 0;
+        for (const s of this.#streams.values()) queued += s.readable.readableLength;
+        return queued;
+      },
+    );
   }
 
   /** Loads a function's code and env vars; throws UserCodeError for syntax or load-time errors. */
@@ -190,6 +201,17 @@ export class Slot implements ExecutionHost {
     return readable;
   }
 
+  /** A chunk of a streamed body from the guest; what waits for a slow reader counts as the function's memory. */
+  #chunk(streamId: number, chunk: Uint8Array | null, error: string | null): void {
+    const stream = this.#streams.get(streamId);
+    if (!stream) return;
+    stream.readable.receive(chunk, error);
+    if (chunk && !this.memory.within()) {
+      stream.readable.destroy();
+      stream.exec.fail('FunctionRuntime.MemoryExceeded', new MemoryLimitError(this.memory.limitBytes).message);
+    }
+  }
+
   #lend(exec: Execution, stream: Readable, encoding: Encoding): number {
     const id = this.#nextBody++;
     this.#bodies.set(id, { exec, body: new HostBody(stream, encoding) });
@@ -241,12 +263,22 @@ export class Slot implements ExecutionHost {
         answer(true, undefined);
       }, Number(args));
       this.#sleeps.set(opId, timer);
-      exec.own(() => clearTimeout(timer));
+      exec.own(() => {
+        clearTimeout(timer);
+        this.#sleeps.delete(opId);
+      });
       return;
     }
     this.#runOp(exec, options, kind, args).then(
-      (value) => answer(true, value),
-      (error: unknown) => answer(false, errorPair(error)),
+      (value) => {
+        if (!(value instanceof Held)) return answer(true, value);
+        answer(true, value.value);
+        this.memory.release(value.bytes);
+      },
+      (error: unknown) => {
+        if (error instanceof MemoryLimitError) exec.fail('FunctionRuntime.MemoryExceeded', error.message);
+        else answer(false, errorPair(error));
+      },
     );
   }
 
@@ -256,10 +288,14 @@ export class Slot implements ExecutionHost {
         return this.#fetch(exec, options, args as WireFetch);
       case 'read':
         return this.#body(args).read();
-      case 'readAll':
-        return this.#body(args).readAll();
-      case 'readAllText':
-        return new TextDecoder().decode(await this.#body(args).readAll());
+      case 'readAll': {
+        const bytes = await this.#body(args).readAll(this.memory);
+        return new Held(bytes, bytes.byteLength);
+      }
+      case 'readAllText': {
+        const bytes = await this.#body(args).readAll(this.memory);
+        return new Held(new TextDecoder().decode(bytes), bytes.byteLength);
+      }
       case 'cancelBody':
         this.#body(args).destroy();
         this.#bodies.delete(Number(args));
@@ -321,8 +357,13 @@ export class Slot implements ExecutionHost {
     let headers = res.headers;
     if (image && stream && res.status >= 200 && res.status < 300) {
       // The origin's image, decoded, converted, and handed on as a new uncompressed body.
-      const original = await new HostBody(stream, encodingOf(headers)).readAll();
-      const converted = await convertImage(original, image);
+      const original = await new HostBody(stream, encodingOf(headers)).readAll(this.memory);
+      let converted: Uint8Array;
+      try {
+        converted = await convertImage(original, image);
+      } finally {
+        this.memory.release(original.byteLength);
+      }
       headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`, 'content-length', String(converted.byteLength)];
       stream = Readable.from([Buffer.from(converted.buffer, converted.byteOffset, converted.byteLength)]);
     }
@@ -378,4 +419,12 @@ async function parseMultipart(args: { bytes: Uint8Array; contentType: string }):
     else entries.push([name, { bytes: new Uint8Array(await value.arrayBuffer()), filename: value.name, type: value.type }]);
   }
   return entries;
+}
+
+/** An op result whose bytes the host holds (counted in the memory budget) until the guest has it. */
+class Held {
+  constructor(
+    readonly value: unknown,
+    readonly bytes: number,
+  ) {}
 }

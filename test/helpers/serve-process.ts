@@ -3,7 +3,7 @@
  * survive (or not) a hostile function, its memory (RSS), its exit code, a kill -9.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -15,6 +15,8 @@ export interface ServeProcess {
   alive(): boolean;
   /** Resident memory of the process, in MB (Linux). */
   rssMb(): number;
+  /** The replica lane's process id (a child of this process), if it runs. */
+  lanePid(): number | undefined;
   /** SIGKILL, resolved once it has exited. */
   kill9(): Promise<void>;
 }
@@ -24,6 +26,16 @@ export function rssMbOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
+}
+
+/** Child process ids of a process (Linux). */
+function childrenOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (text) ids.push(...text.split(/\s+/).map(Number));
+  }
+  return ids;
 }
 
 export function startServeProcess(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
@@ -49,6 +61,7 @@ export function startServeProcess(dataDir: string, extraArgs: string[] = [], env
           stderr: () => err,
           alive: () => child.exitCode === null && child.signalCode === null,
           rssMb: () => rssMbOf(child.pid!),
+          lanePid: () => childrenOf(child.pid!)[0],
           kill9: () =>
             new Promise((done) => {
               if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -6,6 +6,7 @@
  * through to the client with its original encoding.
  */
 import { Readable, type Transform } from 'node:stream';
+import type { MemoryBudget } from '../memory.ts';
 import { createBrotliCompress, createBrotliDecompress, createDeflate, createGzip, createGunzip, createInflate } from 'node:zlib';
 
 export type Encoding = 'identity' | 'gzip' | 'deflate' | 'br';
@@ -23,10 +24,13 @@ export function encodingOf(headers: string[]): Encoding {
   return 'identity';
 }
 
+// Decoded chunks of 64 KB (zlib's default is 16 KB): each chunk is one entry into the isolate.
+const decodeChunk = { chunkSize: 64 * 1024 };
+
 function decoder(encoding: Encoding): Transform | null {
-  if (encoding === 'gzip') return createGunzip();
-  if (encoding === 'deflate') return createInflate();
-  if (encoding === 'br') return createBrotliDecompress();
+  if (encoding === 'gzip') return createGunzip(decodeChunk);
+  if (encoding === 'deflate') return createInflate(decodeChunk);
+  if (encoding === 'br') return createBrotliDecompress(decodeChunk);
   return null;
 }
 
@@ -74,13 +78,24 @@ export class HostBody {
     return done ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
 
-  /** All remaining decoded bytes. */
-  async readAll(): Promise<Uint8Array> {
+  /**
+   * All remaining decoded bytes, held in `budget` as they arrive (so a decompression bomb stops at
+   * the function's memory limit, not at the end of the bomb). On success the caller owns the
+   * returned bytes' share of the budget and releases it; on failure it is released here.
+   */
+  async readAll(budget: MemoryBudget): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    for (let c = await this.read(); c !== null; c = await this.read()) {
-      chunks.push(c);
-      total += c.byteLength;
+    try {
+      for (let c = await this.read(); c !== null; c = await this.read()) {
+        budget.hold(c.byteLength);
+        total += c.byteLength;
+        chunks.push(c);
+      }
+    } catch (error) {
+      budget.release(total);
+      this.destroy();
+      throw error;
     }
     return Buffer.concat(chunks, total);
   }

@@ -1,0 +1,147 @@
+/**
+ * All memory a function causes counts against its limit (128 MB): bodies the host reads whole for
+ * it (decompression included), chunks its streamed response queues for a slow client, and
+ * WebAssembly memories. Exceeding it fails the execution with FunctionRuntime.MemoryExceeded; the
+ * process stays under a fixed bound (1.5 GB) even with 20 attacks at once.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createGzip } from 'node:zlib';
+import { request } from 'undici';
+import { rssMbOf } from '../helpers/serve-process.ts';
+import { startTenancy, type Tenancy } from './helpers.ts';
+
+const boundMb = 1536;
+const variants = ['production', 'replica'] as const;
+
+/** 1 GiB of zeros, gzip-coded (about 1 MB). */
+async function gzipBomb(): Promise<Buffer> {
+  const gzip = createGzip({ level: 1 });
+  const chunks: Buffer[] = [];
+  gzip.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((resolve) => gzip.on('end', resolve));
+  const zeros = Buffer.alloc(4 * 2 ** 20);
+  for (let i = 0; i < 256; i++) if (!gzip.write(zeros)) await new Promise((r) => gzip.once('drain', r));
+  gzip.end();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('memory a function causes counts against its limit', () => {
+  let t: Tenancy;
+  let bomb: Buffer;
+  before(async () => {
+    bomb = await gzipBomb();
+    t = await startTenancy((req, res) => {
+      if (req.url !== '/bomb') return false;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': String(bomb.byteLength) });
+      res.end(bomb);
+      return true;
+    });
+  });
+  after(() => t.close());
+
+  /** RSS of the process the variant runs in: the gateway, or the replica lane. */
+  const rss = (variant: (typeof variants)[number]): number => {
+    if (variant === 'production') return t.serve.rssMb();
+    const lane = t.serve.lanePid();
+    return lane ? rssMbOf(lane) : 0;
+  };
+
+  const expectMemoryFailure = async (variant: (typeof variants)[number], context: string): Promise<void> => {
+    const answer = await t.attack('/', variant, { timeoutMs: 60_000 });
+    assert.equal(answer.headers['eo-function-error'], 'FunctionRuntime.MemoryExceeded', `${context}: ${answer.status} ${answer.text.slice(0, 200)}`);
+    assert.equal(answer.status, 503);
+    assert.ok(rss(variant) < boundMb, `${context}: RSS ${rss(variant)} MB`);
+    await t.assertHealthy(context);
+  };
+
+  for (const variant of variants) {
+    it(`${variant}: reading a 300 MB fetched body whole (arrayBuffer, text) stops at the limit`, async () => {
+      for (const method of ['arrayBuffer', 'text']) {
+        await t.deploy(
+          `addEventListener('fetch', (event) => event.respondWith((async () => {
+            const res = await fetch(new URL('/bytes/${300 * 2 ** 20}', event.request.url));
+            const body = await res.${method}();
+            return new Response('read ' + (body.byteLength ?? body.length));
+          })()));`,
+          variant,
+        );
+        await expectMemoryFailure(variant, method);
+      }
+    });
+
+    it(`${variant}: a gzip bomb (1 GiB from 1 MB) read whole stops at the limit`, async () => {
+      await t.deploy(
+        `addEventListener('fetch', (event) => event.respondWith((async () => {
+          const res = await fetch(new URL('/bomb', event.request.url));
+          return new Response('read ' + (await res.arrayBuffer()).byteLength);
+        })()));`,
+        variant,
+      );
+      await expectMemoryFailure(variant, 'gzip bomb');
+    });
+
+    it(`${variant}: a gzip bomb passed on untouched is never decoded by the host`, async () => {
+      await t.deploy(
+        `addEventListener('fetch', (event) => event.respondWith((async () => {
+          return fetch(new URL('/bomb', event.request.url));
+        })()));`,
+        variant,
+      );
+      const headers = variant === 'replica' ? { 'eo-function-replica-name': 'evil' } : {};
+      const res = await request(`${t.serve.gatewayUrl}/`, { headers: { host: t.attackerDomain, 'accept-encoding': 'gzip', ...headers } });
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      assert.equal(res.headers['content-encoding'], 'gzip');
+      assert.equal(bytes.byteLength, bomb.byteLength);
+      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB`);
+      await t.assertHealthy('bomb passed through');
+    });
+
+    it(`${variant}: chunks queued for a client that does not read count against the limit`, async () => {
+      await t.deploy(
+        `addEventListener('fetch', (event) => {
+          let sent = 0;
+          event.respondWith(new Response(new ReadableStream({
+            pull(controller) {
+              if (sent++ >= 40) return controller.close();
+              controller.enqueue(new Uint8Array(8 * 2 ** 20));
+            },
+          })));
+        });`,
+        variant,
+      );
+      // Twenty clients that read the headers and then never read the body.
+      const stalled = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const headers = variant === 'replica' ? { 'eo-function-replica-name': 'evil' } : {};
+          const res = await request(`${t.serve.gatewayUrl}/`, { headers: { host: t.attackerDomain, ...headers } });
+          return res;
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB with 20 stalled readers`);
+      for (const res of stalled) {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      }
+      await t.assertHealthy('stalled readers');
+    });
+  }
+
+  it('20 concurrent whole-body reads stay under the bound', async () => {
+    await t.deploy(
+      `addEventListener('fetch', (event) => event.respondWith((async () => {
+        const res = await fetch(new URL('/bytes/${100 * 2 ** 20}', event.request.url));
+        return new Response('read ' + (await res.arrayBuffer()).byteLength);
+      })()));`,
+    );
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, t.serve.rssMb())), 20);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.attack('/', 'production', { timeoutMs: 120_000 })));
+    clearInterval(sampler);
+    assert.ok(peak < boundMb, `peak RSS ${peak} MB`);
+    assert.ok(answers.every((a) => a.status === 200 || a.headers['eo-function-error'] === 'FunctionRuntime.MemoryExceeded'), answers.map((a) => a.status).join());
+    await t.assertHealthy('20 concurrent reads');
+  });
+});
