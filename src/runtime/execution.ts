@@ -48,6 +48,8 @@ export interface ExecutionHost {
   readonly isolate: GuestIsolate;
   /** The isolate died (memory limit): fail every execution in it. */
   kill(code: ErrorCode, message: string): void;
+  /** Whether the isolate is past its memory limit counting what V8 does not see (WebAssembly). */
+  overMemory(): boolean;
   /** Turns a wire outcome into a client outcome (resolving body handles); may throw. */
   resolveOutcome(exec: Execution, outcome: WireOutcome): ExecutionOutcome;
   release(exec: Execution): void;
@@ -70,6 +72,8 @@ export class Execution {
   #cpuNs = 0n;
   #wallTimer: NodeJS.Timeout | undefined;
   #outcome: ExecutionOutcome | undefined;
+  /** The outcome went to the caller. One delivered during an entry waits for the entry's checks. */
+  #outcomeSent = false;
   #failure: ExecutionFailure | undefined;
   #bodyOpen = false;
   #guestDone = false;
@@ -146,9 +150,12 @@ export class Execution {
     }
     this.#inEntry = false;
     this.#addCpu(before);
-    if (Number(this.#cpuNs) / 1e6 > this.#limits.cpuMs) {
+    if (this.#host.overMemory()) {
+      this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate exceeded the memory limit of ${this.#limits.memoryMb} MB`);
+    } else if (Number(this.#cpuNs) / 1e6 > this.#limits.cpuMs) {
       this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
     } else {
+      this.#sendOutcome();
       this.#maybeFinish();
     }
     return result;
@@ -169,7 +176,7 @@ export class Execution {
     }
     const failure: ExecutionFailure = { code: 'FunctionRuntime.UncaughtException', message: `${name}: ${message}` };
     if (error instanceof UserCodeError) failure.stack = error.guestStack;
-    if (!this.#outcome) {
+    if (!this.#outcomeSent) {
       this.fail(failure.code, failure.message, failure.stack);
       return;
     }
@@ -210,8 +217,14 @@ export class Execution {
     if (resolved.kind === 'error') this.#failure = resolved.error;
     this.#outcome = resolved;
     this.#bodyOpen = resolved.kind === 'response' && resolved.body !== null && typeof resolved.body === 'object' && !(resolved.body instanceof Uint8Array);
-    this.#resolveOutcome(resolved);
+    if (!this.#inEntry) this.#sendOutcome();
     this.#maybeFinish();
+  }
+
+  #sendOutcome(): void {
+    if (this.#outcomeSent || !this.#outcome) return;
+    this.#outcomeSent = true;
+    this.#resolveOutcome(this.#outcome);
   }
 
   /** The response body has been written out (or abandoned). */
@@ -237,9 +250,10 @@ export class Execution {
     if (this.#closed) return;
     const failure: ExecutionFailure = stack === undefined ? { code, message } : { code, message, stack };
     this.#failure ??= failure;
-    if (!this.#outcome) {
+    if (!this.#outcomeSent) {
+      // A response the function gave in the entry that failed is dropped (its cleanups run below).
       this.#outcome = { kind: 'error', error: failure };
-      this.#resolveOutcome(this.#outcome);
+      this.#sendOutcome();
     }
     this.#abort?.abort(new Error(message));
     this.#close();

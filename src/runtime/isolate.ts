@@ -4,6 +4,7 @@
  * reference (the bridge is a set of Callbacks whose arguments and results are structured clones).
  */
 import ivm from 'isolated-vm';
+import { setFlagsFromString } from 'node:v8';
 import type { BridgeCalls, DispatchResult, EntryKind, WireRequest } from './guest/protocol.ts';
 import { guestSource } from './guest-source.ts';
 
@@ -34,6 +35,14 @@ export interface GuestIsolateOptions {
 }
 
 type EnterRef = ivm.Reference<(...args: unknown[]) => unknown>;
+
+/*
+ * Every context made from here on has a `gc()` global: the guest runtime takes it before user code
+ * runs (guest/wasm.ts) to collect WebAssembly memories that are garbage when a new one does not fit.
+ * Node's own context already exists, so it does not get one. (V8 fixes the function's name when it
+ * starts, so `--expose-gc-as` set now would not rename it.)
+ */
+setFlagsFromString('--expose-gc');
 
 const bridgeScript = 'globalThis.__edgefn = { outcome: $0, log: $1, op: $2, sync: $3, chunk: $4, done: $5 };';
 const guestFilename = 'edgefn:guest';

@@ -1,9 +1,10 @@
 /**
  * One memory limit per isolate, for everything its function causes: the isolate's own heap and
- * ArrayBuffers (which V8 bounds by itself), WebAssembly memories (which V8 does not count, so the
- * guest reserves them here), and the bytes the host holds on the function's behalf (a body being
- * read whole, chunks a streamed response has queued). A host buffer that would pass the limit is
- * refused; the execution that wanted it fails with FunctionRuntime.MemoryExceeded.
+ * ArrayBuffers (which V8 bounds by itself), WebAssembly memories and compiled wasm code (which V8
+ * does not count, so the guest reserves them here before they exist), and the bytes the host holds
+ * on the function's behalf (a body being read whole, chunks a streamed response has queued). What
+ * would pass the limit is refused; the execution that wanted it fails with
+ * FunctionRuntime.MemoryExceeded (or, for WebAssembly, gets a RangeError it can catch).
  */
 
 /** Thrown by host work that would pass the limit. */
@@ -20,6 +21,8 @@ export class MemoryBudget {
   readonly #queuedBytes: () => number;
   #heldBytes = 0;
   #wasmBytes = 0;
+  readonly #reservations = new Map<number, number>();
+  #nextToken = 1;
 
   /**
    * @param isolateBytes what the isolate uses now (heap and ArrayBuffers)
@@ -51,18 +54,33 @@ export class MemoryBudget {
     this.#heldBytes = Math.max(0, this.#heldBytes - n);
   }
 
-  /**
-   * Reserves WebAssembly memory for the isolate's whole life (it is freed with the isolate). Returns
-   * false, reserving nothing, when it does not fit.
-   */
-  reserveWasm(n: number): boolean {
-    if (!(n >= 0) || this.used() + n > this.limitBytes) return false;
-    this.#wasmBytes += n;
-    return true;
+  /** Bytes that still fit. */
+  room(): number {
+    return Math.max(0, this.limitBytes - this.used());
   }
 
-  /** Gives back WebAssembly memory the guest found collected. */
-  releaseWasm(n: number): void {
-    this.#wasmBytes = Math.max(0, this.#wasmBytes - n);
+  /** Whether any WebAssembly memory is reserved (only then can the isolate pass the limit unseen by V8). */
+  get hasWasm(): boolean {
+    return this.#wasmBytes > 0;
+  }
+
+  /**
+   * Reserves WebAssembly memory (or compiled code) until {@link releaseWasm}, or until the isolate is
+   * disposed. Returns a token, or 0 (reserving nothing) when it does not fit.
+   */
+  reserveWasm(n: number): number {
+    if (!(Number.isSafeInteger(n) && n > 0) || n > this.room()) return 0;
+    const token = this.#nextToken++;
+    this.#reservations.set(token, n);
+    this.#wasmBytes += n;
+    return token;
+  }
+
+  /** Gives back a reservation (the guest found its objects collected); unknown tokens do nothing. */
+  releaseWasm(token: number): void {
+    const n = this.#reservations.get(token);
+    if (n === undefined) return;
+    this.#reservations.delete(token);
+    this.#wasmBytes -= n;
   }
 }

@@ -19,6 +19,7 @@ import { cachedToWire, type CacheStore } from './host/cache.ts';
 import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './host/subrequest-cache.ts';
 import { convertImage, parseImageOptions } from './host/image.ts';
 import { MemoryBudget, MemoryLimitError } from './memory.ts';
+import { capMemories, wasmPageBytes } from './host/wasm.ts';
 
 /** Shared by every slot of a runtime. */
 export interface SlotServices {
@@ -240,6 +241,15 @@ export class Slot implements ExecutionHost {
         return randomUUID();
       case 'clone':
         return args;
+      case 'wasmModule':
+        return this.#wasmModule(args);
+      case 'wasmReserve':
+        return this.memory.reserveWasm(Number(args));
+      case 'wasmRelease':
+        this.memory.releaseWasm(Number(args));
+        return undefined;
+      case 'wasmRoomPages':
+        return this.#wasmRoomPages();
       case 'cancelOp': {
         const timer = this.#sleeps.get(Number(args));
         clearTimeout(timer);
@@ -247,6 +257,35 @@ export class Slot implements ExecutionHost {
         return undefined;
       }
     }
+  }
+
+  /** A module's bytes, checked and with its memories capped, before the guest compiles them. */
+  #wasmModule(source: unknown): { bytes: Uint8Array; memoryBytes: number; codeBytes: number } {
+    const bytes = ArrayBuffer.isView(source)
+      ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : source instanceof ArrayBuffer
+        ? new Uint8Array(source)
+        : null;
+    if (!bytes) throw new TypeError('WebAssembly.Module(): Argument 0 must be a buffer source');
+    const limit = this.#services.limits.codeBytes;
+    if (bytes.byteLength > limit) throw new RangeError(`WebAssembly module of ${bytes.byteLength} bytes is larger than ${limit} bytes`);
+    // Compiled code lives outside the isolate's heap too: reserve an estimate (4x the module) for it.
+    const codeBytes = bytes.byteLength * codeFactor;
+    const capped = capMemories(bytes, this.#wasmRoomPages(codeBytes));
+    return { ...capped, codeBytes };
+  }
+
+  /**
+   * Pages a new WebAssembly memory may grow to: three quarters of what is free (after `reserved`
+   * more), so the function's heap keeps room to grow between compiling and instantiating.
+   */
+  #wasmRoomPages(reserved = 0): number {
+    return Math.floor((Math.max(0, this.memory.room() - reserved) * 3) / 4 / wasmPageBytes);
+  }
+
+  /** Whether the isolate is over its limit counting what V8 does not (only possible with wasm). */
+  overMemory(): boolean {
+    return this.memory.hasWasm && !this.memory.within();
   }
 
   #op(execId: number, opId: number, kind: OpKind, args: unknown): void {
@@ -420,6 +459,9 @@ async function parseMultipart(args: { bytes: Uint8Array; contentType: string }):
   }
   return entries;
 }
+
+/** Compiled WebAssembly code per byte of module, as reserved against the memory limit (an estimate). */
+export const codeFactor = 4;
 
 /** An op result whose bytes the host holds (counted in the memory budget) until the guest has it. */
 class Held {

@@ -141,7 +141,11 @@ describe('memory a function causes counts against its limit', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => t.attack('/', 'production', { timeoutMs: 120_000 })));
     clearInterval(sampler);
     assert.ok(peak < boundMb, `peak RSS ${peak} MB`);
-    assert.ok(answers.every((a) => a.status === 200 || a.headers['eo-function-error'] === 'FunctionRuntime.MemoryExceeded'), answers.map((a) => a.status).join());
+    // Each either fits, or fails on its own: memory, or the CPU time that copying 100 MB into the
+    // isolate takes on a slow machine.
+    const allowed = new Set([undefined, 'FunctionRuntime.MemoryExceeded', 'FunctionRuntime.CpuTimeExceeded']);
+    assert.ok(answers.every((a) => allowed.has(a.headers['eo-function-error'] as string | undefined)), answers.map((a) => `${a.status} ${a.text}`).join());
+    assert.ok(answers.some((a) => a.headers['eo-function-error'] === 'FunctionRuntime.MemoryExceeded'), 'twenty 100 MB reads cannot all fit');
     await t.assertHealthy('20 concurrent reads');
   });
 });

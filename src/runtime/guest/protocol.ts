@@ -83,7 +83,11 @@ export type SyncKind =
   | 'urlSet'
   | 'randomBytes'
   | 'randomUUID'
-  | 'clone';
+  | 'clone'
+  | 'wasmModule'
+  | 'wasmReserve'
+  | 'wasmRelease'
+  | 'wasmRoomPages';
 
 /** A URL's parts as the host's WHATWG URL parser gives them. */
 export interface WireUrl {

@@ -1,40 +1,219 @@
 /**
- * WebAssembly's promise-returning compile paths. V8 finishes async compiles in tasks that only run
- * when the embedder pumps the isolate, and this runtime enters isolates only on host events, so
- * they would never settle. Compile synchronously inside the promise instead (the time counts as
- * the execution's CPU time, as it should).
+ * WebAssembly inside the memory limit, and with promises that settle.
+ *
+ * Memory: V8 does not count WebAssembly memory against the isolate's limit. So every way to make
+ * a memory goes through here. A module's bytes go to the host, which caps the maxima of the
+ * memories it defines (host/wasm.ts); each instance, and each `new WebAssembly.Memory`, reserves
+ * its memories' maxima with the host before it exists, and gives them back once the garbage
+ * collector has taken every object that keeps them alive. When a reservation does not fit, a full
+ * collection runs first (memories from earlier requests are often garbage by then). The original
+ * constructors stay in this closure; `constructor` properties point at the wrappers.
+ *
+ * Promises: V8 finishes async compiles in tasks that only run when the embedder pumps the isolate,
+ * and this runtime enters isolates only on host events, so they would never settle. They compile
+ * synchronously inside the promise instead (the time counts as the execution's CPU time).
+ *
+ * This code runs after user code may have replaced built-ins, so it uses only what it captured
+ * when the bundle loaded.
  */
+import { host } from './host.ts';
+
+type Ctor = new (...args: unknown[]) => object;
+
 interface WasmNamespace {
-  Module: new (bytes: unknown) => object;
-  Instance: new (module: object, imports?: unknown) => object;
-  compile(bytes: unknown): Promise<object>;
-  instantiate(source: unknown, imports?: unknown): Promise<unknown>;
-  compileStreaming?(source: unknown): Promise<object>;
-  instantiateStreaming?(source: unknown, imports?: unknown): Promise<unknown>;
+  Module: Ctor & { exports(module: object): { name: string; kind: string }[] };
+  Instance: Ctor;
+  Memory: Ctor;
+  [name: string]: unknown;
 }
 
-/** Replaces the async entry points of the isolate's WebAssembly object. */
+const g = globalThis as unknown as { WebAssembly?: WasmNamespace; gc?: () => void };
+const ReflectApply = Reflect.apply;
+const ReflectConstruct = Reflect.construct;
+const defineProperty = Object.defineProperty;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const MapCtor = Map;
+const mapSet = Map.prototype.set;
+const mapDelete = Map.prototype.delete;
+const mapForEach = Map.prototype.forEach;
+const WeakMapCtor = WeakMap;
+const weakGet = WeakMap.prototype.get;
+const weakSet = WeakMap.prototype.set;
+const WeakRefCtor = WeakRef;
+const deref = WeakRef.prototype.deref;
+const TypeErr = TypeError;
+const RangeErr = RangeError;
+const toNumber = Number;
+const floor = Math.floor;
+const min = Math.min;
+
+// The collector, exposed to isolates by the host (isolate.ts) for this and taken from user code
+// (V8 makes the global non-configurable, so the name stays, empty and read-only).
+const collect = g.gc;
+if (collect) Object.defineProperty(g, 'gc', { value: undefined, writable: false });
+
+const pageBytes = 65536;
+
+/** Reservations with the host, each alive while any of its objects is. */
+const live = new MapCtor<number, WeakRef<object>[]>();
+
+function sweep(): void {
+  if (collect) collect();
+  ReflectApply(mapForEach, live, [
+    (refs: WeakRef<object>[], token: number) => {
+      for (let i = 0; i < refs.length; i++) if (ReflectApply(deref, refs[i]!, []) !== undefined) return;
+      ReflectApply(mapDelete, live, [token]);
+      host.sync('wasmRelease', token);
+    },
+  ]);
+}
+
+/** Reserves `bytes` with the host (after a collection if they do not fit at first). */
+function reserve(bytes: number, what: string): number {
+  if (bytes === 0) return 0;
+  let token = host.sync('wasmReserve', bytes) as number;
+  if (token === 0) {
+    sweep();
+    token = host.sync('wasmReserve', bytes) as number;
+  }
+  if (token === 0) throw new RangeErr(`${what} of ${floor(bytes / 2 ** 20)} MB does not fit in the function's memory limit`);
+  return token;
+}
+
+function track(token: number, objects: object[]): void {
+  if (token === 0) return;
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < objects.length; i++) defineProperty(refs, i, { value: new WeakRefCtor(objects[i]!), enumerable: true });
+  ReflectApply(mapSet, live, [token, refs]);
+}
+
+/** Before sizing a memory by the room left: let earlier WebAssembly garbage give its room back. */
+function sweepIfAny(): void {
+  let any = false;
+  ReflectApply(mapForEach, live, [() => (any = true)]);
+  if (any) sweep();
+}
+
+function release(token: number): void {
+  if (token !== 0) host.sync('wasmRelease', token);
+}
+
+/** Replaces the WebAssembly constructors and async entry points; call once, before user code. */
 export function patchWebAssembly(): void {
-  const wasm = (globalThis as unknown as { WebAssembly?: WasmNamespace }).WebAssembly;
+  const wasm = g.WebAssembly;
   if (!wasm) return;
-  const { Module, Instance } = wasm;
+  // JS promise integration suspends wasm stacks outside the heap; EdgeOne does not offer it.
+  for (const name of ['Suspending', 'promising', 'SuspendError']) delete wasm[name];
+
+  const OrigModule = wasm.Module;
+  const OrigInstance = wasm.Instance;
+  const OrigMemory = wasm.Memory;
+  const moduleExports = OrigModule.exports;
+  const instanceExports = getOwnPropertyDescriptor(OrigInstance.prototype, 'exports')!.get!;
+  const memoryBytes = new WeakMapCtor<object, number>();
+
+  function Module(this: unknown, bytes: unknown): object {
+    if (new.target === undefined) throw new TypeErr("WebAssembly.Module must be called with 'new'");
+    sweepIfAny();
+    const capped = host.sync('wasmModule', bytes) as { bytes: Uint8Array; memoryBytes: number; codeBytes: number };
+    const token = reserve(capped.codeBytes, 'Compiled WebAssembly code');
+    let module: object;
+    try {
+      module = ReflectConstruct(OrigModule, [capped.bytes], new.target);
+    } catch (error) {
+      release(token);
+      throw error;
+    }
+    track(token, [module]);
+    ReflectApply(weakSet, memoryBytes, [module, capped.memoryBytes]);
+    return module;
+  }
+
+  function Instance(this: unknown, module: unknown, imports?: unknown): object {
+    if (new.target === undefined) throw new TypeErr("WebAssembly.Instance must be called with 'new'");
+    const bytes = ReflectApply(weakGet, memoryBytes, [module]) as number | undefined;
+    if (bytes === undefined) throw new TypeErr('WebAssembly.Instance(): Argument 0 must be a WebAssembly.Module');
+    const token = reserve(bytes, 'WebAssembly memory');
+    let instance: object;
+    try {
+      instance = ReflectConstruct(OrigInstance, [module, imports], new.target);
+    } catch (error) {
+      release(token);
+      throw error;
+    }
+    // The memories live while the instance does, or an exported memory object does.
+    const keep: object[] = [instance];
+    const exported = moduleExports(module as object);
+    const exportsObject = ReflectApply(instanceExports, instance, []) as Record<string, object>;
+    for (let i = 0; i < exported.length; i++) {
+      const entry = exported[i]!;
+      if (entry.kind === 'memory') defineProperty(keep, keep.length, { value: exportsObject[entry.name], enumerable: true });
+    }
+    track(token, keep);
+    return instance;
+  }
+
+  function Memory(this: unknown, descriptor: unknown): object {
+    if (new.target === undefined) throw new TypeErr("WebAssembly.Memory must be called with 'new'");
+    if (descriptor === null || typeof descriptor !== 'object') throw new TypeErr('WebAssembly.Memory(): Argument 0 must be a memory descriptor');
+    // Each field is read once: a getter must not say one thing to the check and another to V8.
+    const d = descriptor as Record<string, unknown>;
+    const initial = d.initial;
+    const maximum = d.maximum;
+    const shared = d.shared;
+    if (d.address !== undefined && d.address !== 'i32') throw new RangeErr('64-bit WebAssembly memories are not supported');
+    const initialPages = floor(toNumber(initial));
+    if (maximum === undefined) sweepIfAny();
+    const room = host.sync('wasmRoomPages', null) as number;
+    const declared = maximum === undefined ? room : floor(toNumber(maximum));
+    const maxPages = min(declared, room);
+    if (!(initialPages >= 0) || initialPages > maxPages) {
+      throw new RangeErr(`WebAssembly memory of ${initialPages} pages does not fit in the function's memory limit`);
+    }
+    const token = reserve(maxPages * pageBytes, 'WebAssembly memory');
+    let memory: object;
+    try {
+      memory = ReflectConstruct(OrigMemory, [{ initial: initialPages, maximum: maxPages, shared: !!shared }], new.target);
+    } catch (error) {
+      release(token);
+      throw error;
+    }
+    track(token, [memory]);
+    return memory;
+  }
+
+  const wrap = (wrapper: Ctor | ((...args: never[]) => object), original: Ctor, name: string): void => {
+    defineProperty(wrapper, 'prototype', { value: original.prototype });
+    defineProperty(wrapper, 'name', { value: name });
+    defineProperty(original.prototype, 'constructor', { value: wrapper, writable: true, configurable: true, enumerable: false });
+    defineProperty(wasm, name, { value: wrapper, writable: true, configurable: true, enumerable: false });
+  };
+  for (const name of ['exports', 'imports', 'customSections']) {
+    defineProperty(Module, name, { value: (OrigModule as unknown as Record<string, unknown>)[name], writable: true, configurable: true });
+  }
+  wrap(Module, OrigModule, 'Module');
+  wrap(Instance, OrigInstance, 'Instance');
+  wrap(Memory, OrigMemory, 'Memory');
+
+  const NewModule = Module as unknown as Ctor;
+  const NewInstance = Instance as unknown as Ctor;
   const bytesOf = async (source: unknown): Promise<unknown> => {
     const resolved = await source;
     const reader = resolved as { arrayBuffer?: () => Promise<ArrayBuffer> };
     return typeof reader.arrayBuffer === 'function' ? reader.arrayBuffer() : resolved;
   };
   const define = (name: string, fn: (...args: never[]) => Promise<unknown>): void => {
-    Object.defineProperty(wasm, name, { value: fn, writable: true, configurable: true, enumerable: false });
+    defineProperty(wasm, name, { value: fn, writable: true, configurable: true, enumerable: false });
   };
-  define('compile', async (bytes: unknown) => new Module(bytes));
+  define('compile', async (bytes: unknown) => new NewModule(bytes));
   define('instantiate', async (source: unknown, imports?: unknown) => {
-    if (source instanceof Module) return new Instance(source, imports);
-    const module = new Module(source);
-    return { module, instance: new Instance(module, imports) };
+    if (ReflectApply(weakGet, memoryBytes, [source]) !== undefined) return new NewInstance(source, imports);
+    const module = new NewModule(source);
+    return { module, instance: new NewInstance(module, imports) };
   });
-  define('compileStreaming', async (source: unknown) => new Module(await bytesOf(source)));
+  define('compileStreaming', async (source: unknown) => new NewModule(await bytesOf(source)));
   define('instantiateStreaming', async (source: unknown, imports?: unknown) => {
-    const module = new Module(await bytesOf(source));
-    return { module, instance: new Instance(module, imports) };
+    const module = new NewModule(await bytesOf(source));
+    return { module, instance: new NewInstance(module, imports) };
   });
 }
