@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
 import { UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
 import { CodeChecker, type CodeProblem } from './compile.ts';
-import { Slot, type ExecutionOptions } from './slot.ts';
+import { Slot, type ExecutionOptions, type SlotStats } from './slot.ts';
 import { CacheStore } from './host/cache.ts';
 import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
 import type { SubrequestRoute } from './host/fetch.ts';
@@ -125,6 +125,20 @@ export class Runtime {
   /** Loaded isolates right now. */
   get isolateCount(): number {
     return this.#slots.size;
+  }
+
+  /** What the host keeps for all loaded isolates, added up. */
+  stats(): SlotStats & { isolates: number } {
+    const total: SlotStats & { isolates: number } = { isolates: this.#slots.size, executions: 0, timers: 0, keys: 0, lentBodies: 0, streams: 0 };
+    for (const slot of this.#slots.values()) {
+      const s = slot.stats();
+      total.executions += s.executions;
+      total.timers += s.timers;
+      total.keys += s.keys;
+      total.lentBodies += s.lentBodies;
+      total.streams += s.streams;
+    }
+    return total;
   }
 
   /** Disposes every isolate. */

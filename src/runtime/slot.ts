@@ -35,6 +35,15 @@ export interface ExecutionOptions {
   subrequestHeaders?: (headers: string[]) => string[];
 }
 
+/** Counts of what the host keeps for one isolate (for operators and tests). */
+export interface SlotStats {
+  executions: number;
+  timers: number;
+  keys: number;
+  lentBodies: number;
+  streams: number;
+}
+
 interface LentBody {
   exec: Execution;
   body: HostBody;
@@ -49,7 +58,7 @@ export class Slot implements ExecutionHost {
   readonly isolate: GuestIsolate;
   readonly #services: SlotServices;
   readonly #executions = new Map<number, { exec: Execution; options: ExecutionOptions }>();
-  readonly #keys = new KeyTable();
+  readonly #keys: KeyTable;
   readonly #bodies = new Map<number, LentBody>();
   readonly #streams = new Map<number, OutgoingStream>();
   readonly #sleeps = new Map<number, NodeJS.Timeout>();
@@ -82,6 +91,7 @@ export class Slot implements ExecutionHost {
         return queued;
       },
     );
+    this.#keys = new KeyTable(this.memory);
   }
 
   /** Loads a function's code and env vars; throws UserCodeError for syntax or load-time errors. */
@@ -93,6 +103,11 @@ export class Slot implements ExecutionHost {
 
   get running(): number {
     return this.#executions.size;
+  }
+
+  /** What the host keeps for this isolate right now. */
+  stats(): SlotStats {
+    return { executions: this.#executions.size, timers: this.#sleeps.size, keys: this.#keys.size, lentBodies: this.#bodies.size, streams: this.#streams.size };
   }
 
   get dead(): boolean {
@@ -247,6 +262,9 @@ export class Slot implements ExecutionHost {
         return this.memory.reserveWasm(Number(args));
       case 'wasmRelease':
         this.memory.releaseWasm(Number(args));
+        return undefined;
+      case 'dropKey':
+        this.#keys.drop(Number(args));
         return undefined;
       case 'wasmRoomPages':
         return this.#wasmRoomPages();

@@ -6,6 +6,7 @@
 import { host } from './host.ts';
 import { callHost } from './ops.ts';
 import { DOMException } from './dom-exception.ts';
+import { sweep, track } from './collect.ts';
 
 /** A key as the host describes it. */
 export interface WireKey {
@@ -36,13 +37,28 @@ export class CryptoKey {
   }
 }
 
+let keysSinceSweep = 0;
+
+/**
+ * A guest key for a host key. The host keeps the key until the guest object is collected; every
+ * 256 new keys a sweep finds the collected ones, so a function that imports a key per request
+ * does not pile keys up on the host.
+ */
 function keyFromWire(wire: WireKey): CryptoKey {
+  if (++keysSinceSweep >= 256) {
+    keysSinceSweep = 0;
+    sweep();
+  }
   constructing = true;
+  let key: CryptoKey;
   try {
-    return new CryptoKey(wire);
+    key = new CryptoKey(wire);
   } finally {
     constructing = false;
   }
+  const handle = wire.handle;
+  track([key], () => host.sync('dropKey', handle));
+  return key;
 }
 
 function toBytes(data: unknown): Uint8Array {

@@ -87,7 +87,8 @@ export type SyncKind =
   | 'wasmModule'
   | 'wasmReserve'
   | 'wasmRelease'
-  | 'wasmRoomPages';
+  | 'wasmRoomPages'
+  | 'dropKey';
 
 /** A URL's parts as the host's WHATWG URL parser gives them. */
 export interface WireUrl {

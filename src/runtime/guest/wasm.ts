@@ -14,9 +14,10 @@
  * synchronously inside the promise instead (the time counts as the execution's CPU time).
  *
  * This code runs after user code may have replaced built-ins, so it uses only what it captured
- * when the bundle loaded.
+ * when the bundle loaded. Collection and release tracking are in collect.ts.
  */
 import { host } from './host.ts';
+import { sweep, sweepIfAny, track } from './collect.ts';
 
 type Ctor = new (...args: unknown[]) => object;
 
@@ -27,48 +28,23 @@ interface WasmNamespace {
   [name: string]: unknown;
 }
 
-const g = globalThis as unknown as { WebAssembly?: WasmNamespace; gc?: () => void };
+const g = globalThis as unknown as { WebAssembly?: WasmNamespace };
 const ReflectApply = Reflect.apply;
 const ReflectConstruct = Reflect.construct;
 const defineProperty = Object.defineProperty;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const MapCtor = Map;
-const mapSet = Map.prototype.set;
-const mapDelete = Map.prototype.delete;
-const mapForEach = Map.prototype.forEach;
 const WeakMapCtor = WeakMap;
 const weakGet = WeakMap.prototype.get;
 const weakSet = WeakMap.prototype.set;
-const WeakRefCtor = WeakRef;
-const deref = WeakRef.prototype.deref;
 const TypeErr = TypeError;
 const RangeErr = RangeError;
 const toNumber = Number;
 const floor = Math.floor;
 const min = Math.min;
 
-// The collector, exposed to isolates by the host (isolate.ts) for this and taken from user code
-// (V8 makes the global non-configurable, so the name stays, empty and read-only).
-const collect = g.gc;
-if (collect) Object.defineProperty(g, 'gc', { value: undefined, writable: false });
-
 const pageBytes = 65536;
 
-/** Reservations with the host, each alive while any of its objects is. */
-const live = new MapCtor<number, WeakRef<object>[]>();
-
-function sweep(): void {
-  if (collect) collect();
-  ReflectApply(mapForEach, live, [
-    (refs: WeakRef<object>[], token: number) => {
-      for (let i = 0; i < refs.length; i++) if (ReflectApply(deref, refs[i]!, []) !== undefined) return;
-      ReflectApply(mapDelete, live, [token]);
-      host.sync('wasmRelease', token);
-    },
-  ]);
-}
-
-/** Reserves `bytes` with the host (after a collection if they do not fit at first). */
+/** Reserves `bytes` with the host (after a collection if they do not fit at first); returns a token. */
 function reserve(bytes: number, what: string): number {
   if (bytes === 0) return 0;
   let token = host.sync('wasmReserve', bytes) as number;
@@ -80,22 +56,13 @@ function reserve(bytes: number, what: string): number {
   return token;
 }
 
-function track(token: number, objects: object[]): void {
-  if (token === 0) return;
-  const refs: WeakRef<object>[] = [];
-  for (let i = 0; i < objects.length; i++) defineProperty(refs, i, { value: new WeakRefCtor(objects[i]!), enumerable: true });
-  ReflectApply(mapSet, live, [token, refs]);
-}
-
-/** Before sizing a memory by the room left: let earlier WebAssembly garbage give its room back. */
-function sweepIfAny(): void {
-  let any = false;
-  ReflectApply(mapForEach, live, [() => (any = true)]);
-  if (any) sweep();
-}
-
 function release(token: number): void {
   if (token !== 0) host.sync('wasmRelease', token);
+}
+
+/** The reservation ends once every object in `objects` has been collected. */
+function hold(token: number, objects: object[]): void {
+  if (token !== 0) track(objects, () => release(token));
 }
 
 /** Replaces the WebAssembly constructors and async entry points; call once, before user code. */
@@ -124,7 +91,7 @@ export function patchWebAssembly(): void {
       release(token);
       throw error;
     }
-    track(token, [module]);
+    hold(token, [module]);
     ReflectApply(weakSet, memoryBytes, [module, capped.memoryBytes]);
     return module;
   }
@@ -149,7 +116,7 @@ export function patchWebAssembly(): void {
       const entry = exported[i]!;
       if (entry.kind === 'memory') defineProperty(keep, keep.length, { value: exportsObject[entry.name], enumerable: true });
     }
-    track(token, keep);
+    hold(token, keep);
     return instance;
   }
 
@@ -178,7 +145,7 @@ export function patchWebAssembly(): void {
       release(token);
       throw error;
     }
-    track(token, [memory]);
+    hold(token, [memory]);
     return memory;
   }
 

@@ -4,18 +4,33 @@
  */
 import { createHash, webcrypto } from 'node:crypto';
 import type { WireKey } from '../guest/crypto.ts';
+import type { MemoryBudget } from '../memory.ts';
 
 type HostKey = webcrypto.CryptoKey;
 type Algorithm = string | Record<string, unknown>;
 // What Node's deriveKey/deriveBits accept: a parameter object, never a bare name.
 type DeriveParams = Parameters<webcrypto.SubtleCrypto['deriveBits']>[0];
 
-/** The keys one isolate has created or imported. */
+/** Keys one isolate may hold at once; each also counts this much against its memory limit. */
+export const maxKeys = 10_000;
+export const keyBytes = 4096;
+
+/**
+ * The keys one isolate has created or imported, each until the guest's CryptoKey for it is
+ * collected (the guest reports that, see guest/collect.ts).
+ */
 export class KeyTable {
   readonly #keys = new Map<number, HostKey>();
+  readonly #memory: MemoryBudget;
   #next = 1;
 
+  constructor(memory: MemoryBudget) {
+    this.#memory = memory;
+  }
+
   add(key: HostKey): WireKey {
+    if (this.#keys.size >= maxKeys) throw new DOMException(`Too many CryptoKeys alive in this function: at most ${maxKeys}`, 'QuotaExceededError');
+    this.#memory.hold(keyBytes);
     const handle = this.#next++;
     this.#keys.set(handle, key);
     return {
@@ -32,6 +47,11 @@ export class KeyTable {
     const key = typeof handle === 'number' ? this.#keys.get(handle) : undefined;
     if (!key) throw new TypeError('parameter is not of type CryptoKey');
     return key;
+  }
+
+  /** The guest's key for `handle` was collected. */
+  drop(handle: number): void {
+    if (this.#keys.delete(handle)) this.#memory.release(keyBytes);
   }
 
   get size(): number {
