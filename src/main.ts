@@ -2,7 +2,7 @@
  * Wiring for `edgefn serve`: the store, the runtime, the control plane and its HTTP API on the
  * admin port, the gateway on the data port, and the replica lane process.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { ReplicaLane } from './gateway/lane.ts';
 import { createGateway } from './gateway/gateway.ts';
 import { loadGeoFile } from './gateway/geo.ts';
 import { LoopGuard } from './gateway/loop.ts';
+import { adminLimits, createLimitedServer, gatewayLimits, type ConnectionLimits } from './gateway/connections.ts';
 
 export { guardProcess } from './gateway/process-guard.ts';
 
@@ -29,6 +30,10 @@ export interface ServeOptions {
   /** A JSON file mapping client address ranges to geo records (see gateway/geo.ts). */
   geoFile?: string;
   runtime?: RuntimeOptions;
+  /** Gateway connection limits (defaults: gateway/connections.ts). */
+  connections?: Partial<ConnectionLimits>;
+  /** How long a stop waits for requests in flight before closing their connections. */
+  drainMs?: number;
   print?: (line: string) => void;
 }
 
@@ -57,7 +62,9 @@ function adminToken(dataDir: string, print: (line: string) => void): { token: st
 
 function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolveUrl, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use` : `cannot listen on ${host}:${port}: ${error.message}`));
+    });
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;
       resolveUrl(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
@@ -65,49 +72,57 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
+/** Stops accepting, lets requests in flight finish for up to `deadlineMs`, then closes the rest. */
+async function drain(server: Server, deadlineMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((done) => server.close(() => done()));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((done) => (timer = setTimeout(done, deadlineMs)))]);
+  clearTimeout(timer);
+  server.closeAllConnections();
+  await closed;
+}
+
 export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const { token, file } = adminToken(dataDir, print);
-  const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
-  const secrets = loadSecretBox(dataDir);
-  const runtime = new Runtime(options.runtime);
-  const control = new ControlPlane({ store, secrets, checkCode: (code) => runtime.compile(code), domainSuffix: options.domainSuffix });
-  const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
-  const stopFollowing = await routes.start();
-  const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes });
-  await lane.start();
-
-  const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-  const loops = new LoopGuard();
-  const gatewayServer = createServer(createGateway({ routes, runtime, lane, loops, ...(geo ? { geo } : {}) }));
-  const apiServer = createServer(createApi({ control, token, afterWrite: () => routes.settled() }));
-  const gatewayUrl = await listen(gatewayServer, options.port, options.host);
-  const apiUrl = await listen(apiServer, options.adminPort, options.host);
-  print(`edgefn gateway: ${gatewayUrl}`);
-  print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
-  print(file ? `admin token file: ${file}` : 'admin token: from EDGEFN_ADMIN_TOKEN');
-  print(`data: ${join(dataDir, 'edgefn.db')}`);
-
-  return {
-    gatewayUrl,
-    apiUrl,
-    token,
-    tokenFile: file,
-    store,
-    routes,
-    lane,
-    close: async () => {
-      for (const server of [gatewayServer, apiServer]) {
-        server.closeAllConnections();
-        await new Promise<void>((done) => server.close(() => done()));
-      }
-      stopFollowing();
-      loops.close();
-      await lane.stop();
-      runtime.close();
-      await store.close();
-    },
+  // Everything started so far, stopped in reverse order on close or when a later step fails.
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse().splice(0)) await stop();
   };
+  try {
+    const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
+    stops.push(() => store.close());
+    const secrets = loadSecretBox(dataDir);
+    const runtime = new Runtime(options.runtime);
+    stops.push(() => runtime.close());
+    const control = new ControlPlane({ store, secrets, checkCode: (code) => runtime.compile(code), domainSuffix: options.domainSuffix });
+    const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
+    stops.push(await routes.start());
+    const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes });
+    stops.push(() => lane.stop());
+    await lane.start();
+    const loops = new LoopGuard();
+    stops.push(() => loops.close());
+
+    const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
+    const drainMs = options.drainMs ?? 10_000;
+    const gatewayServer = createLimitedServer(createGateway({ routes, runtime, lane, loops, ...(geo ? { geo } : {}) }), { ...gatewayLimits(), ...options.connections });
+    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => routes.settled() }), adminLimits);
+    stops.push(() => Promise.all([drain(gatewayServer, drainMs), drain(apiServer, drainMs)]).then(() => undefined));
+    const gatewayUrl = await listen(gatewayServer, options.port, options.host);
+    const apiUrl = await listen(apiServer, options.adminPort, options.host);
+    print(`edgefn gateway: ${gatewayUrl}`);
+    print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
+    print(file ? `admin token file: ${file}` : 'admin token: from EDGEFN_ADMIN_TOKEN');
+    print(`data: ${join(dataDir, 'edgefn.db')}`);
+    return { gatewayUrl, apiUrl, token, tokenFile: file, store, routes, lane, close: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

@@ -44,6 +44,15 @@ export function portFlag(args: ParsedArgs, name: string, fallback: number): numb
   return value;
 }
 
+/** A positive integer flag, or undefined when absent. */
+export function countFlag(args: ParsedArgs, name: string): number | undefined {
+  const text = lastFlag(args, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive whole number`);
+  return value;
+}
+
 /** Resolves on SIGINT or SIGTERM: long-running commands then shut down cleanly. */
 export function untilStopped(): Promise<void> {
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
 /** `edgefn serve`: the whole platform on one machine (gateway, API, replica lane, SQLite store). */
-import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
+import { countFlag, lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { guardProcess, startEdgefn } from '../main.ts';
 
 const help = `usage: edgefn serve [options]
@@ -16,6 +16,12 @@ options:
                          (default edgefunctions.localhost)
   --geo-file FILE        client locations for request.eo.geo and client_country rules: a JSON
                          array of {"cidr": "203.0.113.0/24", "geo": {"countryCodeAlpha2": "CN", ...}}
+  --max-connections N    gateway connections open at once (default: half of what the open-file
+                         limit leaves after 1024, at most 16384)
+  --max-connections-per-client N
+                         gateway connections from one client address (default 256)
+
+On SIGTERM or SIGINT it stops accepting, gives requests in flight up to 10 s, then exits.
 
 environment:
   EDGEFN_ADMIN_TOKEN     the API token (otherwise generated into DIR/admin-token)
@@ -29,7 +35,9 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   let options;
   try {
-    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file']);
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client']);
+    const maxConnections = countFlag(args, 'max-connections');
+    const maxPerClient = countFlag(args, 'max-connections-per-client');
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     options = {
       dataDir: lastFlag(args, 'data-dir') ?? '.edgefn',
@@ -38,6 +46,7 @@ export async function runServe(argv: string[]): Promise<number> {
       adminPort: portFlag(args, 'admin-port', 8787),
       domainSuffix: (lastFlag(args, 'domain-suffix') ?? 'edgefunctions.localhost').toLowerCase(),
       ...(lastFlag(args, 'geo-file') ? { geoFile: lastFlag(args, 'geo-file')! } : {}),
+      connections: { ...(maxConnections ? { maxConnections } : {}), ...(maxPerClient ? { maxPerClient } : {}) },
     };
   } catch (error) {
     if (error instanceof UsageError) {
@@ -47,7 +56,14 @@ export async function runServe(argv: string[]): Promise<number> {
     throw error;
   }
   guardProcess('edgefn serve');
-  const running = await startEdgefn(options);
+  let running;
+  try {
+    running = await startEdgefn(options);
+  } catch (error) {
+    // Everything started before the failure has been stopped: the process can exit.
+    process.stderr.write(`edgefn serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
   await untilStopped();
   await running.close();
   return 0;

@@ -6,6 +6,7 @@
  * (shared/reference/edgeone.md, "Trigger rules"). The parser and the compiler share one code path
  * ({@link compileCondition}), so what the API accepts is exactly what the gateway can run.
  */
+import { LinearRegex, RegexError } from './regex.ts';
 import { EdgefnError } from './errors.ts';
 import { buildRuleIndex, visitCandidates } from './rule-index.ts';
 import { isInRange, parseClientIp, parseIpRange, type IpAddress, type IpRange } from './ip-range.ts';
@@ -425,14 +426,17 @@ function matchWildcard(w: Wildcard, s: string): boolean {
   return true;
 }
 
-function compileRegex(pattern: string, ignoreCase: boolean): RegExp {
+/**
+ * Rules' regexes are RE2 syntax (as EdgeOne's) and run in linear time: any client chooses the text
+ * they are tested against, so a backtracking engine would let one request stall the gateway.
+ */
+function compileRegex(pattern: string, ignoreCase: boolean): LinearRegex {
   if (pattern.length > maxRegexLength) failConditions(`regex is ${pattern.length} characters long; at most ${maxRegexLength} are allowed`);
   try {
-    // No 'g' or 'y' flag: those make test() stateful through lastIndex.
-    return new RegExp(pattern, ignoreCase ? 'i' : '');
+    return new LinearRegex(pattern, ignoreCase);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return failConditions(`invalid regex ${JSON.stringify(pattern)}: ${reason}`);
+    if (!(error instanceof RegexError)) throw error;
+    return failConditions(`invalid regex ${JSON.stringify(pattern)}: ${error.message}`);
   }
 }
 

@@ -69,10 +69,21 @@ const server = createServer((req, res) => {
 rmSync(socketPath, { force: true });
 server.listen(socketPath, () => process.stdout.write('lane ready\n'));
 
+// Requests in flight get up to 10 s (the gateway waits as long), then the lane exits regardless.
+let stopping = false;
 const stop = (): void => {
-  server.close();
-  runtime.close();
-  void store.close().then(() => process.exit(0));
+  if (stopping) return;
+  stopping = true;
+  let exited = false;
+  const exit = (): void => {
+    if (exited) return;
+    exited = true;
+    runtime.close();
+    void store.close().finally(() => process.exit(0));
+  };
+  setTimeout(exit, 10_000).unref();
+  server.close(exit);
+  server.closeIdleConnections();
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

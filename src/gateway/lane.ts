@@ -168,14 +168,17 @@ export class ReplicaLane {
     await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.statusHeader);
   }
 
-  async stop(): Promise<void> {
+  /** Stops the lane: SIGTERM, and SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
     this.#stopped = true;
     const child = this.#child;
-    if (child && child.exitCode === null) {
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
+      clearTimeout(timer);
     }
-    await this.#pool.close();
+    await this.#pool.destroy();
   }
 }

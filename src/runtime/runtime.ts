@@ -149,7 +149,9 @@ export class Runtime {
     this.#spare?.dispose();
     this.#checker.close();
     this.#spare = undefined;
-    for (const slot of this.#slots.values()) slot.dispose();
+    // Executions still running end here too, with their timers (a wall-clock timer would otherwise
+    // keep the process alive for minutes after the platform stopped).
+    for (const slot of this.#slots.values()) slot.kill('InternalError.SystemError', 'The runtime was stopped');
     this.#slots.clear();
   }
 

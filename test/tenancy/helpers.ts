@@ -25,6 +25,8 @@ export interface Tenancy {
   api: Api;
   origin: TestServer;
   attackerDomain: string;
+  attackerZoneId: string;
+  attackerFunctionId: string;
   victimDomain: string;
   /** Makes `code` the attacker's production code, or the code of its replica `evil`. */
   deploy(code: string, variant?: 'production' | 'replica'): Promise<void>;
@@ -93,6 +95,8 @@ export async function startTenancy(originHandler: OriginHandler = () => false): 
     api,
     origin,
     attackerDomain: attackerFn.body.domain,
+    attackerZoneId: attackerZone,
+    attackerFunctionId: attackerFn.body.id,
     victimDomain: victimFn.body.domain,
     async deploy(code, variant = 'production') {
       const path = variant === 'production' ? `/api/v1/functions/${attackerFn.body.id}` : `/api/v1/functions/${attackerFn.body.id}/replicas/evil`;
