@@ -37,8 +37,13 @@ export interface ExecutionReport {
   error?: ExecutionFailure;
   logs: ConsoleLine[];
   droppedLogs: number;
-  /** CPU time in µs (isolate time only, I/O wait excluded). */
+  /**
+   * CPU time in µs, I/O wait excluded: the isolate's, plus host work done on the main thread for
+   * the function (URL parsing, form data). This is what the CPU limit bounds.
+   */
   cpuUs: number;
+  /** Time in µs the host's pools worked for the function (image conversion, Web Crypto). */
+  hostCpuUs: number;
   /** Wall time in µs, from dispatch to the end of the response and waitUntil work. */
   wallUs: number;
 }
@@ -48,6 +53,8 @@ export interface ExecutionHost {
   readonly isolate: GuestIsolate;
   /** The isolate died (memory limit): fail every execution in it. */
   kill(code: ErrorCode, message: string): void;
+  /** The execution whose entry is running, so host work done for it is charged to it. */
+  entered: Execution | undefined;
   /** Whether the isolate is past its memory limit counting what V8 does not see (WebAssembly). */
   overMemory(): boolean;
   /** Turns a wire outcome into a client outcome (resolving body handles); may throw. */
@@ -70,6 +77,7 @@ export class Execution {
   #dropped = 0;
   #subrequests = 0;
   #cpuNs = 0n;
+  #hostPoolMs = 0;
   #wallTimer: NodeJS.Timeout | undefined;
   #outcome: ExecutionOutcome | undefined;
   /** The outcome went to the caller. One delivered during an entry waits for the entry's checks. */
@@ -132,11 +140,13 @@ export class Execution {
     const before = isolate.cpuNs;
     let result: T;
     this.#inEntry = true;
+    this.#host.entered = this;
     try {
       result = call(remainingMs);
     } catch (error) {
       // Nothing that happens in the isolate may throw into Node: this is the one place entries end.
       this.#inEntry = false;
+      this.#host.entered = undefined;
       this.#addCpu(before);
       if (error instanceof EntryError && error.failure === 'timeout') {
         this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
@@ -149,6 +159,7 @@ export class Execution {
       return undefined;
     }
     this.#inEntry = false;
+    this.#host.entered = undefined;
     this.#addCpu(before);
     if (this.#host.overMemory()) {
       this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate exceeded the memory limit of ${this.#limits.memoryMb} MB`);
@@ -188,6 +199,16 @@ export class Execution {
   #addCpu(before: bigint): void {
     const isolate = this.#host.isolate;
     if (!isolate.isDisposed) this.#cpuNs += isolate.cpuNs - before;
+  }
+
+  /** Host work done on the main thread for this execution counts as its CPU time. */
+  chargeCpu(ns: bigint): void {
+    this.#cpuNs += ns;
+  }
+
+  /** Time a host pool worked for this execution (reported; bounded by the pools' own limits). */
+  chargePool(ms: number): void {
+    this.#hostPoolMs += ms;
   }
 
   /** Counts one subrequest; false once the execution has used up its limit. */
@@ -280,6 +301,7 @@ export class Execution {
       logs: this.#logs,
       droppedLogs: this.#dropped,
       cpuUs: Math.round(Number(this.#cpuNs) / 1000),
+      hostCpuUs: Math.round(this.#hostPoolMs * 1000),
       wallUs: Math.round(Number(process.hrtime.bigint() - this.#started) / 1000),
     });
   }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
 import { UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
 import { CodeChecker, type CodeProblem } from './compile.ts';
-import { Slot, type ExecutionOptions, type SlotStats } from './slot.ts';
+import { Slot, type ExecutionOptions, type SlotServices, type SlotStats } from './slot.ts';
+import { FairPool } from './host/pool.ts';
 import { CacheStore } from './host/cache.ts';
 import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
 import type { SubrequestRoute } from './host/fetch.ts';
@@ -61,6 +62,7 @@ const emptyReport = (failure: ExecutionFailure, logs: ConsoleLine[]): ExecutionR
   logs,
   droppedLogs: 0,
   cpuUs: 0,
+  hostCpuUs: 0,
   wallUs: 0,
 });
 
@@ -73,7 +75,7 @@ export class Runtime {
   readonly limits: RuntimeLimits;
   readonly #maxIsolates: number;
   readonly #idleTtlMs: number;
-  readonly #cache: CacheStore;
+  readonly #services: SlotServices;
   readonly #checker: CodeChecker;
   readonly #slots = new Map<string, Slot>();
   readonly #failedLoads = new Map<string, LoadFailure>();
@@ -86,7 +88,14 @@ export class Runtime {
     this.limits = { ...defaultLimits, ...options.limits };
     this.#maxIsolates = options.maxIsolates ?? 500;
     this.#idleTtlMs = options.idleTtlMs ?? 10 * 60_000;
-    this.#cache = new CacheStore({ maxBytes: options.cacheBytes ?? 64 * 1024 * 1024 });
+    this.#services = {
+      limits: this.limits,
+      cache: new CacheStore({ maxBytes: options.cacheBytes ?? 64 * 1024 * 1024 }),
+      // One image at a time per node (it may take a core for seconds); Web Crypto two at a time, so
+      // libuv's other threads stay free for DNS, zlib and the file system.
+      imagePool: new FairPool<object>({ what: 'image conversion', concurrency: 1, perOwner: 2 }),
+      cryptoPool: new FairPool<object>({ what: 'Web Crypto', concurrency: 2, perOwner: 8 }),
+    };
     this.#checker = new CodeChecker(this.limits.codeBytes);
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleTtlMs, 30_000));
     this.#sweeper.unref();
@@ -185,14 +194,14 @@ export class Runtime {
     const spare = this.#spare;
     this.#spare = undefined;
     this.#refillSpare();
-    return spare ?? new Slot({ limits: this.limits, cache: this.#cache });
+    return spare ?? new Slot(this.#services);
   }
 
   #refillSpare(): void {
     if (this.#closed || this.#spareTimer) return;
     this.#spareTimer = setImmediate(() => {
       this.#spareTimer = undefined;
-      if (!this.#closed && !this.#spare) this.#spare = new Slot({ limits: this.limits, cache: this.#cache });
+      if (!this.#closed && !this.#spare) this.#spare = new Slot(this.#services);
     });
   }
 

@@ -20,11 +20,15 @@ import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './host/
 import { convertImage, parseImageOptions } from './host/image.ts';
 import { MemoryBudget, MemoryLimitError } from './memory.ts';
 import { capMemories, wasmPageBytes } from './host/wasm.ts';
+import type { FairPool } from './host/pool.ts';
 
 /** Shared by every slot of a runtime. */
 export interface SlotServices {
   limits: RuntimeLimits;
   cache: CacheStore;
+  /** Expensive host work, bounded per node and shared fairly between isolates. */
+  imagePool: FairPool<object>;
+  cryptoPool: FairPool<object>;
 }
 
 /** Per-execution settings chosen by the caller (the platform). */
@@ -67,6 +71,8 @@ export class Slot implements ExecutionHost {
   #nextBody = 1;
   #nextStream = 1_000_000_000; // host-made stream ids never collide with the guest's
   #dead = false;
+  /** The execution whose entry into the isolate is running (host work it causes is its CPU time). */
+  entered: Execution | undefined;
   lastUsed = Date.now();
 
   constructor(services: SlotServices) {
@@ -77,7 +83,14 @@ export class Slot implements ExecutionHost {
         outcome: (execId, outcome) => this.#executions.get(execId)?.exec.deliver(outcome),
         log: (execId, level, message) => this.#log(execId, level, message),
         op: (execId, opId, kind, args) => this.#op(execId, opId, kind, args),
-        sync: (kind, args) => this.#sync(kind, args),
+        sync: (kind, args) => {
+          const started = process.hrtime.bigint();
+          try {
+            return this.#sync(kind, args);
+          } finally {
+            this.entered?.chargeCpu(process.hrtime.bigint() - started);
+          }
+        },
         chunk: (streamId, chunk, error) => this.#chunk(streamId, chunk, error),
         done: (execId) => this.#executions.get(execId)?.exec.guestFinished(),
       },
@@ -244,10 +257,12 @@ export class Slot implements ExecutionHost {
     switch (kind) {
       case 'urlParse': {
         const [input, base] = args as [string, string | undefined];
+        checkUrlLength(input.length + (base?.length ?? 0));
         return parseUrl(input, base);
       }
       case 'urlSet': {
         const [href, part, value] = args as [string, string, string];
+        checkUrlLength(href.length + value.length);
         return setUrlPart(href, part, value);
       }
       case 'randomBytes':
@@ -359,7 +374,7 @@ export class Slot implements ExecutionHost {
         return undefined;
       case 'crypto': {
         const [method, list] = args as [string, unknown[]];
-        return runSubtle(method, list, this.#keys);
+        return this.#services.cryptoPool.run(this, () => runSubtle(method, list, this.#keys), (ms) => exec.chargePool(ms));
       }
       case 'cacheMatch': {
         const { cache, url } = args as { cache: string; url: string };
@@ -376,8 +391,14 @@ export class Slot implements ExecutionHost {
         const { cache, url } = args as { cache: string; url: string };
         return this.#services.cache.delete(cache, url);
       }
-      case 'formData':
-        return parseMultipart(args as { bytes: Uint8Array; contentType: string });
+      case 'formData': {
+        const started = process.hrtime.bigint();
+        try {
+          return await parseMultipart(args as { bytes: Uint8Array; contentType: string });
+        } finally {
+          exec.chargeCpu(process.hrtime.bigint() - started);
+        }
+      }
       case 'sleep':
         throw new TypeError('sleep is handled by #op');
     }
@@ -413,16 +434,21 @@ export class Slot implements ExecutionHost {
     let stream = res.body;
     let headers = res.headers;
     if (image && stream && res.status >= 200 && res.status < 300) {
-      // The origin's image, decoded, converted, and handed on as a new uncompressed body.
+      // The origin's image, decoded, converted in the image pool, and handed on as a new
+      // uncompressed body. As on EdgeOne, an image that cannot be converted (past the limits, not
+      // an image, the pool busy) comes back as it was.
       const original = await new HostBody(stream, encodingOf(headers)).readAll(this.memory);
-      let converted: Uint8Array;
+      let body = original;
       try {
-        converted = await convertImage(original, image);
+        body = await this.#services.imagePool.run(this, () => convertImage(original, image), (ms) => exec.chargePool(ms));
+        headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`];
+      } catch {
+        headers = withoutHeaders(headers, ['content-length', 'content-encoding']);
       } finally {
         this.memory.release(original.byteLength);
       }
-      headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`, 'content-length', String(converted.byteLength)];
-      stream = Readable.from([Buffer.from(converted.buffer, converted.byteOffset, converted.byteLength)]);
+      headers.push('content-length', String(body.byteLength));
+      stream = Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]);
     }
     const ttl = policy?.ttlFor(res.status, headers) ?? 0;
     if (policy && ttl > 0) {
@@ -468,7 +494,26 @@ function errorPair(error: unknown): [string, string] {
   return ['Error', String(error)];
 }
 
+/** Longest URL the host parses for a function (as Chromium): longer ones are refused, not parsed. */
+export const maxUrlLength = 2 * 2 ** 20;
+
+function checkUrlLength(length: number): void {
+  if (length > maxUrlLength) throw new TypeError(`Invalid URL: longer than ${maxUrlLength} characters`);
+}
+
+/** Most parts `formData()` parses; the host counts boundaries before parsing anything. */
+export const maxFormParts = 10_000;
+
 async function parseMultipart(args: { bytes: Uint8Array; contentType: string }): Promise<[string, string | { bytes: Uint8Array; filename: string; type: string }][]> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(args.contentType)?.[1];
+  if (boundary) {
+    const marker = Buffer.from(`--${boundary}`);
+    const bytes = Buffer.from(args.bytes.buffer, args.bytes.byteOffset, args.bytes.byteLength);
+    let parts = 0;
+    for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + marker.length)) {
+      if (++parts > maxFormParts + 1) throw new TypeError(`Form data has more than ${maxFormParts} parts`);
+    }
+  }
   const form = await new UndiciResponse(args.bytes, { headers: { 'content-type': args.contentType } }).formData();
   const entries: [string, string | { bytes: Uint8Array; filename: string; type: string }][] = [];
   for (const [name, value] of form) {

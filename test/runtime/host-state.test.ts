@@ -4,7 +4,9 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newRuntime, run, sw } from '../helpers/runtime.ts';
+import sharp from 'sharp';
+import { makeRequest, newRuntime, run, sw } from '../helpers/runtime.ts';
+import { startServer } from '../helpers/servers.ts';
 
 describe('host state per execution and per key', () => {
   const runtime = newRuntime({ limits: { cpuMs: 2000 } });
@@ -40,5 +42,23 @@ describe('host state per execution and per key', () => {
     for (let i = 0; i < 4; i++) answers.push((await run(runtime, code)).text);
     assert.deepEqual(answers.slice(0, 3), ['kept 2600', 'kept 5200', 'kept 7800']);
     assert.equal(answers[3], 'QuotaExceededError: Too many CryptoKeys alive in this function: at most 10000 (10000)');
+  });
+
+  it('reports the time host pools worked for the function (image conversion, Web Crypto)', async () => {
+    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#808080' } }).png().toBuffer();
+    const origin = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    try {
+      const image = await run(runtime, sw(`const r = await fetch('${origin.url}/a.png', { eo: { image: { format: 'webp', width: 40 } } }); return new Response(r.headers.get('content-type'))`), makeRequest());
+      assert.equal(image.text, 'image/webp');
+      assert.ok(image.report.hostCpuUs > 0, `hostCpuUs ${image.report.hostCpuUs}`);
+      const pbkdf2 = await run(runtime, sw(`
+        const key = await crypto.subtle.importKey('raw', new Uint8Array(8), 'PBKDF2', false, ['deriveBits']);
+        await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations: 50_000 }, key, 256);
+        return new Response('derived')`));
+      assert.equal(pbkdf2.text, 'derived');
+      assert.ok(pbkdf2.report.hostCpuUs >= 1000, `hostCpuUs ${pbkdf2.report.hostCpuUs}`);
+    } finally {
+      await origin.close();
+    }
   });
 });

@@ -59,6 +59,23 @@ export class KeyTable {
   }
 }
 
+/**
+ * Bounds on the work one Web Crypto call may ask for (each runs on a thread of the shared pool):
+ * PBKDF2 iterations (100,000, as Cloudflare Workers allow) and RSA key sizes (4096 bits).
+ */
+export const cryptoLimits = Object.freeze({ pbkdf2Iterations: 100_000, rsaModulusBits: 4096 });
+
+function checkCost(alg: Algorithm): void {
+  if (typeof alg === 'string') return;
+  const name = typeof alg.name === 'string' ? alg.name.toUpperCase() : '';
+  if (name === 'PBKDF2' && typeof alg.iterations === 'number' && alg.iterations > cryptoLimits.pbkdf2Iterations) {
+    throw new DOMException(`PBKDF2 with more than ${cryptoLimits.pbkdf2Iterations} iterations is not supported`, 'NotSupportedError');
+  }
+  if (typeof alg.modulusLength === 'number' && alg.modulusLength > cryptoLimits.rsaModulusBits) {
+    throw new DOMException(`RSA keys longer than ${cryptoLimits.rsaModulusBits} bits are not supported`, 'NotSupportedError');
+  }
+}
+
 /** Replaces key handles inside an algorithm dictionary (e.g. ECDH's `public`). */
 function hostAlgorithm(alg: unknown, keys: KeyTable): Algorithm {
   if (typeof alg === 'string') return alg;
@@ -66,6 +83,7 @@ function hostAlgorithm(alg: unknown, keys: KeyTable): Algorithm {
   for (const [k, v] of Object.entries(alg as Record<string, unknown>)) {
     out[k] = v !== null && typeof v === 'object' && '$key' in v ? keys.get(v) : v;
   }
+  checkCost(out);
   return out;
 }
 

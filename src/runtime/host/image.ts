@@ -3,7 +3,14 @@
  * fetched image is converted on the host with sharp (loaded on first use). Formats: webp, avif,
  * jpeg (or jpg), png, gif; EdgeOne's bmp, jp2, jxr and heif are refused (sharp cannot write them).
  * `long` / `short` set the longer / shorter side, keeping the aspect ratio.
+ *
+ * Limits (EdgeOne's image processing documents the input size, sides, frames and output sides;
+ * the pixel count is lower than EdgeOne's 250 million because edgefn converts on the gateway's own
+ * machine, where a whole decoded image must fit beside everything else). An image past them is not
+ * converted: as on EdgeOne, the original comes back.
  */
+import type sharpModule from 'sharp';
+
 export interface ImageOptions {
   format: 'webp' | 'avif' | 'jpeg' | 'png' | 'gif';
   width?: number;
@@ -12,6 +19,18 @@ export interface ImageOptions {
   short?: number;
   quality?: number;
 }
+
+export const imageLimits = Object.freeze({
+  inputBytes: 32 * 2 ** 20,
+  inputSide: 30_000,
+  inputPixels: 100_000_000,
+  frames: 300,
+  outputSide: 9999,
+  timeoutSeconds: 10,
+});
+
+/** An image that edgefn will not convert (the original is used instead). */
+export class ImageLimitError extends Error {}
 
 const formats: Record<string, ImageOptions['format']> = { webp: 'webp', avif: 'avif', jpeg: 'jpeg', jpg: 'jpeg', png: 'png', gif: 'gif' };
 
@@ -32,26 +51,50 @@ export function parseImageOptions(eo: Record<string, unknown> | null): ImageOpti
   const target = typeof format === 'string' ? formats[format.toLowerCase()] : undefined;
   if (!target) throw new TypeError('eo.image.format must be webp, avif, jpeg (jpg), png or gif');
   const options: ImageOptions = { format: target };
-  const sizes = { width: positiveInt(width, 'width', 16384), height: positiveInt(height, 'height', 16384), long: positiveInt(long, 'long', 16384), short: positiveInt(short, 'short', 16384), quality: positiveInt(quality, 'quality', 100) };
+  const side = imageLimits.outputSide;
+  const sizes = { width: positiveInt(width, 'width', side), height: positiveInt(height, 'height', side), long: positiveInt(long, 'long', side), short: positiveInt(short, 'short', side), quality: positiveInt(quality, 'quality', 100) };
   for (const [key, value] of Object.entries(sizes)) if (value !== undefined) options[key as 'width'] = value;
   return options;
 }
 
-/** Converts an image; the result's Content-Type is `image/<format>`. */
-export async function convertImage(bytes: Uint8Array, options: ImageOptions): Promise<Uint8Array> {
-  const { default: sharp } = await import('sharp');
-  let pipeline = sharp(bytes, { failOn: 'error' });
-  let { width, height } = options;
-  if (options.long !== undefined || options.short !== undefined) {
-    const meta = await pipeline.metadata();
-    const landscape = (meta.width ?? 0) >= (meta.height ?? 0);
-    // The long side is the width of a landscape image and the height of a portrait one.
-    const [longSide, shortSide] = landscape ? [options.long, options.short] : [options.short, options.long];
-    width = longSide ?? width;
-    height = shortSide ?? height;
+type Sharp = typeof sharpModule;
+let loaded: Sharp | undefined;
+
+async function loadSharp(): Promise<Sharp> {
+  if (!loaded) {
+    const { default: sharp } = await import('sharp');
+    // No cache kept between images, and one libvips thread per image: the pool decides how many
+    // images are converted at once, and one conversion's memory is gone when it ends.
+    sharp.cache(false);
+    sharp.concurrency(1);
+    loaded = sharp;
   }
-  if (width !== undefined || height !== undefined) {
-    pipeline = pipeline.resize({ width, height, fit: 'inside', withoutEnlargement: true });
+  return loaded;
+}
+
+/**
+ * Converts an image; the result's Content-Type is `image/<format>`. Throws ImageLimitError for an
+ * image past the limits, and sharp's errors for one it cannot read.
+ */
+export async function convertImage(bytes: Uint8Array, options: ImageOptions): Promise<Uint8Array> {
+  if (bytes.byteLength > imageLimits.inputBytes) throw new ImageLimitError(`image of ${bytes.byteLength} bytes is larger than ${imageLimits.inputBytes}`);
+  const sharp = await loadSharp();
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  const frames = meta.pages ?? 1;
+  if (width > imageLimits.inputSide || height > imageLimits.inputSide) throw new ImageLimitError(`image of ${width}x${height} has a side over ${imageLimits.inputSide}`);
+  if (width * height * frames > imageLimits.inputPixels) throw new ImageLimitError(`image of ${width}x${height}x${frames} has more than ${imageLimits.inputPixels} pixels`);
+  if (frames > imageLimits.frames) throw new ImageLimitError(`image has more than ${imageLimits.frames} frames`);
+  let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: imageLimits.inputPixels, sequentialRead: true }).timeout({ seconds: imageLimits.timeoutSeconds });
+  let target = { width: options.width, height: options.height };
+  if (options.long !== undefined || options.short !== undefined) {
+    // The long side is the width of a landscape image and the height of a portrait one.
+    const [longSide, shortSide] = width >= height ? [options.long, options.short] : [options.short, options.long];
+    target = { width: longSide ?? target.width, height: shortSide ?? target.height };
+  }
+  if (target.width !== undefined || target.height !== undefined) {
+    pipeline = pipeline.resize({ ...target, fit: 'inside', withoutEnlargement: true });
   }
   const quality = options.quality === undefined ? {} : { quality: options.quality };
   return new Uint8Array(await pipeline.toFormat(options.format, quality).toBuffer());
