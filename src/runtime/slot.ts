@@ -5,39 +5,20 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Response as UndiciResponse } from 'undici';
 import type { ErrorCode } from '../domain/errors.ts';
-import type { RuntimeLimits } from '../domain/limits.ts';
-import type { OpKind, SyncKind, WireBody, WireFetch, WireFetchResponse, WireOutcome } from './guest/protocol.ts';
+import type { OpKind, SyncKind, WireBody, WireOutcome } from './guest/protocol.ts';
 import { GuestIsolate, UserCodeError } from './isolate.ts';
 import { Execution, type ConsoleLine, type ExecutionHost, type ExecutionOutcome } from './execution.ts';
 import { GuestBodyReadable, HostBody, encodingOf, type Encoding } from './host/bodies.ts';
-import { KeyTable, runSubtle } from './host/crypto.ts';
+import { KeyTable } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
-import { performFetch, type OutgoingBody, type SubrequestRoute } from './host/fetch.ts';
-import { cachedToWire, type CacheStore } from './host/cache.ts';
-import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './host/subrequest-cache.ts';
-import { convertImage, parseImageOptions } from './host/image.ts';
+import type { OutgoingBody } from './host/fetch.ts';
+import { Held, runOp, type ExecutionOptions, type OpContext, type SlotServices } from './host/ops.ts';
+import { withoutHeaders } from './host/subrequest.ts';
+import { prepareModule, roomPages } from './host/wasm.ts';
 import { MemoryBudget, MemoryLimitError } from './memory.ts';
-import { capMemories, wasmPageBytes } from './host/wasm.ts';
-import type { FairPool } from './host/pool.ts';
 
-/** Shared by every slot of a runtime. */
-export interface SlotServices {
-  limits: RuntimeLimits;
-  cache: CacheStore;
-  /** Expensive host work, bounded per node and shared fairly between isolates. */
-  imagePool: FairPool<object>;
-  cryptoPool: FairPool<object>;
-}
-
-/** Per-execution settings chosen by the caller (the platform). */
-export interface ExecutionOptions {
-  /** Where subrequests to some hosts really go (e.g. the request's own host → its origin). */
-  route?: SubrequestRoute;
-  /** Rewrites the headers of every subrequest after the function built them (e.g. loop stamps). */
-  subrequestHeaders?: (headers: string[]) => string[];
-}
+export type { ExecutionOptions, SlotServices };
 
 /** Counts of what the host keeps for one isolate (for operators and tests). */
 export interface SlotStats {
@@ -257,12 +238,10 @@ export class Slot implements ExecutionHost {
     switch (kind) {
       case 'urlParse': {
         const [input, base] = args as [string, string | undefined];
-        checkUrlLength(input.length + (base?.length ?? 0));
         return parseUrl(input, base);
       }
       case 'urlSet': {
         const [href, part, value] = args as [string, string, string];
-        checkUrlLength(href.length + value.length);
         return setUrlPart(href, part, value);
       }
       case 'randomBytes':
@@ -272,7 +251,7 @@ export class Slot implements ExecutionHost {
       case 'clone':
         return args;
       case 'wasmModule':
-        return this.#wasmModule(args);
+        return prepareModule(args, this.memory.room(), this.#services.limits.codeBytes);
       case 'wasmReserve':
         return this.memory.reserveWasm(Number(args));
       case 'wasmRelease':
@@ -282,7 +261,7 @@ export class Slot implements ExecutionHost {
         this.#keys.drop(Number(args));
         return undefined;
       case 'wasmRoomPages':
-        return this.#wasmRoomPages();
+        return roomPages(this.memory.room());
       case 'cancelOp': {
         const timer = this.#sleeps.get(Number(args));
         clearTimeout(timer);
@@ -290,30 +269,6 @@ export class Slot implements ExecutionHost {
         return undefined;
       }
     }
-  }
-
-  /** A module's bytes, checked and with its memories capped, before the guest compiles them. */
-  #wasmModule(source: unknown): { bytes: Uint8Array; memoryBytes: number; codeBytes: number } {
-    const bytes = ArrayBuffer.isView(source)
-      ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-      : source instanceof ArrayBuffer
-        ? new Uint8Array(source)
-        : null;
-    if (!bytes) throw new TypeError('WebAssembly.Module(): Argument 0 must be a buffer source');
-    const limit = this.#services.limits.codeBytes;
-    if (bytes.byteLength > limit) throw new RangeError(`WebAssembly module of ${bytes.byteLength} bytes is larger than ${limit} bytes`);
-    // Compiled code lives outside the isolate's heap too: reserve an estimate (4x the module) for it.
-    const codeBytes = bytes.byteLength * codeFactor;
-    const capped = capMemories(bytes, this.#wasmRoomPages(codeBytes));
-    return { ...capped, codeBytes };
-  }
-
-  /**
-   * Pages a new WebAssembly memory may grow to: three quarters of what is free (after `reserved`
-   * more), so the function's heap keeps room to grow between compiling and instantiating.
-   */
-  #wasmRoomPages(reserved = 0): number {
-    return Math.floor((Math.max(0, this.memory.room() - reserved) * 3) / 4 / wasmPageBytes);
   }
 
   /** Whether the isolate is over its limit counting what V8 does not (only possible with wasm). */
@@ -341,7 +296,7 @@ export class Slot implements ExecutionHost {
       });
       return;
     }
-    this.#runOp(exec, options, kind, args).then(
+    runOp(this.#context(exec, options), kind, args).then(
       (value) => {
         if (!(value instanceof Held)) return answer(true, value);
         answer(true, value.value);
@@ -354,111 +309,23 @@ export class Slot implements ExecutionHost {
     );
   }
 
-  async #runOp(exec: Execution, options: ExecutionOptions, kind: OpKind, args: unknown): Promise<unknown> {
-    switch (kind) {
-      case 'fetch':
-        return this.#fetch(exec, options, args as WireFetch);
-      case 'read':
-        return this.#body(args).read();
-      case 'readAll': {
-        const bytes = await this.#body(args).readAll(this.memory);
-        return new Held(bytes, bytes.byteLength);
-      }
-      case 'readAllText': {
-        const bytes = await this.#body(args).readAll(this.memory);
-        return new Held(new TextDecoder().decode(bytes), bytes.byteLength);
-      }
-      case 'cancelBody':
-        this.#body(args).destroy();
-        this.#bodies.delete(Number(args));
-        return undefined;
-      case 'crypto': {
-        const [method, list] = args as [string, unknown[]];
-        return this.#services.cryptoPool.run(this, () => runSubtle(method, list, this.#keys), (ms) => exec.chargePool(ms));
-      }
-      case 'cacheMatch': {
-        const { cache, url } = args as { cache: string; url: string };
-        const hit = this.#services.cache.match(cache, url);
-        if (!hit) return null;
-        return cachedToWire(url, hit, this.#lend(exec, Readable.from([hit.body]), 'identity'));
-      }
-      case 'cachePut': {
-        const p = args as { cache: string; url: string; status: number; statusText: string; headers: string[]; body: Uint8Array };
-        this.#services.cache.put(p.cache, p.url, { status: p.status, statusText: p.statusText, headers: p.headers, body: p.body });
-        return undefined;
-      }
-      case 'cacheDelete': {
-        const { cache, url } = args as { cache: string; url: string };
-        return this.#services.cache.delete(cache, url);
-      }
-      case 'formData': {
-        const started = process.hrtime.bigint();
-        try {
-          return await parseMultipart(args as { bytes: Uint8Array; contentType: string });
-        } finally {
-          exec.chargeCpu(process.hrtime.bigint() - started);
-        }
-      }
-      case 'sleep':
-        throw new TypeError('sleep is handled by #op');
-    }
-  }
-
-  #body(handle: unknown): HostBody {
-    const lent = this.#bodies.get(Number(handle));
-    if (!lent) throw new TypeError('Body is no longer available');
-    return lent.body;
-  }
-
-  async #fetch(exec: Execution, options: ExecutionOptions, wire: WireFetch): Promise<WireFetchResponse> {
-    // Counted here, not only in the guest: the guest's counter lives in a realm the function controls.
-    if (!exec.countSubrequest()) throw new Error(`Too many subrequests: at most ${this.#services.limits.subrequests} fetch calls per execution`);
-    const image = parseImageOptions(wire.eo);
-    const policy = subrequestCachePolicy(wire.method, wire.url, wire.eo);
-    if (policy) {
-      const hit = this.#services.cache.match(subrequestCacheName, policy.key);
-      if (hit) return cachedToWire(wire.url, hit, this.#lend(exec, Readable.from([hit.body]), encodingOf(hit.headers)));
-    }
-    const body = this.#outgoingBody(exec, wire.body);
-    const res = await performFetch(
-      options.subrequestHeaders ? { ...wire, headers: options.subrequestHeaders(wire.headers) } : wire,
-      body,
-      {
-        defaultTimeoutMs: this.#services.limits.fetchTimeoutMs,
-        maxTimeoutMs: this.#services.limits.fetchMaxTimeoutMs,
-        maxRedirects: this.#services.limits.fetchMaxRedirects,
-        ...(options.route ? { route: options.route } : {}),
+  #context(exec: Execution, options: ExecutionOptions): OpContext {
+    return {
+      exec,
+      options,
+      services: this.#services,
+      memory: this.memory,
+      keys: this.#keys,
+      owner: this,
+      body: (handle) => {
+        const lent = this.#bodies.get(Number(handle));
+        if (!lent) throw new TypeError('Body is no longer available');
+        return lent.body;
       },
-      exec.signal,
-    );
-    let stream = res.body;
-    let headers = res.headers;
-    if (image && stream && res.status >= 200 && res.status < 300) {
-      // The origin's image, decoded, converted in the image pool, and handed on as a new
-      // uncompressed body. As on EdgeOne, an image that cannot be converted (past the limits, not
-      // an image, the pool busy) comes back as it was.
-      const original = await new HostBody(stream, encodingOf(headers)).readAll(this.memory);
-      let body = original;
-      try {
-        body = await this.#services.imagePool.run(this, () => convertImage(original, image), (ms) => exec.chargePool(ms));
-        headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`];
-      } catch {
-        headers = withoutHeaders(headers, ['content-length', 'content-encoding']);
-      } finally {
-        this.memory.release(original.byteLength);
-      }
-      headers.push('content-length', String(body.byteLength));
-      stream = Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]);
-    }
-    const ttl = policy?.ttlFor(res.status, headers) ?? 0;
-    if (policy && ttl > 0) {
-      const entry = { status: res.status, statusText: res.statusText, headers };
-      const put = (bytes: Uint8Array): void => void this.#services.cache.put(subrequestCacheName, policy.key, { ...entry, body: bytes }, ttl);
-      if (stream) stream = teeForCache(stream, put);
-      else put(new Uint8Array(0));
-    }
-    const handle = stream ? this.#lend(exec, stream, encodingOf(headers)) : null;
-    return { status: res.status, statusText: res.statusText, headers, url: res.url, redirected: res.redirected, body: handle };
+      dropBody: (handle) => this.#bodies.delete(Number(handle)),
+      lend: (stream, encoding) => this.#lend(exec, stream, encoding),
+      outgoingBody: (body) => this.#outgoingBody(exec, body),
+    };
   }
 
   #outgoingBody(exec: Execution, body: WireBody): OutgoingBody {
@@ -473,14 +340,6 @@ export class Slot implements ExecutionHost {
   }
 }
 
-function withoutHeaders(headers: string[], names: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (!names.includes(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
-  }
-  return out;
-}
-
 // Node 20's WebCrypto names some DOMExceptions wrongly; the guest sees the spec's names.
 const errorNames: Record<string, string> = { InvalidAccessException: 'InvalidAccessError' };
 
@@ -492,44 +351,4 @@ function errorPair(error: unknown): [string, string] {
     return [errorNames[error.name] ?? (error.name || 'Error'), `${error.message}${detail}`];
   }
   return ['Error', String(error)];
-}
-
-/** Longest URL the host parses for a function (as Chromium): longer ones are refused, not parsed. */
-export const maxUrlLength = 2 * 2 ** 20;
-
-function checkUrlLength(length: number): void {
-  if (length > maxUrlLength) throw new TypeError(`Invalid URL: longer than ${maxUrlLength} characters`);
-}
-
-/** Most parts `formData()` parses; the host counts boundaries before parsing anything. */
-export const maxFormParts = 10_000;
-
-async function parseMultipart(args: { bytes: Uint8Array; contentType: string }): Promise<[string, string | { bytes: Uint8Array; filename: string; type: string }][]> {
-  const boundary = /boundary="?([^";]+)"?/i.exec(args.contentType)?.[1];
-  if (boundary) {
-    const marker = Buffer.from(`--${boundary}`);
-    const bytes = Buffer.from(args.bytes.buffer, args.bytes.byteOffset, args.bytes.byteLength);
-    let parts = 0;
-    for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + marker.length)) {
-      if (++parts > maxFormParts + 1) throw new TypeError(`Form data has more than ${maxFormParts} parts`);
-    }
-  }
-  const form = await new UndiciResponse(args.bytes, { headers: { 'content-type': args.contentType } }).formData();
-  const entries: [string, string | { bytes: Uint8Array; filename: string; type: string }][] = [];
-  for (const [name, value] of form) {
-    if (typeof value === 'string') entries.push([name, value]);
-    else entries.push([name, { bytes: new Uint8Array(await value.arrayBuffer()), filename: value.name, type: value.type }]);
-  }
-  return entries;
-}
-
-/** Compiled WebAssembly code per byte of module, as reserved against the memory limit (an estimate). */
-export const codeFactor = 4;
-
-/** An op result whose bytes the host holds (counted in the memory budget) until the guest has it. */
-class Held {
-  constructor(
-    readonly value: unknown,
-    readonly bytes: number,
-  ) {}
 }

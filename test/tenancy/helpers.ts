@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { apiClient, sw, type Api } from '../helpers/platform.ts';
-import { startServeProcess, type ServeProcess } from '../helpers/serve-process.ts';
+import { rssMbOf, startServeProcess, type ServeProcess } from '../helpers/serve-process.ts';
 import { startServer, type TestServer } from '../helpers/servers.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -32,6 +32,8 @@ export interface Tenancy {
   deploy(code: string, variant?: 'production' | 'replica'): Promise<void>;
   /** A request to the attacker's function (its replica with variant 'replica'). */
   attack(path?: string, variant?: 'production' | 'replica', init?: { headers?: Record<string, string>; timeoutMs?: number }): Promise<Answer>;
+  /** Resident memory (MB) of the process a variant runs in: the gateway, or the replica lane. */
+  rss(variant: 'production' | 'replica'): number;
   /** A request to the victim; it must always answer 200 "ok". */
   victim(): Promise<Answer>;
   /** The process is alive and the victim answers (in production and through the replica lane). */
@@ -106,6 +108,11 @@ export async function startTenancy(originHandler: OriginHandler = () => false): 
     attack(path = '/', variant = 'production', init = {}) {
       const headers = { ...(variant === 'replica' ? { 'eo-function-replica-name': 'evil' } : {}), ...init.headers };
       return send(serve.gatewayUrl, attackerFn.body.domain, path, headers, init.timeoutMs);
+    },
+    rss(variant) {
+      if (variant === 'production') return serve.rssMb();
+      const lane = serve.lanePid();
+      return lane ? rssMbOf(lane) : 0;
     },
     victim: () => send(serve.gatewayUrl, victimFn.body.domain, '/'),
     async assertHealthy(context) {

@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGzip } from 'node:zlib';
 import { request } from 'undici';
-import { rssMbOf } from '../helpers/serve-process.ts';
 import { startTenancy, type Tenancy } from './helpers.ts';
 
 const boundMb = 1536;
@@ -41,18 +40,12 @@ describe('memory a function causes counts against its limit', () => {
   });
   after(() => t.close());
 
-  /** RSS of the process the variant runs in: the gateway, or the replica lane. */
-  const rss = (variant: (typeof variants)[number]): number => {
-    if (variant === 'production') return t.serve.rssMb();
-    const lane = t.serve.lanePid();
-    return lane ? rssMbOf(lane) : 0;
-  };
 
   const expectMemoryFailure = async (variant: (typeof variants)[number], context: string): Promise<void> => {
     const answer = await t.attack('/', variant, { timeoutMs: 60_000 });
     assert.equal(answer.headers['eo-function-error'], 'FunctionRuntime.MemoryExceeded', `${context}: ${answer.status} ${answer.text.slice(0, 200)}`);
     assert.equal(answer.status, 503);
-    assert.ok(rss(variant) < boundMb, `${context}: RSS ${rss(variant)} MB`);
+    assert.ok(t.rss(variant) < boundMb, `${context}: RSS ${t.rss(variant)} MB`);
     await t.assertHealthy(context);
   };
 
@@ -94,7 +87,7 @@ describe('memory a function causes counts against its limit', () => {
       const bytes = Buffer.from(await res.body.arrayBuffer());
       assert.equal(res.headers['content-encoding'], 'gzip');
       assert.equal(bytes.byteLength, bomb.byteLength);
-      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB`);
+      assert.ok(t.rss(variant) < boundMb, `RSS ${t.rss(variant)} MB`);
       await t.assertHealthy('bomb passed through');
     });
 
@@ -120,7 +113,7 @@ describe('memory a function causes counts against its limit', () => {
         }),
       );
       await new Promise((r) => setTimeout(r, 1500));
-      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB with 20 stalled readers`);
+      assert.ok(t.rss(variant) < boundMb, `RSS ${t.rss(variant)} MB with 20 stalled readers`);
       for (const res of stalled) {
         res.body.on('error', () => undefined);
         res.body.destroy();

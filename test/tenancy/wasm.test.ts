@@ -5,7 +5,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rssMbOf } from '../helpers/serve-process.ts';
 import { asLiteral, growableModule } from '../helpers/wasm.ts';
 import { startTenancy, type Tenancy } from './helpers.ts';
 
@@ -20,11 +19,6 @@ describe('WebAssembly memory counts against the limit', () => {
   });
   after(() => t.close());
 
-  const rss = (variant: (typeof variants)[number]): number => {
-    if (variant === 'production') return t.serve.rssMb();
-    const lane = t.serve.lanePid();
-    return lane ? rssMbOf(lane) : 0;
-  };
 
   for (const variant of variants) {
     it(`${variant}: a 512 MB WebAssembly.Memory per request is refused, every time`, async () => {
@@ -35,7 +29,7 @@ describe('WebAssembly memory counts against the limit', () => {
         const answer = await t.attack('/', variant);
         assert.match(answer.text, /^RangeError: .*memory limit/, answer.text);
       }
-      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB`);
+      assert.ok(t.rss(variant) < boundMb, `RSS ${t.rss(variant)} MB`);
       await t.assertHealthy('512 MB memories');
     });
 
@@ -60,7 +54,7 @@ describe('WebAssembly memory counts against the limit', () => {
       assert.match(first.text, /^ok,RangeError,RangeError,RangeError,RangeError$/, first.text);
       const second = await t.attack('/', variant);
       assert.equal(second.text, 'RangeError,RangeError,RangeError,RangeError,RangeError');
-      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB`);
+      assert.ok(t.rss(variant) < boundMb, `RSS ${t.rss(variant)} MB`);
       await t.assertHealthy('kept memories');
     });
 
@@ -73,7 +67,7 @@ describe('WebAssembly memory counts against the limit', () => {
         return new Response(big + ',' + some + ',' + exports.mem.buffer.byteLength);`), variant);
       const answer = await t.attack('/', variant);
       assert.equal(answer.text, `-1,1,${513 * 65536}`);
-      assert.ok(rss(variant) < boundMb, `RSS ${rss(variant)} MB`);
+      assert.ok(t.rss(variant) < boundMb, `RSS ${t.rss(variant)} MB`);
       await t.assertHealthy('memory.grow');
     });
 

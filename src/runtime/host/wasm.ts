@@ -92,3 +92,31 @@ export function capMemories(source: Uint8Array, roomPages: number): CappedModule
   }
   return { bytes: new Uint8Array(bytes), memoryBytes: 0 };
 }
+
+/** Compiled WebAssembly code per byte of module, as reserved against the memory limit (an estimate). */
+export const codeFactor = 4;
+
+/**
+ * Pages a new WebAssembly memory may grow to: three quarters of what is free (after `reserved`
+ * more), so the function's heap keeps room to grow between compiling and instantiating.
+ */
+export function roomPages(freeBytes: number, reserved = 0): number {
+  return Math.floor((Math.max(0, freeBytes - reserved) * 3) / 4 / wasmPageBytes);
+}
+
+/**
+ * A module's bytes as the guest hands them over, checked and with its memories capped, ready to
+ * compile; plus what its compiled code reserves.
+ */
+export function prepareModule(source: unknown, freeBytes: number, maxModuleBytes: number): CappedModule & { codeBytes: number } {
+  const bytes = ArrayBuffer.isView(source)
+    ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    : source instanceof ArrayBuffer
+      ? new Uint8Array(source)
+      : null;
+  if (!bytes) throw new TypeError('WebAssembly.Module(): Argument 0 must be a buffer source');
+  if (bytes.byteLength > maxModuleBytes) throw new RangeError(`WebAssembly module of ${bytes.byteLength} bytes is larger than ${maxModuleBytes} bytes`);
+  const codeBytes = bytes.byteLength * codeFactor;
+  return { ...capMemories(bytes, roomPages(freeBytes, codeBytes)), codeBytes };
+}
+

@@ -1,0 +1,109 @@
+/**
+ * The guest's asynchronous operations (everything in protocol.ts's OpKind but timers), each run
+ * for one execution with what it needs from its slot. The answer goes back through the slot.
+ */
+import { Readable } from 'node:stream';
+import type { RuntimeLimits } from '../../domain/limits.ts';
+import type { OpKind, WireBody } from '../guest/protocol.ts';
+import type { Execution } from '../execution.ts';
+import type { MemoryBudget } from '../memory.ts';
+import type { Encoding, HostBody } from './bodies.ts';
+import { cachedToWire, type CacheStore } from './cache.ts';
+import { runSubtle, type KeyTable } from './crypto.ts';
+import type { OutgoingBody, SubrequestRoute } from './fetch.ts';
+import { parseMultipart } from './form-data.ts';
+import type { FairPool } from './pool.ts';
+import { fetchForGuest } from './subrequest.ts';
+
+/** Shared by every slot of a runtime. */
+export interface SlotServices {
+  limits: RuntimeLimits;
+  cache: CacheStore;
+  /** Expensive host work, bounded per node and shared fairly between isolates. */
+  imagePool: FairPool<object>;
+  cryptoPool: FairPool<object>;
+}
+
+/** Per-execution settings chosen by the caller (the platform). */
+export interface ExecutionOptions {
+  /** Where subrequests to some hosts really go (e.g. the request's own host → its origin). */
+  route?: SubrequestRoute;
+  /** Rewrites the headers of every subrequest after the function built them (e.g. loop stamps). */
+  subrequestHeaders?: (headers: string[]) => string[];
+}
+
+/** What an operation needs: the execution it runs for, and its slot's tables. */
+export interface OpContext {
+  exec: Execution;
+  options: ExecutionOptions;
+  services: SlotServices;
+  memory: MemoryBudget;
+  keys: KeyTable;
+  /** Who the pools count the work for (the slot). */
+  owner: object;
+  /** A host body lent to the guest, by handle; throws TypeError when it is gone. */
+  body(handle: unknown): HostBody;
+  dropBody(handle: unknown): void;
+  /** Lends a host stream to the guest; returns its handle. */
+  lend(stream: Readable, encoding: Encoding): number;
+  /** A guest body as something the host can send. */
+  outgoingBody(body: WireBody): OutgoingBody;
+}
+
+/** An op result whose bytes the host holds (counted in the memory budget) until the guest has it. */
+export class Held {
+  constructor(
+    readonly value: unknown,
+    readonly bytes: number,
+  ) {}
+}
+
+export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args: unknown): Promise<unknown> {
+  const { exec, services } = ctx;
+  switch (kind) {
+    case 'fetch':
+      return fetchForGuest(ctx, args as Parameters<typeof fetchForGuest>[1]);
+    case 'read':
+      return ctx.body(args).read();
+    case 'readAll': {
+      const bytes = await ctx.body(args).readAll(ctx.memory);
+      return new Held(bytes, bytes.byteLength);
+    }
+    case 'readAllText': {
+      const bytes = await ctx.body(args).readAll(ctx.memory);
+      return new Held(new TextDecoder().decode(bytes), bytes.byteLength);
+    }
+    case 'cancelBody':
+      ctx.body(args).destroy();
+      ctx.dropBody(args);
+      return undefined;
+    case 'crypto': {
+      const [method, list] = args as [string, unknown[]];
+      return services.cryptoPool.run(ctx.owner, () => runSubtle(method, list, ctx.keys), (ms) => exec.chargePool(ms));
+    }
+    case 'cacheMatch': {
+      const { cache, url } = args as { cache: string; url: string };
+      const hit = services.cache.match(cache, url);
+      if (!hit) return null;
+      return cachedToWire(url, hit, ctx.lend(Readable.from([hit.body]), 'identity'));
+    }
+    case 'cachePut': {
+      const p = args as { cache: string; url: string; status: number; statusText: string; headers: string[]; body: Uint8Array };
+      services.cache.put(p.cache, p.url, { status: p.status, statusText: p.statusText, headers: p.headers, body: p.body });
+      return undefined;
+    }
+    case 'cacheDelete': {
+      const { cache, url } = args as { cache: string; url: string };
+      return services.cache.delete(cache, url);
+    }
+    case 'formData': {
+      // Parsed on the main thread: the time counts as the function's CPU time.
+      const started = process.hrtime.bigint();
+      try {
+        return await parseMultipart(args as { bytes: Uint8Array; contentType: string });
+      } finally {
+        exec.chargeCpu(process.hrtime.bigint() - started);
+      }
+    }
+  }
+}

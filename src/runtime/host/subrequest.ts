@@ -1,0 +1,74 @@
+/**
+ * A function's `fetch`, as the host carries it out: counted against the subrequest limit, served
+ * from the subrequest cache when asked, sent (host/fetch.ts), its image converted when asked, and
+ * its body lent to the guest.
+ */
+import { Readable } from 'node:stream';
+import type { WireFetch, WireFetchResponse } from '../guest/protocol.ts';
+import { HostBody, encodingOf } from './bodies.ts';
+import { cachedToWire } from './cache.ts';
+import { performFetch } from './fetch.ts';
+import { convertImage, parseImageOptions } from './image.ts';
+import type { OpContext } from './ops.ts';
+import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './subrequest-cache.ts';
+
+/** The headers without those named (lower case). */
+export function withoutHeaders(headers: string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!names.includes(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  }
+  return out;
+}
+
+export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<WireFetchResponse> {
+  const { exec, options, services } = ctx;
+  // Counted here, not only in the guest: the guest's counter lives in a realm the function controls.
+  if (!exec.countSubrequest()) throw new Error(`Too many subrequests: at most ${services.limits.subrequests} fetch calls per execution`);
+  const image = parseImageOptions(wire.eo);
+  const policy = subrequestCachePolicy(wire.method, wire.url, wire.eo);
+  if (policy) {
+    const hit = services.cache.match(subrequestCacheName, policy.key);
+    if (hit) return cachedToWire(wire.url, hit, ctx.lend(Readable.from([hit.body]), encodingOf(hit.headers)));
+  }
+  const body = ctx.outgoingBody(wire.body);
+  const res = await performFetch(
+    options.subrequestHeaders ? { ...wire, headers: options.subrequestHeaders(wire.headers) } : wire,
+    body,
+    {
+      defaultTimeoutMs: services.limits.fetchTimeoutMs,
+      maxTimeoutMs: services.limits.fetchMaxTimeoutMs,
+      maxRedirects: services.limits.fetchMaxRedirects,
+      ...(options.route ? { route: options.route } : {}),
+    },
+    exec.signal,
+  );
+  let stream = res.body;
+  let headers = res.headers;
+  if (image && stream && res.status >= 200 && res.status < 300) {
+    // The origin's image, decoded, converted in the image pool, and handed on as a new
+    // uncompressed body. As on EdgeOne, an image that cannot be converted (past the limits, not
+    // an image, the pool busy) comes back as it was.
+    const original = await new HostBody(stream, encodingOf(headers)).readAll(ctx.memory);
+    let bytes = original;
+    try {
+      bytes = await services.imagePool.run(ctx.owner, () => convertImage(original, image), (ms) => exec.chargePool(ms));
+      headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`];
+    } catch {
+      headers = withoutHeaders(headers, ['content-length', 'content-encoding']);
+    } finally {
+      ctx.memory.release(original.byteLength);
+    }
+    headers.push('content-length', String(bytes.byteLength));
+    stream = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+  }
+  const ttl = policy?.ttlFor(res.status, headers) ?? 0;
+  if (policy && ttl > 0) {
+    const entry = { status: res.status, statusText: res.statusText, headers };
+    const put = (bytes: Uint8Array): void => void services.cache.put(subrequestCacheName, policy.key, { ...entry, body: bytes }, ttl);
+    if (stream) stream = teeForCache(stream, put);
+    else put(new Uint8Array(0));
+  }
+  const handle = stream ? ctx.lend(stream, encodingOf(headers)) : null;
+  return { status: res.status, statusText: res.statusText, headers, url: res.url, redirected: res.redirected, body: handle };
+}
