@@ -14,7 +14,7 @@ import { KeyTable } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
 import type { OutgoingBody } from './host/fetch.ts';
 import { Held, runOp, type ExecutionOptions, type OpContext, type SlotServices } from './host/ops.ts';
-import { withoutHeaders } from './host/subrequest.ts';
+import { checkHeaders, withoutHeaders } from './host/subrequest.ts';
 import { prepareModule, roomPages } from './host/wasm.ts';
 import { MemoryBudget, MemoryLimitError } from './memory.ts';
 
@@ -159,6 +159,7 @@ export class Slot implements ExecutionHost {
       return { kind: 'error', error: { code, message: `${e.name}: ${e.message}`, stack: e.stack } };
     }
     const r = outcome.response;
+    checkHeaders(r.headers, 'The response'); // a throw here is the execution's InvalidResponse
     const target = encodingOf(r.headers);
     const { body, recoded } = this.#outputBody(exec, r.body, target);
     if (body instanceof Readable) {

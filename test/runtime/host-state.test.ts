@@ -61,4 +61,14 @@ describe('host state per execution and per key', () => {
       await origin.close();
     }
   });
+
+  it('refuses header lists past 256 entries or 128 KB, in responses and in subrequests', async () => {
+    const many = await run(runtime, sw(`const h = new Headers(); for (let i = 0; i < 300; i++) h.set('x-' + i, 'v'); return new Response('x', { headers: h })`));
+    assert.equal(many.code, 'FunctionRuntime.InvalidResponse');
+    assert.match(many.message!, /more than 256 headers/);
+    const large = await run(runtime, sw(`return new Response('x', { headers: { 'x-big': 'a'.repeat(200_000) } })`));
+    assert.equal(large.code, 'FunctionRuntime.InvalidResponse');
+    const sub = await run(runtime, sw(`try { await fetch('http://127.0.0.1:9/', { headers: { 'x-big': 'a'.repeat(200_000) } }); return new Response('sent') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
+    assert.equal(sub.text, 'TypeError: The request headers are larger than 131072 bytes');
+  });
 });

@@ -12,6 +12,17 @@ import { convertImage, parseImageOptions } from './image.ts';
 import type { OpContext } from './ops.ts';
 import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './subrequest-cache.ts';
 
+/** Header lists a function hands the host (responses, subrequests): EdgeOne's request-header bounds. */
+export const headerLimits = Object.freeze({ count: 256, bytes: 128 * 1024 });
+
+/** Throws TypeError when a flat header list is past {@link headerLimits}. */
+export function checkHeaders(headers: string[], what: string): void {
+  if (headers.length / 2 > headerLimits.count) throw new TypeError(`${what} has more than ${headerLimits.count} headers`);
+  let bytes = 0;
+  for (const part of headers) bytes += part.length + 2;
+  if (bytes > headerLimits.bytes) throw new TypeError(`${what} headers are larger than ${headerLimits.bytes} bytes`);
+}
+
 /** The headers without those named (lower case). */
 export function withoutHeaders(headers: string[], names: string[]): string[] {
   const out: string[] = [];
@@ -31,6 +42,7 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
     const hit = services.cache.match(subrequestCacheName, policy.key);
     if (hit) return cachedToWire(wire.url, hit, ctx.lend(Readable.from([hit.body]), encodingOf(hit.headers)));
   }
+  checkHeaders(wire.headers, 'The request');
   const body = ctx.outgoingBody(wire.body);
   const res = await performFetch(
     options.subrequestHeaders ? { ...wire, headers: options.subrequestHeaders(wire.headers) } : wire,
