@@ -94,6 +94,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse().splice(0)) await stop();
   };
+  const drainMs = options.drainMs ?? 10_000;
   try {
     const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
     stops.push(() => store.close());
@@ -104,16 +105,19 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
     stops.push(await routes.start());
     const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes });
-    stops.push(() => lane.stop());
+    let laneStopped: Promise<void> | undefined;
+    const stopLane = (): Promise<void> => (laneStopped ??= lane.stop(drainMs));
+    stops.push(stopLane);
     await lane.start();
     const loops = new LoopGuard();
     stops.push(() => loops.close());
 
     const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-    const drainMs = options.drainMs ?? 10_000;
+
     const gatewayServer = createLimitedServer(createGateway({ routes, runtime, lane, loops, ...(geo ? { geo } : {}) }), { ...gatewayLimits(), ...options.connections });
     const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => routes.settled() }), adminLimits);
-    stops.push(() => Promise.all([drain(gatewayServer, drainMs), drain(apiServer, drainMs)]).then(() => undefined));
+    // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain, not two.
+    stops.push(() => Promise.all([drain(gatewayServer, drainMs), drain(apiServer, drainMs), stopLane()]).then(() => undefined));
     const gatewayUrl = await listen(gatewayServer, options.port, options.host);
     const apiUrl = await listen(apiServer, options.adminPort, options.host);
     print(`edgefn gateway: ${gatewayUrl}`);

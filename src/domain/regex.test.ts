@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinearRegex, RegexError } from './regex.ts';
+import { LinearRegex, RegexError, regexCache } from './regex.ts';
 
 // Patterns whose meaning is the same in RE2 and JavaScript (for "does it match somewhere").
 const shared = [
@@ -92,9 +92,41 @@ describe('linear-time regex (RE2 syntax)', () => {
       ['[[:nope:]]', /invalid character class/],
       ['a\\', /trailing backslash/],
       ['((a{100}){100}){100}', /too large/],
+      ['(?:(?:(?:(?:){1000}){1000}){1000}){1000}', /too large to compile/],
     ];
     for (const [pattern, reason] of refused) {
       assert.throws(() => new LinearRegex(pattern), (e: unknown) => e instanceof RegexError && reason.test(e.message), pattern);
+    }
+  });
+
+  it('stays right when its state marks wrap around and when its transition cache starts over', () => {
+    const saved = [LinearRegex.markLimit, regexCache.maxStates];
+    LinearRegex.markLimit = 7;
+    regexCache.maxStates = 3;
+    try {
+      const seed = { n: 7 };
+      for (const pattern of shared) {
+        const ours = new LinearRegex(pattern);
+        const js = new RegExp(pattern);
+        for (let i = 0; i < 100; i++) {
+          const text = randomText(seed);
+          assert.equal(ours.test(text), js.test(text), `/${pattern}/ on ${JSON.stringify(text)}`);
+        }
+      }
+    } finally {
+      [LinearRegex.markLimit, regexCache.maxStates] = saved as [number, number];
+    }
+  });
+
+  it('matches the same with and without its transition cache (word boundaries turn it off)', () => {
+    const seed = { n: 99 };
+    for (const pattern of ['ab\\b', '\\bb+a', 'a.*\\Bb']) {
+      const ours = new LinearRegex(pattern);
+      const js = new RegExp(pattern);
+      for (let i = 0; i < 300; i++) {
+        const text = randomText(seed);
+        assert.equal(ours.test(text), js.test(text), `/${pattern}/ on ${JSON.stringify(text)}`);
+      }
     }
   });
 });

@@ -20,8 +20,13 @@ export class RegexError extends Error {
   }
 }
 
-/** Most states a compiled pattern may have (after repetitions are expanded). */
-export const maxRegexStates = 10_000;
+/**
+ * Most states a compiled pattern may have (after repetitions are expanded). Matching costs at most
+ * states x text length steps, so this bounds one test: 1,000 x a 16 KB URL (Node's header limit).
+ */
+export const maxRegexStates = 1_000;
+/** Most steps compiling may take (empty repetitions make steps without states). */
+const maxBuildSteps = 100_000;
 const maxRepeat = 1000;
 
 type Pred = (cp: number) => boolean;
@@ -81,6 +86,13 @@ function caseVariants(cp: number): number[] {
 
 function foldCase(pred: Pred): Pred {
   return (cp) => pred(cp) || caseVariants(cp).some(pred);
+}
+
+/** A predicate with its answers for ASCII worked out once (most URL characters are ASCII). */
+function tabulate(pred: Pred): Pred {
+  const ascii = new Uint8Array(128);
+  for (let cp = 0; cp < 128; cp++) ascii[cp] = pred(cp) ? 1 : 0;
+  return (cp) => (cp < 128 ? ascii[cp] === 1 : pred(cp));
 }
 
 /** A Unicode class (\pL, \p{Greek}) via a one-character JS regex: one character, so no backtracking. */
@@ -168,7 +180,7 @@ class Parser {
   }
 
   #char(pred: Pred): Ast {
-    return { t: 'char', pred: this.#flags.i ? foldCase(pred) : pred };
+    return { t: 'char', pred: tabulate(this.#flags.i ? foldCase(pred) : pred) };
   }
 
   #literal(cp: number): Ast {
@@ -184,7 +196,7 @@ class Parser {
         return this.#char(this.#class());
       case '.': {
         const dotAll = this.#flags.s;
-        return { t: 'char', pred: dotAll ? () => true : (c) => c !== 10 };
+        return { t: 'char', pred: dotAll ? () => true : (c: number) => c !== 10 };
       }
       case '^':
         return { t: 'assert', kind: this.#flags.m ? 'bol' : 'bot' };
@@ -391,6 +403,7 @@ interface Nfa {
 
 class Builder {
   readonly nfa: Nfa = { op: [], out: [], out1: [], pred: [], kind: [], start: -1 };
+  #steps = 0;
 
   #state(op: number, pred?: Pred, kind?: AssertKind): number {
     const n = this.nfa.op.length;
@@ -405,6 +418,7 @@ class Builder {
 
   /** Compiles `ast` so that it continues to `next`; returns its first state. Built back to front. */
   build(ast: Ast, next: number): number {
+    if (++this.#steps > maxBuildSteps) throw new RegexError('regex is too large to compile');
     switch (ast.t) {
       case 'empty':
         return next;
@@ -456,15 +470,37 @@ class Builder {
   }
 }
 
-/** A compiled pattern. `test` is safe on any input: time linear in its length. */
+/** Cached transitions kept per pattern at most (then the cache starts over; tests lower it). */
+export const regexCache = { maxStates: 256 };
+const UNKNOWN = -1;
+const MATCHED = -2;
+const DEAD = -3;
+
+/**
+ * A compiled pattern. `test` is safe on any input: time linear in its length.
+ *
+ * The simulation follows the set of NFA states that are alive before each character. Most patterns
+ * have no assertion that looks at the characters around (\b, \B, multi-line ^ and $); for those,
+ * the set after a character depends only on the set before it and the character, so transitions
+ * are cached (a lazily built DFA, as RE2 does): a cached step is one table lookup.
+ */
 export class LinearRegex {
   readonly source: string;
   readonly #nfa: Nfa;
   readonly #mark: Int32Array;
   /** The pattern can only match from the start of the text (it begins with ^ or \A). */
   readonly #anchored: boolean;
+  readonly #cacheable: boolean;
   readonly #stack: number[] = [];
   #gen = 0;
+  /** Counts cache restarts: ids from before a restart mean nothing after it. */
+  #epoch = 0;
+  #ids = new Map<string, number>();
+  #sets: number[][] = [];
+  #ascii: Int32Array[] = [];
+  #other: Map<number, number>[] = [];
+  /** Marks are reset before the generation counter leaves Int32 range (tests lower it). */
+  static markLimit = 0x7fffffff;
 
   constructor(source: string, ignoreCase = false) {
     this.source = source;
@@ -481,31 +517,103 @@ export class LinearRegex {
     this.#mark = new Int32Array(this.#nfa.op.length);
     const first = ast.t === 'cat' ? ast.items[0] : ast;
     this.#anchored = first?.t === 'assert' && first.kind === 'bot';
+    this.#cacheable = !this.#nfa.kind.some((k) => k === 'word' || k === 'notword' || k === 'bol' || k === 'eol');
   }
 
   /** Whether the pattern matches anywhere in `text`. */
   test(text: string): boolean {
-    const nfa = this.#nfa;
-    const current: number[] = [];
-    const next: number[] = [];
-    let prev = -1;
+    const cp = text.length > 0 ? text.codePointAt(0)! : -1;
+    const first: number[] = [];
+    this.#nextGeneration();
+    if (this.#add(first, this.#nfa.start, -1, cp)) return true;
+    if (cp === -1 || (first.length === 0 && this.#anchored)) return false;
+    return this.#cacheable ? this.#testCached(text, first, cp) : this.#testSimulated(text, first, cp);
+  }
+
+  /** From the states alive before `cp` (at 0), one step per character, transitions cached. */
+  #testCached(text: string, alive: number[], cp: number): boolean {
+    const startEpoch = this.#epoch;
+    let state = this.#intern(alive);
     let i = 0;
     for (;;) {
-      const cp = i < text.length ? text.codePointAt(i)! : -1;
-      this.#gen++;
-      for (let k = 0; k < current.length; k++) if (this.#add(next, current[k]!, prev, cp)) return true;
-      // Unanchored: a match may start at every position.
-      if ((i === 0 || !this.#anchored) && this.#add(next, nfa.start, prev, cp)) return true;
-      if (cp === -1 || (next.length === 0 && this.#anchored)) return false;
-      // Step over this character: the states that accept it move on.
-      current.length = 0;
-      for (let k = 0; k < next.length; k++) {
-        const s = next[k]!;
-        if (nfa.pred[s]!(cp)) current.push(nfa.out[s]!);
-      }
-      next.length = 0;
-      prev = cp;
-      i += cp > 0xffff ? 2 : 1;
+      const after = i + (cp > 0xffff ? 2 : 1);
+      if (after >= text.length) return this.#stepInto(this.#sets[state]!, cp, -1, []);
+      // A text that keeps making new states gains nothing from the cache: simulate the rest.
+      if (this.#epoch - startEpoch > 2) return this.#testSimulated(text, this.#sets[state]!, cp, i);
+      let nextState = cp < 128 ? this.#ascii[state]![cp]! : (this.#other[state]!.get(cp) ?? UNKNOWN);
+      if (nextState === UNKNOWN) nextState = this.#transition(state, cp);
+      if (nextState === MATCHED) return true;
+      if (nextState === DEAD) return false;
+      state = nextState;
+      cp = text.codePointAt(after)!;
+      i = after;
+    }
+  }
+
+  /** The state after reading `cp` in `state`, at a position that is neither first nor last. */
+  #transition(state: number, cp: number): number {
+    const next: number[] = [];
+    const epoch = this.#epoch;
+    // Any character but -1 stands for "there is a next one": no cached pattern looks at which.
+    const result = this.#stepInto(this.#sets[state]!, cp, 0, next) ? MATCHED : next.length === 0 && this.#anchored ? DEAD : this.#intern(next);
+    if (epoch !== this.#epoch) return result; // the cache started over while interning
+    if (cp < 128) this.#ascii[state]![cp] = result;
+    else this.#other[state]!.set(cp, result);
+    return result;
+  }
+
+  /** Reads `cp` from the states `alive`; fills `next` with the states alive before `following`. */
+  #stepInto(alive: number[], cp: number, following: number, next: number[]): boolean {
+    const nfa = this.#nfa;
+    this.#nextGeneration();
+    for (let k = 0; k < alive.length; k++) {
+      const s = alive[k]!;
+      if (nfa.pred[s]!(cp) && this.#add(next, nfa.out[s]!, cp, following)) return true;
+    }
+    // Unanchored: a match may start at every position.
+    return !this.#anchored && this.#add(next, nfa.start, cp, following);
+  }
+
+  #intern(states: number[]): number {
+    const sorted = states.slice().sort((a, b) => a - b);
+    const key = sorted.join(',');
+    const known = this.#ids.get(key);
+    if (known !== undefined) return known;
+    if (this.#sets.length >= regexCache.maxStates) {
+      this.#epoch++;
+      this.#ids = new Map();
+      this.#sets = [];
+      this.#ascii = [];
+      this.#other = [];
+    }
+    const id = this.#sets.length;
+    this.#ids.set(key, id);
+    this.#sets.push(sorted);
+    this.#ascii.push(new Int32Array(128).fill(UNKNOWN));
+    this.#other.push(new Map());
+    return id;
+  }
+
+  /** The plain simulation, for patterns whose assertions look at the characters around. */
+  #testSimulated(text: string, alive: number[], cp: number, from = 0): boolean {
+    let current = alive;
+    let i = from;
+    for (;;) {
+      const after = i + (cp > 0xffff ? 2 : 1);
+      const following = after < text.length ? text.codePointAt(after)! : -1;
+      const next: number[] = [];
+      if (this.#stepInto(current, cp, following, next)) return true;
+      if (following === -1 || (next.length === 0 && this.#anchored)) return false;
+      current = next;
+      cp = following;
+      i = after;
+    }
+  }
+
+  #nextGeneration(): void {
+    if (++this.#gen >= LinearRegex.markLimit) {
+      this.#mark.fill(0);
+      this.#gen = 1;
     }
   }
 

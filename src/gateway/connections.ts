@@ -6,6 +6,7 @@
  * and the admin API has its own small caps, so a flood of the gateway never locks the operator out.
  */
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -46,6 +47,22 @@ export function gatewayLimits(fileLimit = openFileLimit()): ConnectionLimits {
 
 export const adminLimits: Readonly<ConnectionLimits> = Object.freeze({ maxConnections: 256, maxPerClient: 64, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 330_000 });
 
+/**
+ * This machine's own addresses. Requests that functions send back to the platform arrive from
+ * them, for every tenant at once: a per-address cap there would let one tenant's slow self-calls
+ * starve every other tenant's, so they count only against the total (and the loop limits).
+ */
+export function ownAddresses(): Set<string> {
+  const own = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const entry of list ?? []) {
+      own.add(entry.address);
+      if (entry.family === 'IPv4') own.add(`::ffff:${entry.address}`);
+    }
+  }
+  return own;
+}
+
 /** An http server for `handler` that holds `limits`. */
 export function createLimitedServer(handler: RequestListener, limits: ConnectionLimits): HttpServer {
   const server = createServer(
@@ -60,8 +77,10 @@ export function createLimitedServer(handler: RequestListener, limits: Connection
   server.maxConnections = limits.maxConnections;
   server.timeout = limits.idleTimeoutMs;
   const perClient = new Map<string, number>();
+  const own = ownAddresses();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
+    if (own.has(address)) return;
     const open = (perClient.get(address) ?? 0) + 1;
     if (open > limits.maxPerClient) {
       socket.destroy();

@@ -8,6 +8,7 @@ import type { ErrorCode } from '../domain/errors.ts';
 import type { RuntimeLimits } from '../domain/limits.ts';
 import type { DispatchResult, EntryKind, WireOutcome, WireRequest } from './guest/protocol.ts';
 import { EntryError, UserCodeError } from './isolate.ts';
+import { MemoryLimitError } from './memory.ts';
 import type { GuestIsolate } from './isolate.ts';
 
 export interface ConsoleLine {
@@ -233,7 +234,8 @@ export class Execution {
     try {
       resolved = this.#host.resolveOutcome(this, outcome);
     } catch (error) {
-      resolved = { kind: 'error', error: { code: 'FunctionRuntime.InvalidResponse', message: error instanceof Error ? error.message : String(error) } };
+      const code = error instanceof MemoryLimitError ? 'FunctionRuntime.MemoryExceeded' : 'FunctionRuntime.InvalidResponse';
+      resolved = { kind: 'error', error: { code, message: error instanceof Error ? error.message : String(error) } };
     }
     if (resolved.kind === 'error') this.#failure = resolved.error;
     this.#outcome = resolved;

@@ -9,8 +9,8 @@ import type { ErrorCode } from '../domain/errors.ts';
 import type { OpKind, SyncKind, WireBody, WireOutcome } from './guest/protocol.ts';
 import { GuestIsolate, UserCodeError } from './isolate.ts';
 import { Execution, type ConsoleLine, type ExecutionHost, type ExecutionOutcome } from './execution.ts';
-import { GuestBodyReadable, HostBody, encodingOf, type Encoding } from './host/bodies.ts';
-import { KeyTable } from './host/crypto.ts';
+import { GuestBodyReadable, HostBody, encodingOf, heldBody, outputPiece, type Encoding } from './host/bodies.ts';
+import { KeyTable, keyHandlesOf } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
 import type { OutgoingBody } from './host/fetch.ts';
 import { Held, runOp, type ExecutionOptions, type OpContext, type SlotServices } from './host/ops.ts';
@@ -161,7 +161,7 @@ export class Slot implements ExecutionHost {
     const r = outcome.response;
     checkHeaders(r.headers, 'The response'); // a throw here is the execution's InvalidResponse
     const target = encodingOf(r.headers);
-    const { body, recoded } = this.#outputBody(exec, r.body, target);
+    const { body, recoded, length } = this.#outputBody(exec, r.body, target);
     if (body instanceof Readable) {
       const stop = exec.own(() => body.destroy());
       let ended = false;
@@ -175,7 +175,9 @@ export class Slot implements ExecutionHost {
       body.once('close', end);
       body.once('error', end);
     }
-    return { kind: 'response', status: r.status, statusText: r.statusText, headers: recoded ? withoutHeaders(r.headers, ['content-length']) : r.headers, body };
+    let headers = recoded ? withoutHeaders(r.headers, ['content-length']) : r.headers;
+    if (length !== undefined && !headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length')) headers = [...headers, 'content-length', String(length)];
+    return { kind: 'response', status: r.status, statusText: r.statusText, headers, body };
   }
 
   /**
@@ -183,11 +185,16 @@ export class Slot implements ExecutionHost {
    * bytes sent must be coded that way: a body the function built is encoded here, and an origin
    * body passes through as it came when its coding already matches.
    */
-  #outputBody(exec: Execution, body: WireBody, target: Encoding): { body: null | string | Uint8Array | Readable; recoded: boolean } {
+  #outputBody(exec: Execution, body: WireBody, target: Encoding): { body: null | string | Uint8Array | Readable; recoded: boolean; length?: number } {
     if (body === null) return { body, recoded: false };
     if (typeof body === 'string' || body instanceof Uint8Array) {
-      if (target === 'identity') return { body, recoded: false };
-      return { body: new HostBody(Readable.from([Buffer.from(body)]), 'identity').take(target), recoded: true };
+      if (target === 'identity' && (typeof body === 'string' ? body.length * 3 : body.byteLength) <= outputPiece) return { body, recoded: false };
+      // Larger bodies wait for slow clients in pieces, counted against the function's memory.
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      this.memory.hold(bytes.byteLength);
+      const held = heldBody(bytes, () => this.memory.release(bytes.byteLength));
+      if (target === 'identity') return { body: held, recoded: false, length: bytes.byteLength };
+      return { body: new HostBody(held, 'identity').take(target), recoded: true };
     }
     if ('host' in body) {
       const lent = this.#bodies.get(body.host);
@@ -299,9 +306,14 @@ export class Slot implements ExecutionHost {
     }
     runOp(this.#context(exec, options), kind, args).then(
       (value) => {
-        if (!(value instanceof Held)) return answer(true, value);
-        answer(true, value.value);
-        this.memory.release(value.bytes);
+        const result = value instanceof Held ? value.value : value;
+        if (exec.closed) {
+          // Nobody is left to receive it: keys it made would never be collected by the guest.
+          for (const handle of keyHandlesOf(result)) this.#keys.drop(handle);
+        } else {
+          answer(true, result);
+        }
+        if (value instanceof Held) this.memory.release(value.bytes);
       },
       (error: unknown) => {
         if (error instanceof MemoryLimitError) exec.fail('FunctionRuntime.MemoryExceeded', error.message);

@@ -71,4 +71,38 @@ describe('host state per execution and per key', () => {
     const sub = await run(runtime, sw(`try { await fetch('http://127.0.0.1:9/', { headers: { 'x-big': 'a'.repeat(200_000) } }); return new Response('sent') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
     assert.equal(sub.text, 'TypeError: The request headers are larger than 131072 bytes');
   });
+
+  it('checks the costly numbers of Web Crypto calls as numbers, strings included', async () => {
+    const code = sw(`
+      const pw = await crypto.subtle.importKey('raw', new TextEncoder().encode('pw'), 'PBKDF2', false, ['deriveBits']);
+      const attempts = {
+        iterationsAsString: () => crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations: '4294967295' }, pw, 256),
+        modulusAsString: () => crypto.subtle.generateKey({ name: 'RSA-PSS', modulusLength: '8192', publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, false, ['sign']),
+        hugeHmacKey: () => crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256', length: 2 ** 31 - 8 }, false, ['sign']),
+        hugeDerivedBits: () => crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations: 1 }, pw, 2 ** 31 - 8),
+        hugeImportedKey: () => crypto.subtle.importKey('raw', new Uint8Array(2 ** 20), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+      };
+      const out = [];
+      for (const [name, attempt] of Object.entries(attempts)) {
+        try { await attempt(); out.push(name + ':ok'); } catch (error) { out.push(name + ':' + error.name); }
+      }
+      return new Response(out.join(' '))`);
+    const answer = await run(runtime, code);
+    assert.equal(answer.text, 'iterationsAsString:NotSupportedError modulusAsString:NotSupportedError hugeHmacKey:NotSupportedError hugeDerivedBits:NotSupportedError hugeImportedKey:NotSupportedError', `${answer.code} ${answer.message}`);
+  });
+
+  it('drops keys made for an execution that ended before they arrived', async () => {
+    const code = `addEventListener('fetch', (event) => {
+      crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      event.respondWith(new Response('answered first'));
+    });`;
+    const own = newRuntime();
+    try {
+      for (let i = 0; i < 50; i++) assert.equal((await run(own, code)).text, 'answered first');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(own.stats().keys, 0);
+    } finally {
+      own.close();
+    }
+  });
 });

@@ -63,6 +63,12 @@ describe('the gateway holds against hostile clients', () => {
     await t.assertHealthy('regex rule');
   });
 
+  it("the machine's own address is not capped per client (functions calling the platform share it)", async () => {
+    const local = await openIdle(t.serve.gatewayUrl, 300, '127.0.0.1');
+    assert.equal(openCount(local), 300);
+    for (const socket of local) socket.destroy();
+  });
+
   it('one client address cannot hold more than 256 connections; others are still served', async () => {
     const idle = await openIdle(t.serve.gatewayUrl, 300, '127.0.0.2');
     assert.ok(openCount(idle) <= 256, `${openCount(idle)} connections stayed open`);

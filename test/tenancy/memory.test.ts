@@ -122,6 +122,38 @@ describe('memory a function causes counts against its limit', () => {
     });
   }
 
+  // A byte body is held (and counted) until the client has it all, so most of 160 are refused; a
+  // streamed chunk is counted while it waits in the stream, and loopback's socket buffers take a
+  // good part of it, so there the bound on the process is what is checked.
+  for (const [kind, make, refusals, clients] of [
+    ['a 10 MB byte body', `globalThis.body ??= new Uint8Array(10 * 2 ** 20); return new Response(body);`, true, 160],
+    ['a stream with one 10 MB chunk', `globalThis.body ??= new Uint8Array(10 * 2 ** 20); return new Response(new ReadableStream({ start(c) { c.enqueue(body); c.close(); } }));`, false, 120],
+  ] as const) {
+    it(`${kind} for ${clients} clients that never read stays under the bound`, async () => {
+      await t.deploy(`addEventListener('fetch', (event) => event.respondWith((async () => { ${make} })()));`);
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, t.serve.rssMb())), 20);
+      let cut = 0;
+      const stalled = await Promise.all(
+        Array.from({ length: clients }, async () => {
+          const res = await request(`${t.serve.gatewayUrl}/`, { headers: { host: t.attackerDomain } });
+          res.body.on('error', () => cut++); // the server gave up on this one
+          return res;
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      clearInterval(sampler);
+      assert.ok(peak < boundMb, `peak RSS ${peak} MB with ${clients} stalled readers`);
+      const refused = stalled.filter((res) => res.headers['eo-function-error'] === 'FunctionRuntime.MemoryExceeded').length;
+      if (refusals) assert.ok(refused + cut > 0, `${clients} bodies of 10 MB cannot all be held for clients that do not read`);
+      for (const res of stalled) {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      }
+      await t.assertHealthy(`${kind}, stalled readers`);
+    });
+  }
+
   it('20 concurrent whole-body reads stay under the bound', async () => {
     await t.deploy(
       `addEventListener('fetch', (event) => event.respondWith((async () => {

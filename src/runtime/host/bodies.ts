@@ -116,6 +116,28 @@ export class HostBody {
   }
 }
 
+/** Size of the pieces response bodies are written to the client in. */
+export const outputPiece = 64 * 1024;
+
+/**
+ * A response body the function gave whole (text or bytes) that is too large to write in one go: it
+ * is written in pieces, and counts against the function's memory until the client has it all (or
+ * goes away). `release` is called once, then.
+ */
+export function heldBody(bytes: Uint8Array, release: () => void): Readable {
+  const pieces: Buffer[] = [];
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at < buffer.byteLength; at += outputPiece) pieces.push(buffer.subarray(at, at + outputPiece));
+  const readable = Readable.from(pieces, { objectMode: false });
+  let released = false;
+  readable.once('close', () => {
+    if (released) return;
+    released = true;
+    release();
+  });
+  return readable;
+}
+
 /** A Readable over a guest stream: each read() asks the isolate for one chunk. */
 export class GuestBodyReadable extends Readable {
   readonly #pull: () => void;
@@ -143,7 +165,15 @@ export class GuestBodyReadable extends Readable {
       this.#ended = true;
       this.push(null);
     } else {
-      this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (bytes.byteLength <= outputPiece) {
+        this.push(bytes);
+        return;
+      }
+      // A large chunk goes in copied pieces: what the client has not taken yet stays in this
+      // stream's buffer, where the function's memory budget sees it (readableLength), and what it
+      // has taken is freed (a view would keep the whole chunk alive).
+      for (let at = 0; at < bytes.byteLength; at += outputPiece) this.push(Buffer.from(bytes.subarray(at, at + outputPiece)));
     }
   }
 

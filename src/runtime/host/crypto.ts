@@ -11,7 +11,7 @@ type Algorithm = string | Record<string, unknown>;
 // What Node's deriveKey/deriveBits accept: a parameter object, never a bare name.
 type DeriveParams = Parameters<webcrypto.SubtleCrypto['deriveBits']>[0];
 
-/** Keys one isolate may hold at once; each also counts this much against its memory limit. */
+/** Keys one isolate may hold at once; each counts this much (plus its material) against its memory limit. */
 export const maxKeys = 10_000;
 export const keyBytes = 4096;
 
@@ -20,7 +20,7 @@ export const keyBytes = 4096;
  * collected (the guest reports that, see guest/collect.ts).
  */
 export class KeyTable {
-  readonly #keys = new Map<number, HostKey>();
+  readonly #keys = new Map<number, { key: HostKey; size: number }>();
   readonly #memory: MemoryBudget;
   #next = 1;
 
@@ -30,9 +30,10 @@ export class KeyTable {
 
   add(key: HostKey): WireKey {
     if (this.#keys.size >= maxKeys) throw new DOMException(`Too many CryptoKeys alive in this function: at most ${maxKeys}`, 'QuotaExceededError');
-    this.#memory.hold(keyBytes);
+    const size = keySize(key);
+    this.#memory.hold(size);
     const handle = this.#next++;
-    this.#keys.set(handle, key);
+    this.#keys.set(handle, { key, size });
     return {
       handle,
       type: key.type,
@@ -44,14 +45,17 @@ export class KeyTable {
 
   get(ref: unknown): HostKey {
     const handle = (ref as { $key?: unknown } | null)?.$key;
-    const key = typeof handle === 'number' ? this.#keys.get(handle) : undefined;
-    if (!key) throw new TypeError('parameter is not of type CryptoKey');
-    return key;
+    const entry = typeof handle === 'number' ? this.#keys.get(handle) : undefined;
+    if (!entry) throw new TypeError('parameter is not of type CryptoKey');
+    return entry.key;
   }
 
   /** The guest's key for `handle` was collected. */
   drop(handle: number): void {
-    if (this.#keys.delete(handle)) this.#memory.release(keyBytes);
+    const entry = this.#keys.get(handle);
+    if (!entry) return;
+    this.#keys.delete(handle);
+    this.#memory.release(entry.size);
   }
 
   get size(): number {
@@ -60,20 +64,49 @@ export class KeyTable {
 }
 
 /**
- * Bounds on the work one Web Crypto call may ask for (each runs on a thread of the shared pool):
- * PBKDF2 iterations (100,000, as Cloudflare Workers allow) and RSA key sizes (4096 bits).
+ * Bounds on what one Web Crypto call may ask for (each runs on a thread of the shared pool, and
+ * keys stay on the host): PBKDF2 iterations (100,000, as Cloudflare Workers allow), RSA key sizes
+ * (4096 bits), generated or derived lengths (16 KB), and imported key data (16 KB).
  */
-export const cryptoLimits = Object.freeze({ pbkdf2Iterations: 100_000, rsaModulusBits: 4096 });
+export const cryptoLimits = Object.freeze({ pbkdf2Iterations: 100_000, rsaModulusBits: 4096, lengthBits: 16 * 1024 * 8, keyDataBytes: 16 * 1024 });
 
-function checkCost(alg: Algorithm): void {
-  if (typeof alg === 'string') return;
+const notSupported = (message: string): DOMException => new DOMException(message, 'NotSupportedError');
+
+/**
+ * Checks the costly numbers of an algorithm dictionary, and writes them back as numbers: WebCrypto
+ * converts strings too, so the number checked must be the number used.
+ */
+function checkCost(alg: Record<string, unknown>): void {
+  const numeric = (field: string): number | undefined => {
+    if (alg[field] === undefined || alg[field] === null) return undefined;
+    const n = Number(alg[field]);
+    alg[field] = n;
+    return n;
+  };
   const name = typeof alg.name === 'string' ? alg.name.toUpperCase() : '';
-  if (name === 'PBKDF2' && typeof alg.iterations === 'number' && alg.iterations > cryptoLimits.pbkdf2Iterations) {
-    throw new DOMException(`PBKDF2 with more than ${cryptoLimits.pbkdf2Iterations} iterations is not supported`, 'NotSupportedError');
+  const iterations = numeric('iterations');
+  if (name === 'PBKDF2' && iterations !== undefined && !(iterations <= cryptoLimits.pbkdf2Iterations)) {
+    throw notSupported(`PBKDF2 with more than ${cryptoLimits.pbkdf2Iterations} iterations is not supported`);
   }
-  if (typeof alg.modulusLength === 'number' && alg.modulusLength > cryptoLimits.rsaModulusBits) {
-    throw new DOMException(`RSA keys longer than ${cryptoLimits.rsaModulusBits} bits are not supported`, 'NotSupportedError');
-  }
+  const modulus = numeric('modulusLength');
+  if (modulus !== undefined && !(modulus <= cryptoLimits.rsaModulusBits)) throw notSupported(`RSA keys longer than ${cryptoLimits.rsaModulusBits} bits are not supported`);
+  checkLength(numeric('length'));
+}
+
+function checkLength(bits: number | undefined): void {
+  if (bits !== undefined && !(bits <= cryptoLimits.lengthBits)) throw notSupported(`lengths over ${cryptoLimits.lengthBits} bits are not supported`);
+}
+
+function checkKeyData(size: number): void {
+  if (size > cryptoLimits.keyDataBytes) throw notSupported(`key data larger than ${cryptoLimits.keyDataBytes} bytes is not supported`);
+}
+
+/** Host memory a key takes, roughly: its material plus bookkeeping. */
+function keySize(key: HostKey): number {
+  const alg = key.algorithm as { length?: number; modulusLength?: number };
+  if (typeof alg.length === 'number') return keyBytes + alg.length / 8;
+  if (typeof alg.modulusLength === 'number') return keyBytes + (alg.modulusLength / 8) * (key.type === 'private' ? 5 : 1);
+  return keyBytes;
 }
 
 /** Replaces key handles inside an algorithm dictionary (e.g. ECDH's `public`). */
@@ -92,8 +125,22 @@ type Result = { bytes: Uint8Array } | { key: WireKey } | { pair: [WireKey, WireK
 const bytes = (buffer: ArrayBuffer): Result => ({ bytes: new Uint8Array(buffer) });
 
 function keyResult(key: HostKey | webcrypto.CryptoKeyPair, keys: KeyTable): Result {
-  if ('publicKey' in key) return { pair: [keys.add(key.publicKey), keys.add(key.privateKey)] };
-  return { key: keys.add(key) };
+  if (!('publicKey' in key)) return { key: keys.add(key) };
+  const publicKey = keys.add(key.publicKey);
+  try {
+    return { pair: [publicKey, keys.add(key.privateKey)] };
+  } catch (error) {
+    keys.drop(publicKey.handle);
+    throw error;
+  }
+}
+
+/** The key handles a result holds (to drop them when no execution is left to receive it). */
+export function keyHandlesOf(result: unknown): number[] {
+  const r = result as Partial<{ key: WireKey; pair: [WireKey, WireKey] }> | null;
+  if (r?.key) return [r.key.handle];
+  if (r?.pair) return r.pair.map((k) => k.handle);
+  return [];
 }
 
 function digestName(alg: Algorithm): string {
@@ -125,10 +172,14 @@ export async function runSubtle(method: string, args: unknown[], keys: KeyTable)
         await subtle.deriveKey(hostAlgorithm(a[0], keys) as unknown as DeriveParams, keys.get(a[1]), hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier, a[3] as boolean, a[4] as webcrypto.KeyUsage[]),
         keys,
       );
-    case 'deriveBits':
-      return bytes(await subtle.deriveBits(hostAlgorithm(a[0], keys) as unknown as DeriveParams, keys.get(a[1]), a[2] as number));
+    case 'deriveBits': {
+      const length = a[2] === null || a[2] === undefined ? null : Number(a[2]);
+      checkLength(length ?? undefined);
+      return bytes(await subtle.deriveBits(hostAlgorithm(a[0], keys) as unknown as DeriveParams, keys.get(a[1]), length as number));
+    }
     case 'importKey': {
       const format = a[0] as 'raw' | 'spki' | 'pkcs8' | 'jwk';
+      checkKeyData(format === 'jwk' ? JSON.stringify(a[1]).length : (a[1] as Uint8Array).byteLength);
       const alg = hostAlgorithm(a[2], keys) as webcrypto.AlgorithmIdentifier;
       const key =
         format === 'jwk'
@@ -144,6 +195,7 @@ export async function runSubtle(method: string, args: unknown[], keys: KeyTable)
     case 'wrapKey':
       return bytes(await subtle.wrapKey(a[0] as 'raw', keys.get(a[1]), keys.get(a[2]), hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier));
     case 'unwrapKey':
+      checkKeyData((a[1] as Uint8Array).byteLength);
       return keyResult(
         await subtle.unwrapKey(
           a[0] as 'raw',

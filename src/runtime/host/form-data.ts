@@ -6,8 +6,23 @@ export const maxFormParts = 10_000;
 
 export type FormEntry = [string, string | { bytes: Uint8Array; filename: string; type: string }];
 
+/**
+ * The boundary parameter of a multipart Content-Type, read the way a MIME parser reads it; a type
+ * with more than one (which parsers could read differently) is refused.
+ */
+function boundaryOf(contentType: string): string | undefined {
+  const found: string[] = [];
+  for (const param of contentType.split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (eq === -1 || param.slice(0, eq).trim().toLowerCase() !== 'boundary') continue;
+    found.push(param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+  }
+  if (found.length > 1) throw new TypeError('Form data has more than one boundary parameter');
+  return found[0];
+}
+
 export async function parseMultipart(args: { bytes: Uint8Array; contentType: string }): Promise<FormEntry[]> {
-  const boundary = /boundary="?([^";]+)"?/i.exec(args.contentType)?.[1];
+  const boundary = boundaryOf(args.contentType);
   if (boundary) {
     const marker = Buffer.from(`--${boundary}`);
     const bytes = Buffer.from(args.bytes.buffer, args.bytes.byteOffset, args.bytes.byteLength);

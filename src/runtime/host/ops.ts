@@ -78,8 +78,18 @@ export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args
       ctx.dropBody(args);
       return undefined;
     case 'crypto': {
+      // The data crossing in and out counts against the function's memory while the host holds it.
       const [method, list] = args as [string, unknown[]];
-      return services.cryptoPool.run(ctx.owner, () => runSubtle(method, list, ctx.keys), (ms) => exec.chargePool(ms));
+      const input = bytesIn(list);
+      ctx.memory.hold(input);
+      try {
+        const result = await services.cryptoPool.run(ctx.owner, () => runSubtle(method, list, ctx.keys), (ms) => exec.chargePool(ms));
+        if (!('bytes' in result)) return result;
+        ctx.memory.hold(result.bytes.byteLength);
+        return new Held(result, result.bytes.byteLength);
+      } finally {
+        ctx.memory.release(input);
+      }
     }
     case 'cacheMatch': {
       const { cache, url } = args as { cache: string; url: string };
@@ -106,4 +116,16 @@ export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args
       }
     }
   }
+}
+
+/** Bytes in a list of arguments (and in the dictionaries among them, one level deep). */
+function bytesIn(list: unknown[]): number {
+  let total = 0;
+  for (const value of list) {
+    if (value instanceof Uint8Array) total += value.byteLength;
+    else if (value !== null && typeof value === 'object') {
+      for (const inner of Object.values(value)) if (inner instanceof Uint8Array) total += inner.byteLength;
+    }
+  }
+  return total;
 }
