@@ -31,7 +31,7 @@ async function codeFor(functionId: string, replica: string, sha256: string, envS
   let code = codes.get(key);
   if (!code) {
     const [record, env, fn] = await Promise.all([store.getReplica(functionId, replica), store.listEnv(functionId), store.getFunction(functionId)]);
-    code = { code: record.content, env: materializeEnv(env, secrets), filename: `${fn.name}@${replica}.js` };
+    code = { code: record.content, env: materializeEnv(env, secrets), filename: `${fn.name}@${replica}.js`, owner: { zone: fn.zoneId, function: functionId, variant: `replica:${replica}` } };
     if (codes.size >= 1000) codes.delete(codes.keys().next().value!);
     codes.set(key, code);
   }

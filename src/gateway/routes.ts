@@ -87,7 +87,7 @@ export class RoutingTable {
         const production: FunctionCode =
           old && sameEnv && old.productionVersionId === fn.productionVersionId
             ? old.production
-            : { code: version.content, env: materializeEnv(env, this.#secrets), filename: `${fn.name}.js` };
+            : { code: version.content, env: materializeEnv(env, this.#secrets), filename: `${fn.name}.js`, owner: { zone: zone.id, function: fn.id, variant: 'production' } };
         entry.functions.set(fn.id, {
           id: fn.id,
           name: fn.name,

@@ -21,8 +21,17 @@ export interface RuntimeOptions {
   maxIsolates?: number;
   /** An isolate idle this long is disposed. */
   idleTtlMs?: number;
-  /** Bytes the node-local Cache API may hold. */
+  /** Bytes the node-local caches (Cache API and subrequest cache) may hold in all. */
   cacheBytes?: number;
+  /** Bytes one zone's production, or one replica, may hold of them. */
+  cacheScopeBytes?: number;
+}
+
+/** Who runs a piece of code: one variant (production, or a replica's name) of one function of one zone. */
+export interface CodeOwner {
+  zone: string;
+  function: string;
+  variant: string;
 }
 
 /** A function version to run: code plus the env vars it sees. */
@@ -32,6 +41,12 @@ export interface FunctionCode {
   env?: Record<string, unknown>;
   /** Shown in stack traces. */
   filename?: string;
+  /**
+   * Whose code this is. An isolate serves exactly one owner (identical code in two zones gets two
+   * isolates), and the owner's zone and variant choose the caches its executions use. Without one
+   * (`edgefn dev`, tests), everything belongs to a single local owner.
+   */
+  owner?: CodeOwner;
 }
 
 /** An incoming request, already read and normalised by the caller. */
@@ -90,7 +105,7 @@ export class Runtime {
     this.#idleTtlMs = options.idleTtlMs ?? 10 * 60_000;
     this.#services = {
       limits: this.limits,
-      cache: new CacheStore({ maxBytes: options.cacheBytes ?? 64 * 1024 * 1024 }),
+      cache: new CacheStore({ maxBytes: options.cacheBytes ?? 64 * 2 ** 20, maxScopeBytes: options.cacheScopeBytes ?? 16 * 2 ** 20 }),
       // One image at a time per node (it may take a core for seconds); Web Crypto two at a time, so
       // libuv's other threads stay free for DNS, zlib and the file system.
       imagePool: new FairPool<object>({ what: 'image conversion', concurrency: 1, perOwner: 2 }),
@@ -119,7 +134,8 @@ export class Runtime {
       return { outcome: { kind: 'error', error: loaded.failure }, report: Promise.resolve(emptyReport(loaded.failure, loaded.logs)) };
     }
     const slot = loaded.slot;
-    const exec = slot.start(options, loaded.logs);
+    const cacheScope = fn.owner ? `${fn.owner.zone}:${fn.owner.variant}` : 'local';
+    const exec = slot.start({ ...options, cacheScope }, loaded.logs);
     exec.dispatch([
       request.method,
       request.url,
@@ -227,11 +243,11 @@ export class Runtime {
 
 const keys = new WeakMap<FunctionCode, string>();
 
-/** Identity of a loaded version: the code and the env vars it was loaded with (memoised). */
+/** Identity of a loaded version: its owner, the code and the env vars it was loaded with (memoised). */
 function versionKey(fn: FunctionCode): string {
   const known = keys.get(fn);
   if (known) return known;
-  const hash = createHash('sha256').update(fn.code);
+  const hash = createHash('sha256').update(JSON.stringify(fn.owner ?? null)).update('\0').update(fn.code);
   if (fn.env) hash.update('\0').update(JSON.stringify(fn.env));
   const key = hash.digest('base64url');
   keys.set(fn, key);

@@ -105,4 +105,17 @@ describe('host state per execution and per key', () => {
       own.close();
     }
   });
+
+  it('keeps the Cache API of each zone and variant apart within one runtime', async () => {
+    const code = sw(`
+      const key = 'https://shared.test/k';
+      if (new URL(request.url).pathname === '/put') await caches.default.put(key, new Response('written'));
+      const hit = await caches.default.match(key);
+      return new Response(hit ? await hit.text() : 'empty')`);
+    const as = (zone: string, variant: string) => ({ code, owner: { zone, function: 'fn', variant } });
+    assert.equal((await run(runtime, as('zone-a', 'replica:next'), makeRequest('http://x/put'))).text, 'written');
+    assert.equal((await run(runtime, as('zone-a', 'replica:next'))).text, 'written');
+    assert.equal((await run(runtime, as('zone-a', 'production'))).text, 'empty', 'production of the same zone');
+    assert.equal((await run(runtime, as('zone-b', 'replica:next'))).text, 'empty', 'the same replica name in another zone');
+  });
 });

@@ -1,6 +1,8 @@
 /**
  * The Cache API (`caches.default`, `caches.open(name)`), kept on the host, local to the node and
- * bounded in bytes. Only GET requests match; `put` reads the whole response body.
+ * bounded in bytes. Only GET requests match; `put` reads the whole response body. Which zone and
+ * variant (production or a replica) a cache belongs to is the host's business: the names here are
+ * only names within that space. Neither class is constructible by user code, as in browsers.
  */
 import { Request } from './request.ts';
 import { Response } from './response.ts';
@@ -12,9 +14,21 @@ function keyOf(request: unknown): Request {
   return request instanceof Request ? request : new Request(String(request));
 }
 
+let constructing = false;
+
+function construct<T>(make: () => T): T {
+  constructing = true;
+  try {
+    return make();
+  } finally {
+    constructing = false;
+  }
+}
+
 export class Cache {
   #name: string;
   constructor(name: string) {
+    if (!constructing) throw new TypeError('Illegal constructor');
     this.#name = name;
   }
 
@@ -54,7 +68,12 @@ export class Cache {
 
 export class CacheStorage {
   readonly #named = new Map<string, Cache>();
-  readonly #default = new Cache(':default');
+  readonly #default: Cache;
+
+  constructor() {
+    if (!constructing) throw new TypeError('Illegal constructor');
+    this.#default = new Cache(':default');
+  }
 
   get default(): Cache {
     return this.#default;
@@ -64,11 +83,16 @@ export class CacheStorage {
     const key = String(name);
     let cache = this.#named.get(key);
     if (!cache) {
-      cache = new Cache(`named:${key}`);
+      cache = construct(() => new Cache(`named:${key}`));
       this.#named.set(key, cache);
     }
     return cache;
   }
 
   get [Symbol.toStringTag](): string { return 'CacheStorage'; }
+}
+
+/** The global `caches`. */
+export function createCacheStorage(): CacheStorage {
+  return construct(() => new CacheStorage());
 }

@@ -89,7 +89,7 @@ const lazyGlobals: Record<string, () => unknown> = {
   Crypto: () => lazy.crypto().Crypto,
   CryptoKey: () => lazy.crypto().CryptoKey,
   SubtleCrypto: () => lazy.crypto().SubtleCrypto,
-  caches: () => new (lazy.cache().CacheStorage)(),
+  caches: () => lazy.cache().createCacheStorage(),
   Cache: () => lazy.cache().Cache,
   CacheStorage: () => lazy.cache().CacheStorage,
 };

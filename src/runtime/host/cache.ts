@@ -1,5 +1,6 @@
 /**
- * The node-local cache behind `caches.default` / `caches.open(name)`: an LRU bounded in bytes.
+ * The node-local cache behind `caches.default` / `caches.open(name)` and the subrequest cache: an
+ * LRU bounded in bytes, in total and per scope.
  * Freshness follows the stored response's Cache-Control (s-maxage, then max-age), then Expires;
  * responses marked no-store, no-cache or private, or already stale, are not stored. A response
  * without any freshness information stays until evicted.
@@ -21,6 +22,8 @@ interface Entry {
 
 export interface CacheStoreOptions {
   maxBytes: number;
+  /** Bytes one scope (zone and variant) may hold; the default is `maxBytes`. */
+  maxScopeBytes?: number;
   now?: () => number;
 }
 
@@ -53,14 +56,31 @@ export function freshnessOf(headers: string[], now: number): number | null {
   return null;
 }
 
+/**
+ * Where an entry lives: every entry belongs to one scope (a zone and a variant: production, or one
+ * replica), and within it to the Cache API or to the subrequest cache. Nothing crosses scopes;
+ * guest-chosen cache names only name caches inside the Cache API space of their own scope.
+ */
+export interface CacheSpace {
+  scope: string;
+  kind: 'api' | 'subrequests';
+  /** The cache's name within the space (the guest's `caches.open` name for the Cache API). */
+  name: string;
+}
+
+const keyOf = (space: CacheSpace, url: string): string => `${space.scope}\n${space.kind}\n${space.name}\n${url}`;
+
 export class CacheStore {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, Entry & { scope: string }>();
+  readonly #scopeBytes = new Map<string, number>();
   readonly #maxBytes: number;
+  readonly #maxScopeBytes: number;
   readonly #now: () => number;
   #bytes = 0;
 
   constructor(options: CacheStoreOptions) {
     this.#maxBytes = options.maxBytes;
+    this.#maxScopeBytes = options.maxScopeBytes ?? options.maxBytes;
     this.#now = options.now ?? Date.now;
   }
 
@@ -68,8 +88,13 @@ export class CacheStore {
     return this.#bytes;
   }
 
-  match(cache: string, url: string): CachedResponse | undefined {
-    const key = `${cache}\n${url}`;
+  /** Bytes one scope holds. */
+  bytesOf(scope: string): number {
+    return this.#scopeBytes.get(scope) ?? 0;
+  }
+
+  match(space: CacheSpace, url: string): CachedResponse | undefined {
+    const key = keyOf(space, url);
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.#now()) {
@@ -82,18 +107,24 @@ export class CacheStore {
     return entry.response;
   }
 
-  /** Stores a response; returns false when its headers forbid it or it is larger than the cache. */
-  put(cache: string, url: string, response: CachedResponse, ttlOverrideSeconds?: number): boolean {
+  /** Stores a response; returns false when its headers forbid it or it is larger than a scope may hold. */
+  put(space: CacheSpace, url: string, response: CachedResponse, ttlOverrideSeconds?: number): boolean {
     const now = this.#now();
     const seconds = ttlOverrideSeconds ?? freshnessOf(response.headers, now);
-    const key = `${cache}\n${url}`;
+    const key = keyOf(space, url);
     const old = this.#entries.get(key);
     if (old) this.#remove(key, old);
     if (seconds === 0) return false;
     const bytes = response.body.byteLength + response.headers.reduce((n, h) => n + h.length, 0) + url.length + 64;
-    if (bytes > this.#maxBytes) return false;
-    this.#entries.set(key, { response, expiresAt: seconds === null ? Infinity : now + seconds * 1000, bytes });
+    if (bytes > this.#maxScopeBytes || bytes > this.#maxBytes) return false;
+    this.#entries.set(key, { response, expiresAt: seconds === null ? Infinity : now + seconds * 1000, bytes, scope: space.scope });
     this.#bytes += bytes;
+    this.#scopeBytes.set(space.scope, this.bytesOf(space.scope) + bytes);
+    // Least recently used first: within the scope past its share, then anywhere past the total.
+    for (const [k, e] of this.#entries) {
+      if (this.bytesOf(space.scope) <= this.#maxScopeBytes) break;
+      if (e.scope === space.scope) this.#remove(k, e);
+    }
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#remove(k, e);
@@ -101,17 +132,20 @@ export class CacheStore {
     return true;
   }
 
-  delete(cache: string, url: string): boolean {
-    const key = `${cache}\n${url}`;
+  delete(space: CacheSpace, url: string): boolean {
+    const key = keyOf(space, url);
     const entry = this.#entries.get(key);
     if (!entry) return false;
     this.#remove(key, entry);
     return true;
   }
 
-  #remove(key: string, entry: Entry): void {
+  #remove(key: string, entry: Entry & { scope: string }): void {
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;
+    const left = this.bytesOf(entry.scope) - entry.bytes;
+    if (left <= 0) this.#scopeBytes.delete(entry.scope);
+    else this.#scopeBytes.set(entry.scope, left);
   }
 }
 

@@ -8,7 +8,7 @@ import type { OpKind, WireBody } from '../guest/protocol.ts';
 import type { Execution } from '../execution.ts';
 import type { MemoryBudget } from '../memory.ts';
 import type { Encoding, HostBody } from './bodies.ts';
-import { cachedToWire, type CacheStore } from './cache.ts';
+import { cachedToWire, type CacheSpace, type CacheStore } from './cache.ts';
 import { runSubtle, type KeyTable } from './crypto.ts';
 import type { OutgoingBody, SubrequestRoute } from './fetch.ts';
 import { parseMultipart } from './form-data.ts';
@@ -30,6 +30,11 @@ export interface ExecutionOptions {
   route?: SubrequestRoute;
   /** Rewrites the headers of every subrequest after the function built them (e.g. loop stamps). */
   subrequestHeaders?: (headers: string[]) => string[];
+  /**
+   * Whose caches the execution uses (the Cache API and the subrequest cache): set by the runtime
+   * from the function's owner (zone and variant), never by what the function says.
+   */
+  cacheScope?: string;
 }
 
 /** What an operation needs: the execution it runs for, and its slot's tables. */
@@ -93,18 +98,18 @@ export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args
     }
     case 'cacheMatch': {
       const { cache, url } = args as { cache: string; url: string };
-      const hit = services.cache.match(cache, url);
+      const hit = services.cache.match(apiSpace(ctx, cache), url);
       if (!hit) return null;
       return cachedToWire(url, hit, ctx.lend(Readable.from([hit.body]), 'identity'));
     }
     case 'cachePut': {
       const p = args as { cache: string; url: string; status: number; statusText: string; headers: string[]; body: Uint8Array };
-      services.cache.put(p.cache, p.url, { status: p.status, statusText: p.statusText, headers: p.headers, body: p.body });
+      services.cache.put(apiSpace(ctx, p.cache), p.url, { status: p.status, statusText: p.statusText, headers: p.headers, body: p.body });
       return undefined;
     }
     case 'cacheDelete': {
       const { cache, url } = args as { cache: string; url: string };
-      return services.cache.delete(cache, url);
+      return services.cache.delete(apiSpace(ctx, cache), url);
     }
     case 'formData': {
       // Parsed on the main thread: the time counts as the function's CPU time.
@@ -116,6 +121,11 @@ export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args
       }
     }
   }
+}
+
+/** A Cache API cache of the execution's own scope, by the name the guest gave it. */
+function apiSpace(ctx: OpContext, name: unknown): CacheSpace {
+  return { scope: ctx.options.cacheScope ?? 'local', kind: 'api', name: String(name) };
 }
 
 /** Bytes in a list of arguments (and in the dictionaries among them, one level deep). */

@@ -15,8 +15,6 @@ export interface SubrequestCachePolicy {
   ttlFor(status: number, headers: string[]): number;
 }
 
-/** The name of the node-local cache that holds subrequest responses. */
-export const subrequestCacheName = ':subrequests';
 
 /** Largest response kept, in bytes; larger bodies stream through uncached. */
 export const maxCachedBodyBytes = 8 * 1024 * 1024;
@@ -33,9 +31,15 @@ function ttlByStatus(table: unknown, status: number): number | undefined {
   return undefined;
 }
 
-export function subrequestCachePolicy(method: string, url: string, eo: Record<string, unknown> | null): SubrequestCachePolicy | undefined {
+/**
+ * How a GET subrequest may be cached; undefined when it may not. A request carrying credentials
+ * (Authorization or Cookie) is never cached unless the function says so with
+ * `eo.cacheCredentialed: true`: its answer is usually meant for one user.
+ */
+export function subrequestCachePolicy(method: string, url: string, headers: string[], eo: Record<string, unknown> | null): SubrequestCachePolicy | undefined {
   if (!eo || method !== 'GET') return undefined;
-  const { cacheTtl, cacheTtlByStatus, cacheEverything, cacheKey } = eo;
+  const { cacheTtl, cacheTtlByStatus, cacheEverything, cacheKey, cacheCredentialed } = eo;
+  if (cacheCredentialed !== true && hasCredentials(headers)) return undefined;
   const hasTtl = typeof cacheTtl === 'number';
   if (!hasTtl && cacheTtlByStatus === undefined && cacheEverything !== true) return undefined;
   return {
@@ -75,4 +79,12 @@ export function teeForCache(body: Readable, keep: (bytes: Uint8Array) => void): 
   out.once('close', () => body.destroy());
   body.pipe(out);
   return out;
+}
+
+function hasCredentials(headers: string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase();
+    if (name === 'authorization' || name === 'cookie') return true;
+  }
+  return false;
 }

@@ -10,7 +10,7 @@ import { cachedToWire } from './cache.ts';
 import { performFetch } from './fetch.ts';
 import { convertImage, parseImageOptions } from './image.ts';
 import type { OpContext } from './ops.ts';
-import { subrequestCacheName, subrequestCachePolicy, teeForCache } from './subrequest-cache.ts';
+import { subrequestCachePolicy, teeForCache } from './subrequest-cache.ts';
 
 /** Header lists a function hands the host (responses, subrequests): EdgeOne's request-header bounds. */
 export const headerLimits = Object.freeze({ count: 256, bytes: 128 * 1024 });
@@ -37,9 +37,11 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
   // Counted here, not only in the guest: the guest's counter lives in a realm the function controls.
   if (!exec.countSubrequest()) throw new Error(`Too many subrequests: at most ${services.limits.subrequests} fetch calls per execution`);
   const image = parseImageOptions(wire.eo);
-  const policy = subrequestCachePolicy(wire.method, wire.url, wire.eo);
+  const policy = subrequestCachePolicy(wire.method, wire.url, wire.headers, wire.eo);
+  // The zone and variant's own subrequest cache: a cacheKey names an entry only within it.
+  const space = { scope: options.cacheScope ?? 'local', kind: 'subrequests', name: '' } as const;
   if (policy) {
-    const hit = services.cache.match(subrequestCacheName, policy.key);
+    const hit = services.cache.match(space, policy.key);
     if (hit) return cachedToWire(wire.url, hit, ctx.lend(Readable.from([hit.body]), encodingOf(hit.headers)));
   }
   checkHeaders(wire.headers, 'The request');
@@ -77,7 +79,7 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
   const ttl = policy?.ttlFor(res.status, headers) ?? 0;
   if (policy && ttl > 0) {
     const entry = { status: res.status, statusText: res.statusText, headers };
-    const put = (bytes: Uint8Array): void => void services.cache.put(subrequestCacheName, policy.key, { ...entry, body: bytes }, ttl);
+    const put = (bytes: Uint8Array): void => void services.cache.put(space, policy.key, { ...entry, body: bytes }, ttl);
     if (stream) stream = teeForCache(stream, put);
     else put(new Uint8Array(0));
   }
