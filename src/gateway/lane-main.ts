@@ -5,11 +5,12 @@
  */
 import { createServer } from 'node:http';
 import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
-import { materializeEnv } from './env.ts';
+import { envHashOf, materializeEnv } from './env.ts';
 import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
@@ -26,22 +27,32 @@ const secrets = loadSecretBox(dataDir);
 const runtime = new Runtime();
 const codes = new Map<string, FunctionCode>();
 
-async function codeFor(functionId: string, replica: string, sha256: string, envStamp: string): Promise<FunctionCode> {
-  const key = `${functionId}/${replica}@${sha256}#${envStamp}`;
-  let code = codes.get(key);
-  if (!code) {
-    const [record, env, fn] = await Promise.all([store.getReplica(functionId, replica), store.listEnv(functionId), store.getFunction(functionId)]);
-    code = { code: record.content, env: materializeEnv(env, secrets), filename: `${fn.name}@${replica}.js`, owner: { zone: fn.zoneId, function: functionId, variant: `replica:${replica}` } };
-    if (codes.size >= 1000) codes.delete(codes.keys().next().value!);
-    codes.set(key, code);
+/** The gateway named a replica revision and env vars the store no longer (or not yet) holds. */
+class StaleRoute extends Error {}
+
+/**
+ * The replica code and env vars the gateway named, by content hash: what the store holds is
+ * checked against them, so the lane never runs (or caches) code other than what the gateway, the
+ * API and `compare` agree on. A mismatch means the store changed while the request was on its way.
+ */
+async function codeFor(functionId: string, replica: string, sha256: string, envHash: string): Promise<FunctionCode> {
+  const key = `${functionId}/${replica}@${sha256}#${envHash}`;
+  const known = codes.get(key);
+  if (known) return known;
+  const [record, env, fn] = await Promise.all([store.getReplica(functionId, replica), store.listEnv(functionId), store.getFunction(functionId)]);
+  if (record.sha256 !== sha256 || createHash('sha256').update(record.content).digest('hex') !== sha256 || envHashOf(env) !== envHash) {
+    throw new StaleRoute(`The replica ${replica} changed while this request was on its way; try again`);
   }
+  const code = { code: record.content, env: materializeEnv(env, secrets), filename: `${fn.name}@${replica}.js`, owner: { zone: fn.zoneId, function: functionId, variant: `replica:${replica}` } };
+  if (codes.size >= 1000) codes.delete(codes.keys().next().value!);
+  codes.set(key, code);
   return code;
 }
 
 const server = createServer((req, res) => {
   void (async () => {
     const h = (name: string): string => String(req.headers[name] ?? '');
-    const fn = await codeFor(h('x-edgefn-function'), h('x-edgefn-replica'), h('x-edgefn-sha256'), h('x-edgefn-env-stamp'));
+    const fn = await codeFor(h('x-edgefn-function'), h('x-edgefn-replica'), h('x-edgefn-sha256'), h('x-edgefn-env'));
     const origin = new URL(h('x-edgefn-origin'));
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
@@ -61,6 +72,10 @@ const server = createServer((req, res) => {
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);
   })().catch((error: unknown) => {
+    if (error instanceof StaleRoute) {
+      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', error.message, ['x-edgefn-outcome', 'error']);
+      return;
+    }
     process.stderr.write(`replica lane error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     writeFailure(res, 'InternalError.SystemError', 'Internal error', ['x-edgefn-outcome', 'error']);
   });

@@ -131,7 +131,7 @@ export class ReplicaLane {
       'x-edgefn-function', options.fn.id,
       'x-edgefn-replica', options.replica,
       'x-edgefn-sha256', options.sha256,
-      'x-edgefn-env-stamp', String(options.fn.envStamp),
+      'x-edgefn-env', options.fn.envHash,
       'x-edgefn-client-ip', req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
       'x-edgefn-origin', options.fn.zone.origin.href,
       // Percent-encoded: header values must stay Latin-1, city names need not.
@@ -164,7 +164,17 @@ export class ReplicaLane {
     }
     // Small bodies are read whole: one write, and no stream pipeline per request.
     const length = Number(answer.headers['content-length']);
-    const payload = length <= 65536 ? new Uint8Array(await answer.body.arrayBuffer()) : (answer.body as Readable);
+    let payload: Uint8Array | Readable = answer.body as Readable;
+    if (length <= 65536) {
+      try {
+        payload = new Uint8Array(await answer.body.arrayBuffer());
+      } catch {
+        // The lane cut the body short (the function's stream failed, or broke its own length):
+        // the client's connection ends too, as it would have in production.
+        res.destroy();
+        return;
+      }
+    }
     await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.statusHeader);
   }
 

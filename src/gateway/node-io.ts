@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { statusOf, type ErrorCode } from '../domain/errors.ts';
 import type { IncomingRequest } from '../runtime/runtime.ts';
 
@@ -44,6 +44,52 @@ export function toIncoming(req: IncomingMessage, body: Uint8Array | null, scheme
   };
 }
 
+/*
+ * Framing and platform signals belong to the gateway. A function (or an origin, or the replica
+ * lane relaying a function) may set any header, but these are dropped from what it gives and
+ * decided here: the connection's own headers, the message length, and the headers the platform
+ * uses to speak for itself. A declared length is kept for a streamed body only as a promise the
+ * gateway enforces: a body that runs longer or shorter ends the connection instead of leaving
+ * stray bytes on it.
+ */
+const framingHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
+const isPlatformHeader = (name: string): boolean => name.startsWith('x-edgefn-') || name === 'eo-function-error' || name === 'eo-function-replica-status';
+
+/** The headers a response may pass on, and the one length it declared (if exactly one valid). */
+export function outgoingHeaders(headers: string[]): { headers: string[]; declaredLength: number | undefined } {
+  const listed = new Set<string>();
+  const lengths = new Set<string>();
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase();
+    if (name === 'connection') for (const token of headers[i + 1]!.split(',')) listed.add(token.trim().toLowerCase());
+    if (name === 'content-length') for (const v of headers[i + 1]!.split(',')) lengths.add(v.trim());
+  }
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase();
+    if (!framingHeaders.has(name) && !listed.has(name) && !isPlatformHeader(name)) out.push(headers[i]!, headers[i + 1]!);
+  }
+  const [only] = lengths;
+  return { headers: out, declaredLength: lengths.size === 1 && /^\d{1,15}$/.test(only!) ? Number(only) : undefined };
+}
+
+/** Passes exactly `length` bytes; errors on a byte more, or on ending short. */
+function exactly(length: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.byteLength;
+      if (seen > length) done(new Error(`body is longer than its declared ${length} bytes`));
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(seen === length ? null : new Error(`body ended after ${seen} of its declared ${length} bytes`));
+    },
+  });
+}
+
+const bodyless = (status: number): boolean => status === 204 || status === 304 || (status >= 100 && status < 200);
+
 /** Writes a function's response. Resolves when the body is written or the client left. */
 export async function writeResponse(
   res: ServerResponse,
@@ -51,32 +97,41 @@ export async function writeResponse(
   extraHeaders: string[] = [],
 ): Promise<void> {
   const body = response.body;
-  const headers = extraHeaders.length > 0 ? [...response.headers, ...extraHeaders] : response.headers;
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    // A known length lets Node send headers and body in one write, without chunked framing.
-    if (!hasHeader(headers, 'content-length')) headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
-    res.writeHead(response.status, response.statusText || undefined, headers);
-    res.end(res.req.method === 'HEAD' ? undefined : body);
-    return;
-  }
-  res.writeHead(response.status, response.statusText || undefined, headers);
-  if (body === null || res.req.method === 'HEAD') {
+  const { headers, declaredLength } = outgoingHeaders(response.headers);
+  headers.push(...extraHeaders);
+  const head = res.req.method === 'HEAD';
+  if (bodyless(response.status)) {
     if (body instanceof Readable) body.destroy();
+    res.writeHead(response.status, response.statusText || undefined, headers);
     res.end();
     return;
   }
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    // A known length lets Node send headers and body in one write, without chunked framing.
+    headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end(head ? undefined : body);
+    return;
+  }
+  if (body === null || head) {
+    if (body instanceof Readable) body.destroy();
+    if (!head) headers.push('content-length', '0');
+    else if (declaredLength !== undefined) headers.push('content-length', String(declaredLength));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end();
+    return;
+  }
+  if (declaredLength !== undefined) headers.push('content-length', String(declaredLength));
+  res.writeHead(response.status, response.statusText || undefined, headers);
   try {
-    await pipeline(body, res);
+    if (declaredLength !== undefined) await pipeline(body, exactly(declaredLength), res);
+    else await pipeline(body, res);
   } catch {
-    // The client went away or the function's stream failed; either way the socket is closed.
+    // The client went away, the function's stream failed, or its length was wrong: the socket is closed.
     if (!res.destroyed) res.destroy();
   }
 }
 
-function hasHeader(headers: string[], lowerName: string): boolean {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === lowerName) return true;
-  return false;
-}
 
 /** Answers a platform failure: its status, the code in a header, and a plain-text message. */
 export function writeFailure(res: ServerResponse, code: ErrorCode, message: string, extraHeaders: string[] = []): void {

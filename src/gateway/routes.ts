@@ -9,7 +9,7 @@ import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
 import type { ZoneRecord } from '../store/types.ts';
 import type { FunctionCode } from '../runtime/runtime.ts';
-import { materializeEnv } from './env.ts';
+import { envHashOf, envKeyOf, materializeEnv } from './env.ts';
 
 export interface FunctionEntry {
   id: string;
@@ -19,10 +19,10 @@ export interface FunctionEntry {
   productionVersionId: string;
   /** Replica name -> the code's sha256 (the lane caches by it). */
   replicas: Map<string, string>;
-  /** Changes whenever the function's env vars change (the lane caches by it). */
-  envStamp: number;
   /** The env vars as stored (secrets encrypted), to tell whether they changed. */
   envKey: string;
+  /** A hash of `envKey`: the lane checks the env vars it loads against it (see {@link envHashOf}). */
+  envHash: string;
 }
 
 export interface ZoneEntry {
@@ -39,7 +39,6 @@ export class RoutingTable {
   readonly #zones = new Map<string, ZoneEntry>();
   readonly #byName = new Map<string, ZoneEntry>();
   readonly #byDomain = new Map<string, FunctionEntry>();
-  #envStamp = 0;
   /** Rebuilds in flight, so changes apply in commit order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -79,7 +78,7 @@ export class RoutingTable {
         ]);
         const replicaCode = new Map<string, string>();
         for (const r of replicas) replicaCode.set(r.name, (await this.#store.getReplica(fn.id, r.name)).sha256);
-        const envKey = JSON.stringify(env.map((e) => [e.key, e.type, e.value]));
+        const envKey = envKeyOf(env);
         const old = previous?.functions.get(fn.id);
         const sameEnv = old?.envKey === envKey;
         // Keep the same FunctionCode object while code and env are unchanged: the runtime keeps
@@ -95,8 +94,8 @@ export class RoutingTable {
           production,
           productionVersionId: fn.productionVersionId,
           replicas: replicaCode,
-          envStamp: old && sameEnv ? old.envStamp : ++this.#envStamp,
           envKey,
+          envHash: old && sameEnv ? old.envHash : envHashOf(env),
         });
       }
     } catch {
@@ -136,3 +135,4 @@ export class RoutingTable {
     }
   }
 }
+
