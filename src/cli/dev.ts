@@ -8,7 +8,8 @@ import { readFileSync, watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { proxyToOrigin } from '../gateway/proxy.ts';
-import { readBody, toIncoming, writeFailure, writeResponse } from '../gateway/node-io.ts';
+import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from '../gateway/node-io.ts';
+import { parseRequestTarget } from '../gateway/request-target.ts';
 import { guardProcess } from '../gateway/process-guard.ts';
 import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { parseEnvFile, parseEnvPair, parseGeo } from './dev-options.ts';
@@ -73,10 +74,14 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
       return;
     }
-    const incoming = toIncoming(req, body, 'http', options.geo);
-    const ownHost = req.headers.host;
+    const target = parseRequestTarget(req.headers.host, req.url);
+    if ('error' in target) {
+      writeBadTarget(res, target.error);
+      return;
+    }
+    const incoming = toIncoming(req, target, body, 'http', options.geo);
     const origin = options.origin;
-    const route = origin && ownHost ? (url: URL) => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined) : undefined;
+    const route = origin ? ownHostRoute(target, origin) : undefined;
     const { outcome, report } = await runtime.execute(fn, incoming, route ? { route } : {});
     void report.then((r) => {
       if (options.quiet && !r.error) return;

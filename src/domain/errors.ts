@@ -27,6 +27,8 @@ const statuses = {
   'InvalidParameter.LengthExceedsLimit': 400,
   'InvalidParameter.InvalidConditions': 400,
   'InvalidParameter.InvalidRuleOrder': 400,
+  'InvalidParameter.InvalidHost': 400,
+  'InvalidParameter.InvalidRequestTarget': 400,
   'InvalidParameter.ConfirmationRequired': 400,
   'InvalidParameter.FunctionNameConflict': 409,
   'InvalidParameter.ReplicaNameConflict': 409,

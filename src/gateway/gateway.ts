@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MatchRequest } from '../domain/rules.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
+import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
+import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
 import type { ReplicaLane } from './lane.ts';
@@ -28,18 +29,11 @@ export interface GatewayOptions {
   log?: (line: string) => void;
 }
 
-function hostOf(req: IncomingMessage): string {
-  const host = (req.headers.host ?? '').toLowerCase();
-  // Strip the port (IPv6 literals keep their brackets).
-  const colon = host.lastIndexOf(':');
-  return colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
-}
-
-function matchRequest(req: IncomingMessage, host: string, clientIp: string, geo: Geo | undefined): MatchRequest {
-  const url = req.url ?? '/';
+function matchRequest(req: IncomingMessage, target: RequestTarget, clientIp: string, geo: Geo | undefined): MatchRequest {
+  const url = target.path;
   const q = url.indexOf('?');
   return {
-    host,
+    host: target.hostname,
     path: q === -1 ? url : url.slice(0, q),
     query: q === -1 ? '' : url.slice(q + 1),
     method: req.method ?? 'GET',
@@ -59,24 +53,32 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const { routes, runtime, lane } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function runProduction(req: IncomingMessage, res: ServerResponse, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, extraHeaders: string[]): Promise<void> {
+  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
       return;
     }
     const origin = fn.zone.origin;
-    const ownHost = req.headers.host;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
-    const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
-    const { outcome } = await runtime.execute(fn.production, toIncoming(req, body, 'http', geo), { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });
+    const route = ownHostRoute(target, origin);
+    const { outcome } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', geo), { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = hostOf(req);
+    /*
+     * Host and path are validated once, and rules, the function's URL and the origin are all built
+     * from these parts: a malformed Host cannot make a rule see one path and the function another.
+     */
+    const target = parseRequestTarget(req.headers.host, req.url);
+    if ('error' in target) {
+      writeBadTarget(res, target.error);
+      return;
+    }
+    const host = target.hostname;
     const geo = options.geo?.(clientIpOf(req));
     let fn = routes.functionByDomain(host);
     let zone: ZoneEntry | undefined = fn?.zone;
@@ -86,7 +88,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         writeFailure(res, 'ResourceNotFound.Host', `No zone or function serves the host '${host}'`);
         return;
       }
-      const rule = zone.matcher.match(matchRequest(req, host, clientIpOf(req), geo));
+      const rule = zone.matcher.match(matchRequest(req, target, clientIpOf(req), geo));
       if (rule && rule.action.type === 'direct') fn = zone.functions.get(rule.action.functionId);
       if (!fn) {
         await proxyToOrigin(req, res, zone.origin, undefined, 'http');
@@ -110,10 +112,10 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         await lane.forward(req, res, { fn, replica: wanted, sha256: sha, geo, loop, statusHeader: [replicaStatusHeader, 'served'] });
         return;
       }
-      await runProduction(req, res, fn, geo, loop, [replicaStatusHeader, 'not-found']);
+      await runProduction(req, res, target, fn, geo, loop, [replicaStatusHeader, 'not-found']);
       return;
     }
-    await runProduction(req, res, fn, geo, loop, []);
+    await runProduction(req, res, target, fn, geo, loop, []);
   }
 
   return (req, res) =>

@@ -11,7 +11,8 @@ import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
 import { envHashOf, materializeEnv } from './env.ts';
-import { readBody, toIncoming, writeFailure, writeResponse } from './node-io.ts';
+import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
+import { parseRequestTarget } from './request-target.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
 
@@ -60,11 +61,16 @@ const server = createServer((req, res) => {
       return;
     }
     const geo = h('x-edgefn-geo');
-    const incoming = toIncoming(req, body, 'http', geo ? (JSON.parse(decodeURIComponent(geo)) as Record<string, string | number>) : undefined);
+    // The gateway validated the target already; checked again, as everything the lane is told.
+    const target = parseRequestTarget(req.headers.host, req.url);
+    if ('error' in target) {
+      writeBadTarget(res, target.error);
+      return;
+    }
+    const incoming = toIncoming(req, target, body, 'http', geo ? (JSON.parse(decodeURIComponent(geo)) as Record<string, string | number>) : undefined);
     incoming.headers = incoming.headers.filter((_, i, all) => !all[i - (i % 2)]!.startsWith('x-edgefn-'));
     incoming.clientIp = h('x-edgefn-client-ip');
-    const ownHost = req.headers.host;
-    const route = (url: URL): URL | undefined => (url.host === ownHost ? new URL(url.pathname + url.search, origin) : undefined);
+    const route = ownHostRoute(target, origin);
     const [depth, tree] = h('x-edgefn-loop').split(' ');
     const loop: LoopState = { depth: Number(depth), tree: tree ?? '' };
     const { outcome } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });

@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { statusOf, type ErrorCode } from '../domain/errors.ts';
-import type { IncomingRequest } from '../runtime/runtime.ts';
+import type { IncomingRequest, SubrequestRoute } from '../runtime/runtime.ts';
+import { atOrigin, type RequestTarget } from './request-target.ts';
 
 /** Header on every platform failure, naming its error code. */
 export const errorHeader = 'EO-Function-Error';
@@ -28,20 +29,30 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
   return total === 0 ? null : Buffer.concat(chunks, total);
 }
 
-/** The runtime's view of an incoming request. `scheme` is how the client reached us. */
-export function toIncoming(req: IncomingMessage, body: Uint8Array | null, scheme: 'http' | 'https', geo?: Record<string, string | number>): IncomingRequest {
-  const host = req.headers.host ?? 'localhost';
+/** The runtime's view of an incoming request, built from its validated target. `scheme` is how the client reached us. */
+export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Uint8Array | null, scheme: 'http' | 'https', geo?: Record<string, string | number>): IncomingRequest {
   const headers: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.push(raw[i]!.toLowerCase(), raw[i + 1]!);
   return {
     method: req.method ?? 'GET',
-    url: `${scheme}://${host}${req.url ?? '/'}`,
+    url: `${scheme}://${target.host}${target.path}`,
     headers,
     body,
     clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
     ...(geo ? { geo } : {}),
   };
+}
+
+/** Where a function's fetch of its own host goes: to the origin, at the same path. */
+export function ownHostRoute(target: RequestTarget, origin: URL): SubrequestRoute {
+  return (url: URL) => (url.host === target.host ? atOrigin(origin, url.pathname + url.search) : undefined);
+}
+
+/** Answers a malformed Host header or request target with 400. */
+export function writeBadTarget(res: ServerResponse, error: 'host' | 'target'): void {
+  if (error === 'host') writeFailure(res, 'InvalidParameter.InvalidHost', 'The Host header must be host[:port] (a name, an IPv4 address or a bracketed IPv6 address)');
+  else writeFailure(res, 'InvalidParameter.InvalidRequestTarget', 'The request target must be a path starting with /');
 }
 
 /*

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { writeFailure, writeResponse } from './node-io.ts';
+import { atOrigin } from './request-target.ts';
 
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 
@@ -32,7 +33,8 @@ export async function proxyToOrigin(
     'x-forwarded-host', req.headers.host ?? '',
     'host', req.headers.host ?? origin.host,
   );
-  const target = new URL(req.url ?? '/', origin);
+  // The caller validated req.url (origin-form); a path that starts with // stays a path.
+  const target = atOrigin(origin, req.url ?? '/');
   try {
     const upstream = await request(target, {
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,

@@ -54,6 +54,14 @@ describe('edgefn dev', () => {
     assert.equal(await res.text(), `origin saw GET /origin?x=1 host=${host} xff=127.0.0.1 proto=http`);
   });
 
+  it('answers 400 to a malformed Host header, as the gateway does', async () => {
+    const { request } = await import('undici');
+    const res = await request(`${dev.url}/x`, { headers: { host: 'localhost:1@127.0.0.1:9' } });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.headers['eo-function-error'], 'InvalidParameter.InvalidHost');
+    await res.body.dump();
+  });
+
   it('sends fetches to the request host to --origin', async () => {
     const res = await fetch(`${dev.url}/self`);
     assert.match(await res.text(), /^origin saw GET \/from-function host=127\.0\.0\.1:\d+/);
