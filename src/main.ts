@@ -17,6 +17,8 @@ import { ReplicaLane } from './gateway/lane.ts';
 import { createGateway } from './gateway/gateway.ts';
 import { loadGeoFile } from './gateway/geo.ts';
 import { LoopGuard } from './gateway/loop.ts';
+import { EgressDispatchers } from './runtime/host/egress.ts';
+import { parseIpRange, type IpRange } from './domain/ip-range.ts';
 import { adminLimits, createLimitedServer, gatewayLimits, type ConnectionLimits } from './gateway/connections.ts';
 
 export { guardProcess } from './gateway/process-guard.ts';
@@ -34,6 +36,8 @@ export interface ServeOptions {
   connections?: Partial<ConnectionLimits>;
   /** How long a stop waits for requests in flight before closing their connections. */
   drainMs?: number;
+  /** Address ranges functions may reach although they are not public (`--egress-allow`), as CIDR text. */
+  egressAllow?: string[];
   print?: (line: string) => void;
 }
 
@@ -72,6 +76,15 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
+/** CIDR ranges, or an error naming the first that is not one. */
+export function parseRanges(cidrs: string[]): IpRange[] {
+  return cidrs.map((cidr) => {
+    const range = parseIpRange(cidr.trim());
+    if (!range) throw new Error(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
+    return range;
+  });
+}
+
 /** Stops accepting, lets requests in flight finish for up to `deadlineMs`, then closes the rest. */
 async function drain(server: Server, deadlineMs: number): Promise<void> {
   if (!server.listening) return;
@@ -104,7 +117,10 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     const control = new ControlPlane({ store, secrets, checkCode: (code) => runtime.compile(code), domainSuffix: options.domainSuffix });
     const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
     stops.push(await routes.start());
-    const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes });
+    const egressAllow = options.egressAllow ?? [];
+    const egress = new EgressDispatchers(parseRanges(egressAllow));
+    stops.push(() => egress.close());
+    const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes, egressAllow });
     let laneStopped: Promise<void> | undefined;
     const stopLane = (): Promise<void> => (laneStopped ??= lane.stop(drainMs));
     stops.push(stopLane);
@@ -114,7 +130,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
 
     const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
 
-    const gatewayServer = createLimitedServer(createGateway({ routes, runtime, lane, loops, ...(geo ? { geo } : {}) }), { ...gatewayLimits(), ...options.connections });
+    const gatewayServer = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, ...(geo ? { geo } : {}) }), { ...gatewayLimits(), ...options.connections });
     const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => routes.settled() }), adminLimits);
     // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain, not two.
     stops.push(() => Promise.all([drain(gatewayServer, drainMs), drain(apiServer, drainMs), stopLane()]).then(() => undefined));

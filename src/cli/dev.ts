@@ -10,6 +10,8 @@ import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { proxyToOrigin } from '../gateway/proxy.ts';
 import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from '../gateway/node-io.ts';
 import { parseRequestTarget } from '../gateway/request-target.ts';
+import { egressDispatcher, hostKey } from '../runtime/host/egress.ts';
+import { parseIpRange } from '../domain/ip-range.ts';
 import { guardProcess } from '../gateway/process-guard.ts';
 import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { parseEnvFile, parseEnvPair, parseGeo } from './dev-options.ts';
@@ -50,6 +52,13 @@ export interface DevOptions {
 export async function startDevServer(options: DevOptions): Promise<DevServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const runtime = new Runtime();
+  // Local development: the function may reach loopback (local services) as well as the public
+  // internet and --origin; other private addresses are refused, as on the platform.
+  const origin = options.origin;
+  const egress = egressDispatcher({
+    allowHosts: origin ? [hostKey(origin.hostname, origin.port, origin.protocol)] : [],
+    allowRanges: [parseIpRange('127.0.0.0/8')!, parseIpRange('::1')!],
+  });
   const load = (): FunctionCode => ({ code: readFileSync(options.file, 'utf8'), env: options.env, filename: options.file });
   let current = load();
   const problem = runtime.compile(current.code);
@@ -80,9 +89,8 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       return;
     }
     const incoming = toIncoming(req, target, body, 'http', options.geo);
-    const origin = options.origin;
     const route = origin ? ownHostRoute(target, origin) : undefined;
-    const { outcome, report } = await runtime.execute(fn, incoming, route ? { route } : {});
+    const { outcome, report } = await runtime.execute(fn, incoming, route ? { route, egress } : { egress });
     void report.then((r) => {
       if (options.quiet && !r.error) return;
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind === 'passthrough' ? 'origin' : outcome.error.code;
@@ -119,6 +127,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       runtime.close();
+      await egress.destroy();
     },
   };
 }
@@ -158,6 +167,7 @@ export async function runDev(argv: string[]): Promise<number> {
   guardProcess('edgefn dev');
   const server = await startDevServer(options);
   process.stdout.write(`edgefn dev: serving ${options.file} on ${server.url}\n`);
+  process.stdout.write('edgefn dev: functions may fetch the public internet, loopback and --origin; other private addresses are refused\n');
   await untilStopped();
   await server.close();
   return 0;

@@ -1,6 +1,7 @@
 /** `edgefn serve`: the whole platform on one machine (gateway, API, replica lane, SQLite store). */
 import { countFlag, lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { guardProcess, startEdgefn } from '../main.ts';
+import { parseIpRange } from '../domain/ip-range.ts';
 
 const help = `usage: edgefn serve [options]
 
@@ -20,6 +21,9 @@ options:
                          limit leaves after 1024, at most 16384)
   --max-connections-per-client N
                          gateway connections from one client address (default 256)
+  --egress-allow CIDR,...
+                         address ranges functions may reach although they are not public
+                         (by default: the public internet and each zone's origin only)
 
 On SIGTERM or SIGINT it stops accepting, gives requests in flight up to 10 s, then exits.
 
@@ -35,7 +39,9 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   let options;
   try {
-    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client']);
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow']);
+    const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).filter((c) => c.trim() !== '');
+    for (const cidr of egressAllow) if (!parseIpRange(cidr.trim())) throw new UsageError(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
     const maxConnections = countFlag(args, 'max-connections');
     const maxPerClient = countFlag(args, 'max-connections-per-client');
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
@@ -47,6 +53,7 @@ export async function runServe(argv: string[]): Promise<number> {
       domainSuffix: (lastFlag(args, 'domain-suffix') ?? 'edgefunctions.localhost').toLowerCase(),
       ...(lastFlag(args, 'geo-file') ? { geoFile: lastFlag(args, 'geo-file')! } : {}),
       connections: { ...(maxConnections ? { maxConnections } : {}), ...(maxPerClient ? { maxPerClient } : {}) },
+      egressAllow,
     };
   } catch (error) {
     if (error instanceof UsageError) {

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MatchRequest } from '../domain/rules.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import type { EgressDispatchers } from '../runtime/host/egress.ts';
 import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import { proxyToOrigin } from './proxy.ts';
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   geo?: GeoLookup;
   /** Loop and fan-out limits for requests that functions send back to the platform. */
   loops: LoopGuard;
+  /** Where functions' subrequests may go: the public internet and their zone's origin. */
+  egress: EgressDispatchers;
   log?: (line: string) => void;
 }
 
@@ -62,7 +65,11 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const origin = fn.zone.origin;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
     const route = ownHostRoute(target, origin);
-    const { outcome } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', geo), { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });
+    const { outcome } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', geo), {
+      route,
+      subrequestHeaders: (headers) => stampLoop(headers, loop),
+      egress: options.egress.forOrigin(origin),
+    });
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);

@@ -8,6 +8,8 @@ import { rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
+import { EgressDispatchers } from '../runtime/host/egress.ts';
+import { parseIpRange, type IpRange } from '../domain/ip-range.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
 import { envHashOf, materializeEnv } from './env.ts';
@@ -26,6 +28,13 @@ guardProcess('replica lane');
 const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
 const secrets = loadSecretBox(dataDir);
 const runtime = new Runtime();
+// The gateway checked these ranges (serve --egress-allow) before passing them on.
+const egress = new EgressDispatchers(
+  (process.env.EDGEFN_EGRESS_ALLOW ?? '')
+    .split(',')
+    .map((cidr) => parseIpRange(cidr))
+    .filter((range): range is IpRange => range !== undefined),
+);
 const codes = new Map<string, FunctionCode>();
 
 /** The gateway named a replica revision and env vars the store no longer (or not yet) holds. */
@@ -73,7 +82,7 @@ const server = createServer((req, res) => {
     const route = ownHostRoute(target, origin);
     const [depth, tree] = h('x-edgefn-loop').split(' ');
     const loop: LoopState = { depth: Number(depth), tree: tree ?? '' };
-    const { outcome } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop) });
+    const { outcome } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin) });
     if (outcome.kind === 'response') await writeResponse(res, outcome);
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);

@@ -20,6 +20,8 @@ export interface LaneOptions {
   dataDir: string;
   socketPath: string;
   requestBodyBytes: number;
+  /** Address ranges functions may reach although they are not public (passed on to the lane). */
+  egressAllow?: string[];
   log?: (line: string) => void;
 }
 
@@ -75,7 +77,7 @@ export class ReplicaLane {
     const child = spawn(process.execPath, [...laneCommand(), this.#options.dataDir, this.#options.socketPath], {
       // The IPC channel closes when the gateway dies (even by kill -9): the lane exits with it.
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      env: process.env,
+      env: { ...process.env, EDGEFN_EGRESS_ALLOW: (this.#options.egressAllow ?? []).join(',') },
     });
     this.#child = child;
     child.channel?.unref();

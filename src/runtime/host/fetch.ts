@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { WireFetch } from '../guest/protocol.ts';
+import { EgressRefused } from './egress.ts';
 
 /** Where to send a subrequest: a different URL to connect to, keeping the Host header. */
 export type SubrequestRoute = (url: URL) => URL | undefined;
@@ -18,6 +19,8 @@ export interface FetchSettings {
   maxTimeoutMs: number;
   maxRedirects: number;
   route?: SubrequestRoute;
+  /** Makes the connections (and enforces where they may go: host/egress.ts); undici's global one by default. */
+  dispatcher?: Dispatcher;
 }
 
 export interface FetchedResponse {
@@ -109,9 +112,11 @@ export async function performFetch(wire: WireFetch, body: OutgoingBody, settings
         headersTimeout: timeouts.headers,
         bodyTimeout: timeouts.body,
         signal: AbortSignal.any([signal, headersDeadline.signal]),
+        ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
       });
     } catch (error) {
       if (headersDeadline.signal.aborted) throw headersDeadline.signal.reason;
+      if (error instanceof EgressRefused) throw error;
       throw new TypeError(`fetch failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       clearTimeout(timer);

@@ -13,6 +13,7 @@ import { runSubtle, type KeyTable } from './crypto.ts';
 import type { OutgoingBody, SubrequestRoute } from './fetch.ts';
 import { parseMultipart } from './form-data.ts';
 import type { FairPool } from './pool.ts';
+import type { Dispatcher } from 'undici';
 import { fetchForGuest } from './subrequest.ts';
 
 /** Shared by every slot of a runtime. */
@@ -35,6 +36,8 @@ export interface ExecutionOptions {
    * from the function's owner (zone and variant), never by what the function says.
    */
   cacheScope?: string;
+  /** Makes subrequests' connections and decides where they may go (host/egress.ts); anywhere without one. */
+  egress?: Dispatcher;
 }
 
 /** What an operation needs: the execution it runs for, and its slot's tables. */

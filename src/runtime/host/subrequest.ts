@@ -8,6 +8,7 @@ import type { WireFetch, WireFetchResponse } from '../guest/protocol.ts';
 import { HostBody, encodingOf } from './bodies.ts';
 import { cachedToWire } from './cache.ts';
 import { performFetch } from './fetch.ts';
+import { EgressRefused } from './egress.ts';
 import { convertImage, parseImageOptions } from './image.ts';
 import type { OpContext } from './ops.ts';
 import { subrequestCachePolicy, teeForCache } from './subrequest-cache.ts';
@@ -46,17 +47,25 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
   }
   checkHeaders(wire.headers, 'The request');
   const body = ctx.outgoingBody(wire.body);
-  const res = await performFetch(
-    options.subrequestHeaders ? { ...wire, headers: options.subrequestHeaders(wire.headers) } : wire,
-    body,
-    {
-      defaultTimeoutMs: services.limits.fetchTimeoutMs,
-      maxTimeoutMs: services.limits.fetchMaxTimeoutMs,
-      maxRedirects: services.limits.fetchMaxRedirects,
-      ...(options.route ? { route: options.route } : {}),
-    },
-    exec.signal,
-  );
+  let res: Awaited<ReturnType<typeof performFetch>>;
+  try {
+    res = await performFetch(
+      options.subrequestHeaders ? { ...wire, headers: options.subrequestHeaders(wire.headers) } : wire,
+      body,
+      {
+        defaultTimeoutMs: services.limits.fetchTimeoutMs,
+        maxTimeoutMs: services.limits.fetchMaxTimeoutMs,
+        maxRedirects: services.limits.fetchMaxRedirects,
+        ...(options.route ? { route: options.route } : {}),
+        ...(options.egress ? { dispatcher: options.egress } : {}),
+      },
+      exec.signal,
+    );
+  } catch (error) {
+    // A refused destination is in the report even when the function catches the TypeError.
+    if (error instanceof EgressRefused) exec.log('warn', `edgefn: ${error.message}`);
+    throw error;
+  }
   let stream = res.body;
   let headers = res.headers;
   if (image && stream && res.status >= 200 && res.status < 300) {
