@@ -224,7 +224,7 @@ export class Slot implements ExecutionHost {
     const stream = this.#streams.get(streamId);
     if (!stream) return;
     stream.readable.receive(chunk, error);
-    if (chunk && !this.memory.within()) {
+    if (chunk && !this.memory.hostWithin()) {
       stream.readable.destroy();
       stream.exec.fail('FunctionRuntime.MemoryExceeded', new MemoryLimitError(this.memory.limitBytes).message);
     }

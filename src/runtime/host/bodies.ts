@@ -143,6 +143,9 @@ export class GuestBodyReadable extends Readable {
   readonly #pull: () => void;
   readonly #cancel: () => void;
   #ended = false;
+  /** A pull is on its way to the guest: Node may ask again (it does after each pushed piece), but
+   * the guest answers each pull with exactly one chunk, so at most one is outstanding. */
+  #pulling = false;
 
   constructor(pull: () => void, cancel: () => void) {
     super({ highWaterMark: 64 * 1024 });
@@ -151,6 +154,8 @@ export class GuestBodyReadable extends Readable {
   }
 
   override _read(): void {
+    if (this.#pulling || this.#ended) return;
+    this.#pulling = true;
     // Node may call _read from inside push(), i.e. while the guest is on the stack (the chunk
     // arrives through a bridge call); entering the isolate again there is not allowed.
     queueMicrotask(this.#pull);
@@ -158,6 +163,8 @@ export class GuestBodyReadable extends Readable {
 
   /** Called with each chunk the guest sends. */
   receive(chunk: Uint8Array | null, error: string | null): void {
+    this.#pulling = false;
+    if (this.#ended) return;
     if (error !== null) {
       this.#ended = true;
       this.destroy(new Error(error));
