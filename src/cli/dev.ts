@@ -83,7 +83,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
       return;
     }
-    const target = parseRequestTarget(req.headers.host, req.url);
+    const target = parseRequestTarget(req.headersDistinct.host, req.url);
     if ('error' in target) {
       writeBadTarget(res, target.error);
       return;

@@ -80,7 +80,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
      * Host and path are validated once, and rules, the function's URL and the origin are all built
      * from these parts: a malformed Host cannot make a rule see one path and the function another.
      */
-    const target = parseRequestTarget(req.headers.host, req.url);
+    const target = parseRequestTarget(req.headersDistinct.host, req.url);
     if ('error' in target) {
       writeBadTarget(res, target.error);
       return;

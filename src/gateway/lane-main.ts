@@ -71,7 +71,7 @@ const server = createServer((req, res) => {
     }
     const geo = h('x-edgefn-geo');
     // The gateway validated the target already; checked again, as everything the lane is told.
-    const target = parseRequestTarget(req.headers.host, req.url);
+    const target = parseRequestTarget(req.headersDistinct.host, req.url);
     if ('error' in target) {
       writeBadTarget(res, target.error);
       return;

@@ -19,6 +19,29 @@ describe('request targets', () => {
     assert.deepEqual(parseRequestTarget(['a.test', 'b.test'], '/'), { error: 'host' });
   });
 
+  it('keeps the port as a URL would: no default port, no leading zeros', () => {
+    assert.deepEqual(parseRequestTarget('shop.test:80', '/'), { host: 'shop.test', hostname: 'shop.test', path: '/' });
+    assert.deepEqual(parseRequestTarget('shop.test:0080', '/'), { host: 'shop.test', hostname: 'shop.test', path: '/' });
+    assert.deepEqual(parseRequestTarget('[::1]:08080', '/'), { host: '[::1]:8080', hostname: '[::1]', path: '/' });
+    for (const host of ['shop.test:80', 'shop.test:08080', '[::1]:80']) {
+      const target = parseRequestTarget(host, '/');
+      assert.ok(!('error' in target));
+      assert.equal(target.host, new URL(`http://${host}/`).host, host);
+    }
+  });
+
+  it('refuses targets a URL parser would change in meaning: fragments, backslashes, dot segments', () => {
+    for (const target of ['/a#b', '/#', '/a\\b', '/a/../admin', '/a/./b', '/..', '/.', '/a/%2e%2e/admin', '/a/%2E./b', '/a/.%2e', '/%2e', '/a/..?x=1']) {
+      assert.deepEqual(parseRequestTarget('shop.test', target), { error: 'target' }, target);
+    }
+    // Dots that are not whole segments, and anything in the query, are fine.
+    for (const target of ['/a..b/', '/.well-known/x', '/a/...', '/x?p=../a', '/x?p=a\\b', '/%2e%2e%2fa']) {
+      const parsed = parseRequestTarget('shop.test', target);
+      assert.ok(!('error' in parsed), target);
+      assert.equal(parsed.path, target);
+    }
+  });
+
   it('refuses request targets that are not origin-form', () => {
     for (const target of ['http://other.test/', '*', 'x', '', undefined]) assert.deepEqual(parseRequestTarget('shop.test', target), { error: 'target' }, String(target));
   });

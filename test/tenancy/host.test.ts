@@ -58,6 +58,33 @@ describe('the gateway validates Host and the request target', () => {
     assert.equal(fine.text, `function saw http://${t.attackerDomain}/x?y=1`);
   });
 
+  it('answers 400 to two Host headers, whichever one rules would have used', async () => {
+    const answer = await raw(t.serve.gatewayUrl, `GET /x HTTP/1.1\r\nHost: ${t.attackerDomain}\r\nHost: 127.0.0.1:${listener.port}`);
+    assert.equal(answer.status, 400, answer.text);
+    assert.match(answer.text, /InvalidParameter\.InvalidHost/);
+  });
+
+  it('answers 400 to dot segments, so a rule cannot match one path while the origin serves another', async () => {
+    await t.deploy(`addEventListener('fetch', (event) => event.respondWith(new Response('function saw ' + event.request.url)));`);
+    for (const path of ['/public/../admin', '/public/%2e%2e/admin', '/public/%2E%2e/admin', '/a\\..\\admin', '/x#frag']) {
+      const answer = await raw(t.serve.gatewayUrl, `GET ${path} HTTP/1.1\r\nHost: ${t.attackerDomain}`);
+      assert.equal(answer.status, 400, `${path}: ${answer.text}`);
+      assert.match(answer.text, /InvalidParameter\.InvalidRequestTarget/);
+      // and straight to the origin, when no function runs
+      const passed = await raw(t.serve.gatewayUrl, `GET ${path} HTTP/1.1\r\nHost: attacker.test`);
+      assert.equal(passed.status, 400, `${path} with no function: ${passed.text}`);
+    }
+  });
+
+  it('a function fetching its own URL reaches the origin when the Host names the default port', async () => {
+    await t.deploy(`addEventListener('fetch', (event) => event.respondWith((async () => {
+      const res = await fetch(event.request.url);
+      return new Response(event.request.url + ' -> ' + await res.text());
+    })()));`);
+    const answer = await raw(t.serve.gatewayUrl, `GET /own HTTP/1.1\r\nHost: ${t.attackerDomain}:080`);
+    assert.equal(answer.text, `http://${t.attackerDomain}/own -> origin got /own`);
+  });
+
   it('a proxy function that adds a secret cannot be pointed at another host', async () => {
     await t.deploy(`addEventListener('fetch', (event) => event.respondWith((async () => {
       const upstream = new Request(event.request);
