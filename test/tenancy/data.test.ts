@@ -71,6 +71,33 @@ describe('tenant data stays with its zone and variant', () => {
     assert.equal((await call('blog')).text, 'TypeError,TypeError,TypeError');
   });
 
+  it('nor while `caches` is being made, with the globals it uses replaced', async () => {
+    await deploy('blog', `
+      const RealMap = Map;
+      let made = 'not reached';
+      globalThis.Map = class extends RealMap {
+        constructor(...args) {
+          super(...args);
+          try { new Cache('named:x'); made = 'made'; } catch (error) { made = error.name; }
+        }
+      };
+      const storage = caches;
+      globalThis.Map = RealMap;
+      addEventListener('fetch', (event) => event.respondWith(new Response(made + ' ' + typeof storage.open)));`);
+    assert.equal((await call('blog')).text, 'TypeError function');
+  });
+
+  it('a cache name counts, and a very long one is refused', async () => {
+    await deploy('blog', sw(`
+      const out = [];
+      try { await caches.open('n'.repeat(2048)); out.push('opened'); } catch (error) { out.push(error.name); }
+      const fine = await caches.open('n'.repeat(1024));
+      await fine.put('https://blog.test/k', new Response('kept'));
+      out.push(await (await fine.match('https://blog.test/k')).text());
+      return new Response(out.join());`));
+    assert.equal((await call('blog')).text, 'TypeError,kept');
+  });
+
   it("eo.cacheKey names an entry only in the zone's own subrequest cache", async () => {
     const fetchCached = (key: string) => sw(`
       const res = await fetch(new URL('/counted', event.request.url), { eo: { cacheTtl: 60, cacheKey: '${key}' } });

@@ -14,21 +14,19 @@ function keyOf(request: unknown): Request {
   return request instanceof Request ? request : new Request(String(request));
 }
 
-let constructing = false;
+/**
+ * Only this module holds the key the constructors ask for: a flag set around construction could
+ * be seen by user code that runs meanwhile (a replaced global the constructor touches).
+ */
+const key = Symbol('construct');
 
-function construct<T>(make: () => T): T {
-  constructing = true;
-  try {
-    return make();
-  } finally {
-    constructing = false;
-  }
-}
+/** The longest cache name `caches.open` takes (the host refuses longer ones too). */
+const maxNameLength = 1024;
 
 export class Cache {
   #name: string;
-  constructor(name: string) {
-    if (!constructing) throw new TypeError('Illegal constructor');
+  constructor(name: string, token?: symbol) {
+    if (token !== key) throw new TypeError('Illegal constructor');
     this.#name = name;
   }
 
@@ -70,9 +68,9 @@ export class CacheStorage {
   readonly #named = new Map<string, Cache>();
   readonly #default: Cache;
 
-  constructor() {
-    if (!constructing) throw new TypeError('Illegal constructor');
-    this.#default = new Cache(':default');
+  constructor(token?: symbol) {
+    if (token !== key) throw new TypeError('Illegal constructor');
+    this.#default = new Cache(':default', key);
   }
 
   get default(): Cache {
@@ -80,11 +78,12 @@ export class CacheStorage {
   }
 
   async open(name: unknown): Promise<Cache> {
-    const key = String(name);
-    let cache = this.#named.get(key);
+    const text = String(name);
+    if (text.length > maxNameLength) throw new TypeError(`CacheStorage.open: a cache name is at most ${maxNameLength} characters`);
+    let cache = this.#named.get(text);
     if (!cache) {
-      cache = construct(() => new Cache(`named:${key}`));
-      this.#named.set(key, cache);
+      cache = new Cache(`named:${text}`, key);
+      this.#named.set(text, cache);
     }
     return cache;
   }
@@ -94,5 +93,5 @@ export class CacheStorage {
 
 /** The global `caches`. */
 export function createCacheStorage(): CacheStorage {
-  return construct(() => new CacheStorage());
+  return new CacheStorage(key);
 }

@@ -66,4 +66,30 @@ describe('node-local cache store', () => {
     assert.ok(store.bytesOf('attacker') <= 3000);
     assert.ok(store.match(api('c', 'victim'), 'https://v/1'), "the attacker's writes did not evict the victim's entry");
   });
+
+  it('counts the cache name and the URL in an entry', () => {
+    const store = new CacheStore({ maxBytes: 10_000, maxScopeBytes: 4000 });
+    assert.equal(store.put(api('n'.repeat(5000)), 'https://a/', response([], 'x')), false, 'a name larger than the scope may hold');
+    assert.equal(store.put(api('c'), `https://a/${'u'.repeat(5000)}`, response([], 'x')), false, 'a URL larger than the scope may hold');
+    assert.equal(store.put(api('n'.repeat(1000)), 'https://a/', response([], 'x')), true);
+    assert.ok(store.bytesOf('zone-a:production') > 1000);
+  });
+
+  it('when the whole cache is full, the scope holding the most gives way, never one that holds little', () => {
+    const store = new CacheStore({ maxBytes: 10_000, maxScopeBytes: 4000 });
+    const big = 'b'.repeat(900);
+    store.put(api('c', 'victim'), 'https://v/1', response([], big));
+    // Attackers with several zones (or variants), each at its share, together past the total.
+    for (const attacker of ['a1', 'a2', 'a3', 'a4']) {
+      for (let i = 0; i < 5; i++) store.put(api('c', attacker), `https://a/${i}`, response([], big));
+    }
+    assert.ok(store.bytes <= 10_000);
+    assert.ok(store.match(api('c', 'victim'), 'https://v/1'), "the attackers' writes did not evict the victim's entry");
+  });
+
+  it('does not confuse a name that contains a separator with a URL', () => {
+    const store = new CacheStore({ maxBytes: 1 << 20 });
+    store.put(api('a\nhttps://x/'), 'https://y/', response([], 'one'));
+    assert.equal(store.match(api('a'), 'https://x/\nhttps://y/'), undefined);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The node-local cache behind `caches.default` / `caches.open(name)` and the subrequest cache: an
- * LRU bounded in bytes, in total and per scope.
+ * LRU bounded in bytes, per scope and in total (see {@link CacheStore}).
  * Freshness follows the stored response's Cache-Control (s-maxage, then max-age), then Expires;
  * responses marked no-store, no-cache or private, or already stale, are not stored. A response
  * without any freshness information stays until evicted.
@@ -68,11 +68,23 @@ export interface CacheSpace {
   name: string;
 }
 
-const keyOf = (space: CacheSpace, url: string): string => `${space.scope}\n${space.kind}\n${space.name}\n${url}`;
+/** An entry's key within its scope; the name's length is spelled out, so no name reads as a URL. */
+const keyOf = (space: CacheSpace, url: string): string => `${space.kind} ${space.name.length} ${space.name} ${url}`;
 
+interface Scope {
+  /** Least recently used first (a Map keeps insertion order; a hit moves its entry to the back). */
+  entries: Map<string, Entry>;
+  bytes: number;
+}
+
+/**
+ * Bounded twice: one scope holds at most `maxScopeBytes` (its own least recently used entries go
+ * first), and when all scopes together pass `maxBytes`, the scope holding the most gives way. A
+ * zone that holds little is never evicted while another holds more, however many zones (or
+ * variants) an attacker writes from.
+ */
 export class CacheStore {
-  readonly #entries = new Map<string, Entry & { scope: string }>();
-  readonly #scopeBytes = new Map<string, number>();
+  readonly #scopes = new Map<string, Scope>();
   readonly #maxBytes: number;
   readonly #maxScopeBytes: number;
   readonly #now: () => number;
@@ -80,7 +92,7 @@ export class CacheStore {
 
   constructor(options: CacheStoreOptions) {
     this.#maxBytes = options.maxBytes;
-    this.#maxScopeBytes = options.maxScopeBytes ?? options.maxBytes;
+    this.#maxScopeBytes = Math.min(options.maxScopeBytes ?? options.maxBytes, options.maxBytes);
     this.#now = options.now ?? Date.now;
   }
 
@@ -90,20 +102,20 @@ export class CacheStore {
 
   /** Bytes one scope holds. */
   bytesOf(scope: string): number {
-    return this.#scopeBytes.get(scope) ?? 0;
+    return this.#scopes.get(scope)?.bytes ?? 0;
   }
 
   match(space: CacheSpace, url: string): CachedResponse | undefined {
+    const scope = this.#scopes.get(space.scope);
     const key = keyOf(space, url);
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
+    const entry = scope?.entries.get(key);
+    if (!scope || !entry) return undefined;
     if (entry.expiresAt <= this.#now()) {
-      this.#remove(key, entry);
+      this.#remove(space.scope, scope, key, entry);
       return undefined;
     }
-    // Refresh recency: Map keeps insertion order, so re-inserting moves it to the back.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    scope.entries.delete(key);
+    scope.entries.set(key, entry);
     return entry.response;
   }
 
@@ -112,40 +124,45 @@ export class CacheStore {
     const now = this.#now();
     const seconds = ttlOverrideSeconds ?? freshnessOf(response.headers, now);
     const key = keyOf(space, url);
-    const old = this.#entries.get(key);
-    if (old) this.#remove(key, old);
+    this.delete(space, url);
     if (seconds === 0) return false;
-    const bytes = response.body.byteLength + response.headers.reduce((n, h) => n + h.length, 0) + url.length + 64;
-    if (bytes > this.#maxScopeBytes || bytes > this.#maxBytes) return false;
-    this.#entries.set(key, { response, expiresAt: seconds === null ? Infinity : now + seconds * 1000, bytes, scope: space.scope });
+    const bytes = response.body.byteLength + response.headers.reduce((n, h) => n + h.length, 0) + space.scope.length + key.length + 64;
+    if (bytes > this.#maxScopeBytes) return false;
+    let scope = this.#scopes.get(space.scope);
+    if (!scope) this.#scopes.set(space.scope, (scope = { entries: new Map(), bytes: 0 }));
+    scope.entries.set(key, { response, expiresAt: seconds === null ? Infinity : now + seconds * 1000, bytes });
+    scope.bytes += bytes;
     this.#bytes += bytes;
-    this.#scopeBytes.set(space.scope, this.bytesOf(space.scope) + bytes);
-    // Least recently used first: within the scope past its share, then anywhere past the total.
-    for (const [k, e] of this.#entries) {
-      if (this.bytesOf(space.scope) <= this.#maxScopeBytes) break;
-      if (e.scope === space.scope) this.#remove(k, e);
-    }
-    for (const [k, e] of this.#entries) {
-      if (this.#bytes <= this.#maxBytes) break;
-      this.#remove(k, e);
-    }
-    return true;
+    while (scope.bytes > this.#maxScopeBytes) this.#evictOldest(space.scope, scope);
+    while (this.#bytes > this.#maxBytes) this.#evictFromLargest();
+    return scope.entries.has(key);
   }
 
   delete(space: CacheSpace, url: string): boolean {
+    const scope = this.#scopes.get(space.scope);
     const key = keyOf(space, url);
-    const entry = this.#entries.get(key);
-    if (!entry) return false;
-    this.#remove(key, entry);
+    const entry = scope?.entries.get(key);
+    if (!scope || !entry) return false;
+    this.#remove(space.scope, scope, key, entry);
     return true;
   }
 
-  #remove(key: string, entry: Entry & { scope: string }): void {
-    this.#entries.delete(key);
+  #evictFromLargest(): void {
+    let largest: [string, Scope] | undefined;
+    for (const pair of this.#scopes) if (!largest || pair[1].bytes > largest[1].bytes) largest = pair;
+    if (largest) this.#evictOldest(largest[0], largest[1]);
+  }
+
+  #evictOldest(name: string, scope: Scope): void {
+    const [key, entry] = scope.entries.entries().next().value as [string, Entry];
+    this.#remove(name, scope, key, entry);
+  }
+
+  #remove(name: string, scope: Scope, key: string, entry: Entry): void {
+    scope.entries.delete(key);
+    scope.bytes -= entry.bytes;
     this.#bytes -= entry.bytes;
-    const left = this.bytesOf(entry.scope) - entry.bytes;
-    if (left <= 0) this.#scopeBytes.delete(entry.scope);
-    else this.#scopeBytes.set(entry.scope, left);
+    if (scope.entries.size === 0) this.#scopes.delete(name);
   }
 }
 

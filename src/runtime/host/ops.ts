@@ -126,9 +126,13 @@ export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args
   }
 }
 
+/** The longest cache name the guest may use (`named:` plus what `caches.open` took). */
+const maxCacheName = 1024 + 'named:'.length;
+
 /** A Cache API cache of the execution's own scope, by the name the guest gave it. */
 function apiSpace(ctx: OpContext, name: unknown): CacheSpace {
-  return { scope: ctx.options.cacheScope ?? 'local', kind: 'api', name: String(name) };
+  if (typeof name !== 'string' || name.length > maxCacheName) throw new TypeError('cache name is not a string of at most 1024 characters');
+  return { scope: ctx.options.cacheScope ?? 'local', kind: 'api', name };
 }
 
 /** Bytes in a list of arguments (and in the dictionaries among them, one level deep). */
