@@ -79,7 +79,7 @@ function listen(server: Server, port: number, host: string): Promise<string> {
 /** CIDR ranges, or an error naming the first that is not one. */
 export function parseRanges(cidrs: string[]): IpRange[] {
   return cidrs.map((cidr) => {
-    const range = parseIpRange(cidr.trim());
+    const range = parseIpRange(cidr);
     if (!range) throw new Error(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
     return range;
   });

@@ -40,8 +40,8 @@ export async function runServe(argv: string[]): Promise<number> {
   let options;
   try {
     const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow']);
-    const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).filter((c) => c.trim() !== '');
-    for (const cidr of egressAllow) if (!parseIpRange(cidr.trim())) throw new UsageError(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
+    const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).map((c) => c.trim()).filter((c) => c !== '');
+    for (const cidr of egressAllow) if (!parseIpRange(cidr)) throw new UsageError(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
     const maxConnections = countFlag(args, 'max-connections');
     const maxPerClient = countFlag(args, 'max-connections-per-client');
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);

@@ -17,6 +17,7 @@ describe('address classes for egress', () => {
       ['0.0.0.0', 'unspecified'], ['224.0.0.1', 'multicast'], ['255.255.255.255', 'reserved'],
       ['::1', 'loopback'], ['::', 'unspecified'], ['fe80::1', 'link-local'], ['fd00:ec2::254', 'unique-local'], ['ff02::1', 'multicast'], ['2001:0::1', 'Teredo'],
       ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::127.0.0.1', 'loopback'], ['64:ff9b::a9fe:a9fe', 'link-local'], ['2002:7f00:1::1', 'loopback'], ['2002:c0a8:0101::', 'private'],
+      ['64:ff9b:1::a00:1', 'local NAT64'], ['64:ff9b:1:ffff::1', 'local NAT64'], ['fec0::1', 'site-local'], ['feff::1', 'site-local'], ['2001:db8::1', 'documentation'],
     ];
     for (const [ip, expected] of table) assert.equal(reason(ip), expected, ip);
   });

@@ -1,8 +1,8 @@
 /**
  * Which addresses a function may not reach by default: everything that is not the public
  * internet. Loopback, private, shared (carrier NAT), link-local (cloud metadata lives there),
- * unspecified, multicast and reserved IPv4; loopback, unique-local, link-local, multicast, discard
- * and Teredo IPv6; and any IPv6 form that carries an IPv4 address (mapped, compatible, NAT64,
+ * unspecified, multicast and reserved IPv4; loopback, unique-local, link-local, site-local,
+ * local-use NAT64, documentation, multicast, discard and Teredo IPv6; and any IPv6 form that carries an IPv4 address (mapped, compatible, NAT64,
  * 6to4), judged by that address.
  */
 import { isInRange, parseIpRange, type IpAddress, type IpRange } from './ip-range.ts';
@@ -28,6 +28,10 @@ const v6: [IpRange, string][] = [
   range('::1/128', 'loopback'),
   range('fc00::/7', 'unique-local'),
   range('fe80::/10', 'link-local'),
+  range('fec0::/10', 'site-local'),
+  // Local-use NAT64 (RFC 8215): translated by the operator's own network, to anything.
+  range('64:ff9b:1::/48', 'local NAT64'),
+  range('2001:db8::/32', 'documentation'),
   range('ff00::/8', 'multicast'),
   range('100::/64', 'discard'),
   range('2001::/32', 'Teredo'),

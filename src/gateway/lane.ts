@@ -164,10 +164,11 @@ export class ReplicaLane {
       if (value === undefined || hopByHop.has(name) || name === 'x-edgefn-outcome') continue;
       for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
     }
-    // Small bodies are read whole: one write, and no stream pipeline per request.
+    // Small bodies are read whole: one write, and no stream pipeline per request. A HEAD answer
+    // has none; its content-length is the one GET would have had, and passes on as declared.
     const length = Number(answer.headers['content-length']);
     let payload: Uint8Array | Readable = answer.body as Readable;
-    if (length <= 65536) {
+    if (length <= 65536 && req.method !== 'HEAD') {
       try {
         payload = new Uint8Array(await answer.body.arrayBuffer());
       } catch {

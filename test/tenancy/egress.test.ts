@@ -86,14 +86,18 @@ describe('egress: where functions may connect', () => {
     }
   });
 
-  it('lets the operator allow ranges with --egress-allow', async () => {
+  it('lets the operator allow ranges with --egress-allow, in production and in replicas', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-egress-'));
-    const serve = await startServeProcess(dataDir, ['--egress-allow', '127.0.0.1/32']);
+    const serve = await startServeProcess(dataDir, ['--egress-allow', '10.0.0.0/8, 127.0.0.1/32']);
     try {
       const api = apiClient({ apiUrl: serve.apiUrl, token: 'test-token' });
       const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'allowed.test', origin: 'http://127.0.0.1:9' });
-      const fn = await api<{ domain: string }>('POST', '/api/v1/functions', { zoneId: zone.body.id, name: 'prober', content: prober([`http://127.0.0.1:${other.port}/`]) });
+      const fn = await api<{ id: string; domain: string }>('POST', '/api/v1/functions', { zoneId: zone.body.id, name: 'prober', content: prober([`http://127.0.0.1:${other.port}/`]) });
       assert.equal((await send(serve.gatewayUrl, fn.body.domain, '/')).text, `http://127.0.0.1:${other.port}/ -> 200 another local service`);
+      const replica = await api('POST', `/api/v1/functions/${fn.body.id}/replicas`, { name: 'probe', content: prober([`http://127.0.0.1:${other.port}/`]) });
+      assert.equal(replica.status, 201);
+      const fromReplica = await send(serve.gatewayUrl, fn.body.domain, '/', { 'eo-function-replica-name': 'probe' });
+      assert.equal(fromReplica.text, `http://127.0.0.1:${other.port}/ -> 200 another local service`);
     } finally {
       await serve.kill9();
       rmSync(dataDir, { recursive: true, force: true });

@@ -87,6 +87,20 @@ describe('framing and platform signals belong to the gateway', () => {
       await t.assertHealthy('framing');
     });
 
+    it(`${variant}: HEAD answers with the length GET would have, and no body`, async () => {
+      await t.deploy(`addEventListener('fetch', (event) => event.respondWith(new Response('twelve bytes')));`, variant);
+      const client = new Client(t.serve.gatewayUrl);
+      try {
+        for (const method of ['GET', 'HEAD'] as const) {
+          const answer = await client.request({ path: '/', method, headers: { host: t.attackerDomain, ...replicaHeader(variant) } });
+          assert.equal(answer.headers['content-length'], '12', method);
+          assert.equal(await answer.body.text(), method === 'GET' ? 'twelve bytes' : '', method);
+        }
+      } finally {
+        await client.close();
+      }
+    });
+
     it(`${variant}: a function cannot forge platform signals`, async () => {
       await t.deploy(
         `addEventListener('fetch', (event) => event.respondWith(new Response('made by the function', {

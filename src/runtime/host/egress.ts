@@ -67,7 +67,11 @@ export function egressDispatcher(policy: EgressPolicy): Dispatcher {
   });
 }
 
-/** Dispatchers per policy, made on first use; the least recently used are closed past `max`. */
+/**
+ * Dispatchers per policy, made on first use; past `max`, the least recently used is forgotten but
+ * not closed: an execution may still hold it, and its idle connections end by themselves (keep-alive
+ * timeout), after which it is garbage.
+ */
 export class EgressDispatchers {
   readonly #made = new Map<string, Dispatcher>();
   readonly #allowRanges: IpRange[];
@@ -88,9 +92,8 @@ export class EgressDispatchers {
     } else {
       dispatcher = egressDispatcher({ allowHosts: [key], allowRanges: this.#allowRanges });
       if (this.#made.size >= this.#max) {
-        const [oldest, old] = this.#made.entries().next().value as [string, Dispatcher];
-        this.#made.delete(oldest);
-        void old.close();
+        const [oldest] = this.#made.keys();
+        this.#made.delete(oldest!);
       }
     }
     this.#made.set(key, dispatcher);
