@@ -22,8 +22,7 @@ describe('GuestBodyReadable', () => {
 
   it('stops pulling while nobody reads: the queue stays under one chunk and a high-water mark', async () => {
     let pending = 0;
-    let readable: GuestBodyReadable;
-    readable = new GuestBodyReadable(
+    const readable: GuestBodyReadable = new GuestBodyReadable(
       () => {
         pending++;
         setImmediate(() => {
