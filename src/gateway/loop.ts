@@ -8,9 +8,9 @@
  *
  * Trust: a client can send such an entry too. That only ever makes its own request deeper or
  * shares a budget with a tree id it made up; it cannot lower another request's depth or reach a
- * tree it does not know (ids are random, 128 bits).
+ * tree it does not know (ids are random UUIDs, 122 bits).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 export const loopHeader = 'cdn-loop';
 const token = 'edgefn';
@@ -56,7 +56,9 @@ export function readLoop(value: string | string[] | undefined): LoopState | unde
 
 /** A fresh tree for a request that carries none. */
 export function newLoop(): LoopState {
-  return { depth: 0, tree: randomBytes(16).toString('base64url') };
+  // Unguessable, so a client cannot charge its requests to another client's tree; randomUUID
+  // draws from a buffered pool (randomBytes(16) per request was 11% of the gateway's CPU).
+  return { depth: 0, tree: randomUUID() };
 }
 
 /**
