@@ -59,9 +59,11 @@ export function writeBadTarget(res: ServerResponse, error: 'host' | 'target'): v
  * Framing and platform signals belong to the gateway. A function (or an origin, or the replica
  * lane relaying a function) may set any header, but these are dropped from what it gives and
  * decided here: the connection's own headers, the message length, and the headers the platform
- * uses to speak for itself. A declared length is kept for a streamed body only as a promise the
- * gateway enforces: a body that runs longer or shorter ends the connection instead of leaving
- * stray bytes on it.
+ * uses to speak for itself. A streamed body keeps a declared length only where the runtime states
+ * one, which it does only when it knows it for certain (an origin body passed on untouched, a
+ * whole body; the function's own Content-Length never reaches here for a body), or where the lane
+ * framed it; the gateway still enforces it, so a body that runs longer or shorter ends the
+ * connection instead of leaving stray bytes on it.
  */
 const framingHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
 const isPlatformHeader = (name: string): boolean => name.startsWith('x-edgefn-') || name === 'eo-function-error' || name === 'eo-function-replica-status';

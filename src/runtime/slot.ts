@@ -161,7 +161,7 @@ export class Slot implements ExecutionHost {
     const r = outcome.response;
     checkHeaders(r.headers, 'The response'); // a throw here is the execution's InvalidResponse
     const target = encodingOf(r.headers);
-    const { body, recoded, length } = this.#outputBody(exec, r.body, target);
+    const { body, length } = this.#outputBody(exec, r.body, target);
     if (body instanceof Readable) {
       const stop = exec.own(() => body.destroy());
       let ended = false;
@@ -175,8 +175,11 @@ export class Slot implements ExecutionHost {
       body.once('close', end);
       body.once('error', end);
     }
-    let headers = recoded ? withoutHeaders(r.headers, ['content-length']) : r.headers;
-    if (length !== undefined && !headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length')) headers = [...headers, 'content-length', String(length)];
+    // The length sent is the body's, never what the function's headers say (they may be the
+    // origin's, for a body the function since rewrote): the host's own count when it knows one,
+    // else the gateway frames it. A bodiless answer keeps the stated length (HEAD).
+    let headers = body === null ? r.headers : withoutHeaders(r.headers, ['content-length']);
+    if (length !== undefined) headers = [...headers, 'content-length', String(length)];
     return { kind: 'response', status: r.status, statusText: r.statusText, headers, body };
   }
 
@@ -185,26 +188,27 @@ export class Slot implements ExecutionHost {
    * bytes sent must be coded that way: a body the function built is encoded here, and an origin
    * body passes through as it came when its coding already matches.
    */
-  #outputBody(exec: Execution, body: WireBody, target: Encoding): { body: null | string | Uint8Array | Readable; recoded: boolean; length?: number } {
-    if (body === null) return { body, recoded: false };
+  #outputBody(exec: Execution, body: WireBody, target: Encoding): { body: null | string | Uint8Array | Readable; length?: number } {
+    if (body === null) return { body };
     if (typeof body === 'string' || body instanceof Uint8Array) {
-      if (target === 'identity' && (typeof body === 'string' ? body.length * 3 : body.byteLength) <= outputPiece) return { body, recoded: false };
+      if (target === 'identity' && (typeof body === 'string' ? body.length * 3 : body.byteLength) <= outputPiece) return { body };
       // Larger bodies wait for slow clients in pieces, counted against the function's memory.
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       this.memory.hold(bytes.byteLength);
       const held = heldBody(bytes, () => this.memory.release(bytes.byteLength));
-      if (target === 'identity') return { body: held, recoded: false, length: bytes.byteLength };
-      return { body: new HostBody(held, 'identity').take(target), recoded: true };
+      if (target === 'identity') return { body: held, length: bytes.byteLength };
+      return { body: new HostBody(held, 'identity').take(target) };
     }
     if ('host' in body) {
       const lent = this.#bodies.get(body.host);
       if (!lent) throw new TypeError('response body is no longer available');
       this.#bodies.delete(body.host);
-      return { body: lent.body.take(target), recoded: lent.body.encoding !== target };
+      const length = lent.body.lengthAs(target);
+      return { body: lent.body.take(target), ...(length === undefined ? {} : { length }) };
     }
     const readable = this.#pullStream(exec, body.stream);
-    if (target === 'identity') return { body: readable, recoded: false };
-    return { body: new HostBody(readable, 'identity').take(target), recoded: true };
+    if (target === 'identity') return { body: readable };
+    return { body: new HostBody(readable, 'identity').take(target) };
   }
 
   #pullStream(exec: Execution, streamId: number): GuestBodyReadable {
@@ -230,9 +234,9 @@ export class Slot implements ExecutionHost {
     }
   }
 
-  #lend(exec: Execution, stream: Readable, encoding: Encoding): number {
+  #lend(exec: Execution, stream: Readable, encoding: Encoding, length?: number): number {
     const id = this.#nextBody++;
-    this.#bodies.set(id, { exec, body: new HostBody(stream, encoding) });
+    this.#bodies.set(id, { exec, body: new HostBody(stream, encoding, length) });
     return id;
   }
 
@@ -336,7 +340,7 @@ export class Slot implements ExecutionHost {
         return lent.body;
       },
       dropBody: (handle) => this.#bodies.delete(Number(handle)),
-      lend: (stream, encoding) => this.#lend(exec, stream, encoding),
+      lend: (stream, encoding, length) => this.#lend(exec, stream, encoding, length),
       outgoingBody: (body) => this.#outgoingBody(exec, body),
     };
   }

@@ -199,6 +199,12 @@ describe('fetch', () => {
     for await (const c of sized.outcome.body as AsyncIterable<Buffer>) jpgChunks.push(c);
     const jpg = await sharp(Buffer.concat(jpgChunks)).metadata();
     assert.deepEqual([jpg.format, jpg.width, jpg.height], ['jpeg', 16, 12], "EdgeOne's jpg alias and long side");
+    const kept = await runtime.execute({ code: sw(`return fetch('${origin.url}/picture.png', { eo: { image: { width: 16 } } })`) }, makeRequest());
+    assert.ok(kept.outcome.kind === 'response');
+    const keptChunks: Buffer[] = [];
+    for await (const c of kept.outcome.body as AsyncIterable<Buffer>) keptChunks.push(c);
+    const png = await sharp(Buffer.concat(keptChunks)).metadata();
+    assert.deepEqual([png.format, png.width], ['png', 16], 'no format: resized in its own format');
     const bad = await run(runtime, sw(`try { await fetch('${origin.url}/picture.png', { eo: { image: { format: 'bmp' } } }); return new Response('converted') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
     assert.match(bad.text, /^TypeError: eo\.image\.format must be/);
   });

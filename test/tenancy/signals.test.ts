@@ -58,7 +58,7 @@ describe('framing and platform signals belong to the gateway', () => {
       }
     });
 
-    it(`${variant}: a streamed body shorter or longer than its declared length ends the connection, never hangs it`, async () => {
+    it(`${variant}: a streamed body is framed by what it holds, whatever length the function declared`, async () => {
       for (const [declared, sent] of [['100', 'short'], ['2', 'much longer than two']] as const) {
         await t.deploy(
           `addEventListener('fetch', (event) => event.respondWith(new Response(new ReadableStream({
@@ -66,15 +66,16 @@ describe('framing and platform signals belong to the gateway', () => {
           }), { headers: { 'content-length': '${declared}' } })));`,
           variant,
         );
+        // A strict client, on one keep-alive connection twice: the answer is whole and the
+        // connection still in step (no hang, no stray bytes).
         const client = new Client(t.serve.gatewayUrl, { bodyTimeout: 5000, headersTimeout: 5000 });
         try {
-          // The connection ends (before the headers or in the body), or, through the lane, the
-          // gateway reports the broken answer as a platform failure: never a complete 200.
-          const outcome = await client
-            .request({ path: '/', method: 'GET', headers: { host: t.attackerDomain, ...replicaHeader(variant) } })
-            .then(async (res) => `${res.statusCode} ${res.headers['eo-function-error'] ?? ''} ${await res.body.text()}`)
-            .then((text) => `read ${text}`, (error: Error) => `ended: ${error.message}`);
-          assert.match(outcome, /^ended: |^read 5\d\d FunctionRuntime\./, `declared ${declared}, sent ${sent.length}: ${outcome}`);
+          for (let i = 0; i < 2; i++) {
+            const res = await client.request({ path: '/', method: 'GET', headers: { host: t.attackerDomain, ...replicaHeader(variant) } });
+            assert.equal(res.statusCode, 200);
+            assert.equal(await res.body.text(), sent, `declared ${declared}`);
+            assert.notEqual(res.headers['content-length'], declared);
+          }
         } finally {
           await client.destroy();
         }

@@ -62,11 +62,14 @@ function pipeWithErrors(source: Readable, dest: Transform): Transform {
 export class HostBody {
   #raw: Readable;
   #encoding: Encoding;
+  #length: number | undefined;
   #decoded: AsyncIterator<Buffer> | undefined;
 
-  constructor(raw: Readable, encoding: Encoding) {
+  /** `length`: how many raw bytes the stream will give, when the host knows it for certain. */
+  constructor(raw: Readable, encoding: Encoding, length?: number) {
     this.#raw = raw;
     this.#encoding = encoding;
+    this.#length = length;
     // Errors reach the guest through read(); an unread body must not crash the process.
     raw.on('error', () => undefined);
   }
@@ -104,6 +107,11 @@ export class HostBody {
   take(to: Encoding): Readable {
     if (this.#decoded) throw new TypeError('Body has already been read');
     return recode(this.#raw, this.#encoding, to);
+  }
+
+  /** The length of what {@link take} gives for `to`, when the host knows it (the raw bytes, untouched). */
+  lengthAs(to: Encoding): number | undefined {
+    return to === this.#encoding && !this.#decoded ? this.#length : undefined;
   }
 
   /** The content coding of the raw bytes. */

@@ -62,10 +62,19 @@ function withoutHeaders(headers: string[], drop: (name: string) => boolean): str
   return out;
 }
 
+/** Connection-level headers: they describe the hop to the origin, not the response (RFC 9110 7.6.1). */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+/**
+ * A fetched response's headers as the guest sees them: without the connection-level ones (and any
+ * the origin's Connection header names), as Fetch gives a response's header list.
+ */
 function flatten(raw: Record<string, string | string[] | undefined>): string[] {
+  const named = new Set<string>();
+  for (const value of [raw.connection ?? []].flat()) for (const token of value.split(',')) named.add(token.trim().toLowerCase());
   const out: string[] = [];
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
+    if (value === undefined || hopByHop.has(name) || named.has(name)) continue;
     if (Array.isArray(value)) for (const v of value) out.push(name, v);
     else out.push(name, value);
   }

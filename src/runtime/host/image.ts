@@ -11,8 +11,11 @@
  */
 import type sharpModule from 'sharp';
 
+type Format = 'webp' | 'avif' | 'jpeg' | 'png' | 'gif';
+
 export interface ImageOptions {
-  format: 'webp' | 'avif' | 'jpeg' | 'png' | 'gif';
+  /** The format to write; without one, the image keeps its own (if it is one of these). */
+  format?: Format;
   width?: number;
   height?: number;
   long?: number;
@@ -32,7 +35,7 @@ export const imageLimits = Object.freeze({
 /** An image that edgefn will not convert (the original is used instead). */
 export class ImageLimitError extends Error {}
 
-const formats: Record<string, ImageOptions['format']> = { webp: 'webp', avif: 'avif', jpeg: 'jpeg', jpg: 'jpeg', png: 'png', gif: 'gif' };
+const formats: Record<string, Format> = { webp: 'webp', avif: 'avif', jpeg: 'jpeg', jpg: 'jpeg', png: 'png', gif: 'gif' };
 
 const positiveInt = (value: unknown, name: string, max: number): number | undefined => {
   if (value === undefined) return undefined;
@@ -42,19 +45,25 @@ const positiveInt = (value: unknown, name: string, max: number): number | undefi
   return value;
 };
 
-/** Reads `eo.image`; undefined when absent. Throws TypeError (seen by the function) when invalid. */
+/**
+ * Reads `eo.image`; undefined when absent or when it asks for nothing (`{}`: the image as it is,
+ * as EdgeOne's WebP example relies on). Throws TypeError (seen by the function) when invalid.
+ */
 export function parseImageOptions(eo: Record<string, unknown> | null): ImageOptions | undefined {
   const raw = eo?.image;
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object') throw new TypeError('eo.image must be an object');
   const { format, width, height, long, short, quality } = raw as Record<string, unknown>;
-  const target = typeof format === 'string' ? formats[format.toLowerCase()] : undefined;
-  if (!target) throw new TypeError('eo.image.format must be webp, avif, jpeg (jpg), png or gif');
-  const options: ImageOptions = { format: target };
+  const options: ImageOptions = {};
+  if (format !== undefined && format !== null && format !== '') {
+    const target = typeof format === 'string' ? formats[format.toLowerCase()] : undefined;
+    if (!target) throw new TypeError('eo.image.format must be webp, avif, jpeg (jpg), png or gif');
+    options.format = target;
+  }
   const side = imageLimits.outputSide;
   const sizes = { width: positiveInt(width, 'width', side), height: positiveInt(height, 'height', side), long: positiveInt(long, 'long', side), short: positiveInt(short, 'short', side), quality: positiveInt(quality, 'quality', 100) };
   for (const [key, value] of Object.entries(sizes)) if (value !== undefined) options[key as 'width'] = value;
-  return options;
+  return Object.keys(options).length === 0 ? undefined : options;
 }
 
 type Sharp = typeof sharpModule;
@@ -74,9 +83,10 @@ async function loadSharp(): Promise<Sharp> {
 
 /**
  * Converts an image; the result's Content-Type is `image/<format>`. Throws ImageLimitError for an
- * image past the limits, and sharp's errors for one it cannot read.
+ * image past the limits or in a format it would keep but cannot write, and sharp's errors for one
+ * it cannot read.
  */
-export async function convertImage(bytes: Uint8Array, options: ImageOptions): Promise<Uint8Array> {
+export async function convertImage(bytes: Uint8Array, options: ImageOptions): Promise<{ bytes: Uint8Array; format: Format }> {
   if (bytes.byteLength > imageLimits.inputBytes) throw new ImageLimitError(`image of ${bytes.byteLength} bytes is larger than ${imageLimits.inputBytes}`);
   const sharp = await loadSharp();
   const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -86,6 +96,8 @@ export async function convertImage(bytes: Uint8Array, options: ImageOptions): Pr
   if (width > imageLimits.inputSide || height > imageLimits.inputSide) throw new ImageLimitError(`image of ${width}x${height} has a side over ${imageLimits.inputSide}`);
   if (width * height * frames > imageLimits.inputPixels) throw new ImageLimitError(`image of ${width}x${height}x${frames} has more than ${imageLimits.inputPixels} pixels`);
   if (frames > imageLimits.frames) throw new ImageLimitError(`image has more than ${imageLimits.frames} frames`);
+  const format = options.format ?? formats[meta.format ?? ''];
+  if (!format) throw new ImageLimitError(`cannot write ${meta.format ?? 'this'} images`);
   let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: imageLimits.inputPixels, sequentialRead: true }).timeout({ seconds: imageLimits.timeoutSeconds });
   let target = { width: options.width, height: options.height };
   if (options.long !== undefined || options.short !== undefined) {
@@ -97,5 +109,5 @@ export async function convertImage(bytes: Uint8Array, options: ImageOptions): Pr
     pipeline = pipeline.resize({ ...target, fit: 'inside', withoutEnlargement: true });
   }
   const quality = options.quality === undefined ? {} : { quality: options.quality };
-  return new Uint8Array(await pipeline.toFormat(options.format, quality).toBuffer());
+  return { bytes: new Uint8Array(await pipeline.toFormat(format, quality).toBuffer()), format };
 }

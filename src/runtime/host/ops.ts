@@ -52,8 +52,8 @@ export interface OpContext {
   /** A host body lent to the guest, by handle; throws TypeError when it is gone. */
   body(handle: unknown): HostBody;
   dropBody(handle: unknown): void;
-  /** Lends a host stream to the guest; returns its handle. */
-  lend(stream: Readable, encoding: Encoding): number;
+  /** Lends a host stream to the guest (with its length in bytes, when known for certain); returns its handle. */
+  lend(stream: Readable, encoding: Encoding, length?: number): number;
   /** A guest body as something the host can send. */
   outgoingBody(body: WireBody): OutgoingBody;
 }
@@ -103,7 +103,7 @@ export async function runOp(ctx: OpContext, kind: Exclude<OpKind, 'sleep'>, args
       const { cache, url } = args as { cache: string; url: string };
       const hit = services.cache.match(apiSpace(ctx, cache), url);
       if (!hit) return null;
-      return cachedToWire(url, hit, ctx.lend(Readable.from([hit.body]), 'identity'));
+      return cachedToWire(url, hit, ctx.lend(Readable.from([hit.body]), 'identity', hit.body.byteLength));
     }
     case 'cachePut': {
       const p = args as { cache: string; url: string; status: number; statusText: string; headers: string[]; body: Uint8Array };

@@ -43,7 +43,7 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
   const space = { scope: options.cacheScope ?? 'local', kind: 'subrequests', name: '' } as const;
   if (policy) {
     const hit = services.cache.match(space, policy.key);
-    if (hit) return cachedToWire(wire.url, hit, ctx.lend(Readable.from([hit.body]), encodingOf(hit.headers)));
+    if (hit) return cachedToWire(wire.url, hit, ctx.lend(Readable.from([hit.body]), encodingOf(hit.headers), hit.body.byteLength));
   }
   checkHeaders(wire.headers, 'The request');
   const body = ctx.outgoingBody(wire.body);
@@ -75,8 +75,9 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
     const original = await new HostBody(stream, encodingOf(headers)).readAll(ctx.memory);
     let bytes = original;
     try {
-      bytes = await services.imagePool.run(ctx.owner, () => convertImage(original, image), (ms) => exec.chargePool(ms));
-      headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${image.format}`];
+      const converted = await services.imagePool.run(ctx.owner, () => convertImage(original, image), (ms) => exec.chargePool(ms));
+      bytes = converted.bytes;
+      headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${converted.format}`];
     } catch {
       headers = withoutHeaders(headers, ['content-length', 'content-encoding']);
     } finally {
@@ -92,6 +93,18 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
     if (stream) stream = teeForCache(stream, put);
     else put(new Uint8Array(0));
   }
-  const handle = stream ? ctx.lend(stream, encodingOf(headers)) : null;
+  // The length undici holds the origin to (a shorter body is an error, a longer one is cut).
+  const handle = stream ? ctx.lend(stream, encodingOf(headers), declaredLength(headers)) : null;
   return { status: res.status, statusText: res.statusText, headers, url: res.url, redirected: res.redirected, body: handle };
+}
+
+/** The one Content-Length a header list states, if it states exactly one valid value. */
+function declaredLength(headers: string[]): number | undefined {
+  let found: number | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() !== 'content-length') continue;
+    if (found !== undefined || !/^\d{1,15}$/.test(headers[i + 1]!)) return undefined;
+    found = Number(headers[i + 1]);
+  }
+  return found;
 }
