@@ -120,6 +120,27 @@ describe('programming model', () => {
     assert.deepEqual(JSON.parse(a.text), { tag: 'HIT', old: null, body: 'body', other: null });
   });
 
+  it('wraps and unwraps with a key that may only encrypt and decrypt, as EdgeOne does', async () => {
+    const a = await run(runtime, sw(`
+      const key = await crypto.subtle.generateKey({ name: 'AES-CBC', length: 256 }, true, ['encrypt', 'decrypt']);
+      const iv = crypto.getRandomValues(new Uint8Array(16));
+      const out = {};
+      for (const format of ['raw', 'jwk']) {
+        const wrapped = await crypto.subtle.wrapKey(format, key, key, { name: 'AES-CBC', iv });
+        const back = await crypto.subtle.unwrapKey(format, wrapped, key, { name: 'AES-CBC', iv }, { name: 'AES-CBC' }, true, ['encrypt', 'decrypt']);
+        const same = [...new Uint8Array(await crypto.subtle.exportKey('raw', back))].join() === [...new Uint8Array(await crypto.subtle.exportKey('raw', key))].join();
+        out[format] = same;
+      }
+      // A key that may do neither is still refused, as is an unextractable key to wrap.
+      const decryptOnly = await crypto.subtle.generateKey({ name: 'AES-CBC', length: 256 }, false, ['decrypt']);
+      const sealed = await crypto.subtle.generateKey({ name: 'AES-CBC', length: 128 }, false, ['encrypt']);
+      for (const [name, make] of [['neither', () => crypto.subtle.wrapKey('raw', key, decryptOnly, { name: 'AES-CBC', iv })], ['unextractable', () => crypto.subtle.wrapKey('raw', sealed, key, { name: 'AES-CBC', iv })]]) {
+        try { await make(); out[name] = 'wrapped'; } catch (error) { out[name] = error.name; }
+      }
+      return Response.json(out)`));
+    assert.deepEqual(JSON.parse(a.text), { raw: true, jwk: true, neither: 'InvalidAccessError', unextractable: 'InvalidAccessError' });
+  });
+
   it("honours EdgeOne's copyHeaders when a Request is made from another", async () => {
     const a = await run(runtime, sw(`
       const base = new Request('https://x.com/', { headers: { a: '1', b: '2' } });

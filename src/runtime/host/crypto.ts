@@ -147,6 +147,18 @@ function digestName(alg: Algorithm): string {
   return (typeof alg === 'string' ? alg : String(alg.name ?? '')).toUpperCase();
 }
 
+type KeyFormat = 'raw' | 'spki' | 'pkcs8' | 'jwk';
+
+/**
+ * EdgeOne wraps and unwraps with a key whose usages allow only encrypt / decrypt (its published
+ * AES-CBC example does, and succeeds there); Web Crypto asks for wrapKey / unwrapKey. So a key that
+ * lacks `usage` but has `instead` does the same work through encrypt / decrypt, which is what
+ * wrapKey is for every algorithm but AES-KW. A key with neither is refused as Web Crypto would.
+ */
+function encryptsInstead(key: webcrypto.CryptoKey, usage: webcrypto.KeyUsage, instead: webcrypto.KeyUsage): boolean {
+  return !key.usages.includes(usage) && key.usages.includes(instead);
+}
+
 /** Runs one SubtleCrypto method for the guest. Errors keep WebCrypto's names (OperationError, ...). */
 export async function runSubtle(method: string, args: unknown[], keys: KeyTable): Promise<Result> {
   const subtle = webcrypto.subtle;
@@ -192,22 +204,25 @@ export async function runSubtle(method: string, args: unknown[], keys: KeyTable)
       if (format === 'jwk') return { jwk: await subtle.exportKey('jwk', keys.get(a[1])) };
       return bytes(await subtle.exportKey(format, keys.get(a[1])));
     }
-    case 'wrapKey':
-      return bytes(await subtle.wrapKey(a[0] as 'raw', keys.get(a[1]), keys.get(a[2]), hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier));
-    case 'unwrapKey':
+    case 'wrapKey': {
+      const [format, key, wrapping, algorithm] = [a[0] as KeyFormat, keys.get(a[1]), keys.get(a[2]), hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier];
+      if (!encryptsInstead(wrapping, 'wrapKey', 'encrypt')) return bytes(await subtle.wrapKey(format, key, wrapping, algorithm));
+      // As wrapKey does for a non-KW algorithm: export, then encrypt (a JWK as its JSON text).
+      const exported = format === 'jwk' ? new TextEncoder().encode(JSON.stringify(await subtle.exportKey('jwk', key))) : new Uint8Array(await subtle.exportKey(format, key));
+      return bytes(await subtle.encrypt(algorithm, wrapping, exported));
+    }
+    case 'unwrapKey': {
       checkKeyData((a[1] as Uint8Array).byteLength);
-      return keyResult(
-        await subtle.unwrapKey(
-          a[0] as 'raw',
-          a[1] as Uint8Array,
-          keys.get(a[2]),
-          hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier,
-          hostAlgorithm(a[4], keys) as webcrypto.AlgorithmIdentifier,
-          a[5] as boolean,
-          a[6] as webcrypto.KeyUsage[],
-        ),
-        keys,
-      );
+      const [format, wrapped, unwrapping, algorithm] = [a[0] as KeyFormat, a[1] as Uint8Array, keys.get(a[2]), hostAlgorithm(a[3], keys) as webcrypto.AlgorithmIdentifier];
+      const [keyAlgorithm, extractable, usages] = [hostAlgorithm(a[4], keys) as webcrypto.AlgorithmIdentifier, a[5] as boolean, a[6] as webcrypto.KeyUsage[]];
+      if (!encryptsInstead(unwrapping, 'unwrapKey', 'decrypt')) return keyResult(await subtle.unwrapKey(format, wrapped, unwrapping, algorithm, keyAlgorithm, extractable, usages), keys);
+      const plain = new Uint8Array(await subtle.decrypt(algorithm, unwrapping, wrapped));
+      const key =
+        format === 'jwk'
+          ? await subtle.importKey('jwk', JSON.parse(new TextDecoder().decode(plain)) as webcrypto.JsonWebKey, keyAlgorithm, extractable, usages)
+          : await subtle.importKey(format, plain, keyAlgorithm, extractable, usages);
+      return keyResult(key, keys);
+    }
     default:
       throw new TypeError(`SubtleCrypto has no method ${method}`);
   }
