@@ -39,6 +39,33 @@ describe('programming model', () => {
     assert.deepEqual(a.report.logs.map((l) => l.message), ['looked, did not answer']);
   });
 
+  it('a respondWith after an await throws InvalidStateError, which the report shows; the request has gone to the origin', async () => {
+    const answer = await run(runtime, `addEventListener('fetch', async (event) => {
+      await crypto.subtle.digest('SHA-256', new Uint8Array(4));
+      event.respondWith(new Response('too late', { status: 403 }));
+    })`);
+    assert.equal(answer.kind, 'passthrough');
+    const lines = answer.report.logs.filter((l) => l.level === 'error').map((l) => l.message);
+    assert.equal(lines.length, 1, JSON.stringify(answer.report.logs));
+    assert.match(lines[0]!, /InvalidStateError: FetchEvent\.respondWith\(\) must be called while the event is dispatched/);
+    // The fix the message names: hand respondWith a promise, at once.
+    const fixed = await run(runtime, `addEventListener('fetch', (event) => event.respondWith((async () => {
+      await crypto.subtle.digest('SHA-256', new Uint8Array(4));
+      return new Response('in time', { status: 403 });
+    })()))`);
+    assert.deepEqual([fixed.status, fixed.text], [403, 'in time']);
+  });
+
+  it('an async listener that fails after answering has its error in the report', async () => {
+    const answer = await run(runtime, `addEventListener('fetch', async (event) => {
+      event.respondWith(new Response('answered'));
+      await null;
+      throw new RangeError('after the answer');
+    })`);
+    assert.equal(answer.text, 'answered');
+    assert.deepEqual(answer.report.logs.filter((l) => l.level === 'error').map((l) => l.message.split('\n')[0]), ['Uncaught (in the fetch listener) RangeError: after the answer']);
+  });
+
   it('FetchEvent cannot be constructed by user code and respondWith works once', async () => {
     const a = await run(runtime, sw(`
       let ctor; try { new FetchEvent('fetch', {}) } catch (e) { ctor = e.constructor.name }

@@ -12,7 +12,7 @@ import { host } from './host.ts';
 import { beginExec, endExec, execState, setCurrentExec } from './exec.ts';
 import type { DispatchResult, WireError, WireOutcome, WireRequest } from './protocol.ts';
 
-type Listener = (event: FetchEvent) => void;
+type Listener = (event: FetchEvent) => unknown;
 const listeners: Listener[] = [];
 let moduleHandler: { fetch(request: Request, env: unknown, ctx: unknown): unknown } | undefined;
 let envObject: unknown = {};
@@ -35,7 +35,7 @@ export function addEventListener(type: string, listener: unknown): void {
   if (type !== 'fetch') return;
   if (typeof listener === 'function') listeners.push(listener as Listener);
   else if (listener && typeof (listener as { handleEvent?: unknown }).handleEvent === 'function') {
-    listeners.push((e) => (listener as { handleEvent(e: FetchEvent): void }).handleEvent(e));
+    listeners.push((e) => (listener as { handleEvent(e: FetchEvent): unknown }).handleEvent(e));
   }
 }
 
@@ -57,6 +57,7 @@ export class FetchEvent extends Event {
   #clientId: string | undefined;
   #execId: number;
   #responded = false;
+  #dispatching = true;
   #response: unknown;
 
   constructor(type: string, init: { request: Request; execId: number }) {
@@ -75,6 +76,12 @@ export class FetchEvent extends Event {
 
   respondWith(response: unknown): void {
     if (this.#responded) throw new DOMException('FetchEvent.respondWith() has already been called.', 'InvalidStateError');
+    if (!this.#dispatching) {
+      throw new DOMException(
+        'FetchEvent.respondWith() must be called while the event is dispatched: after an await, the request has already gone to the origin. Call it at once, with a promise: event.respondWith(handle(event.request)).',
+        'InvalidStateError',
+      );
+    }
     this.#responded = true;
     // A ready Response stays as it is, so dispatch can answer without a promise turn.
     this.#response = response instanceof Response ? response : Promise.resolve(response);
@@ -89,7 +96,9 @@ export class FetchEvent extends Event {
     if (state) state.passThroughOnException = true;
   }
 
-  static responseOf(event: FetchEvent): unknown {
+  /** Ends the dispatch: what respondWith was given, if anything; later calls throw. */
+  static endDispatch(event: FetchEvent): unknown {
+    event.#dispatching = false;
     return event.#response;
   }
 }
@@ -155,8 +164,11 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
         constructing = false;
       }
       markTrusted(event); // dispatched by the platform, as a browser's own events are
-      for (const listener of listeners.slice()) listener(event);
-      pending = FetchEvent.responseOf(event);
+      try {
+        for (const listener of listeners.slice()) watchListener(listener(event), execId, state);
+      } finally {
+        pending = FetchEvent.endDispatch(event);
+      }
       if (pending === undefined) return encode({ kind: 'passthrough' }, settle(execId));
     }
   } catch (error) {
@@ -173,6 +185,21 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
     (error: unknown) => report(execId, failure(error, execId)),
   );
   return null;
+}
+
+/**
+ * What an async listener returns is not waited for before deciding the outcome (as in Service
+ * Workers), but the execution lasts until it settles, so an error it ends with (a respondWith
+ * called too late, say) reaches the report instead of vanishing.
+ */
+function watchListener(returned: unknown, execId: number, state: { waitUntil: Promise<unknown>[] }): void {
+  if (!(returned instanceof Promise)) return;
+  state.waitUntil.push(
+    returned.then(undefined, (error: unknown) => {
+      setCurrentExec(execId);
+      host.log(execId, 'error', `Uncaught (in the fetch listener) ${describe(error)}`);
+    }),
+  );
 }
 
 function report(execId: number, outcome: WireOutcome): void {
@@ -227,7 +254,10 @@ async function drainWaitUntil(execId: number): Promise<void> {
   host.done(execId);
 }
 
+/** An error as a report line: name and message first (a DOMException's stack line lacks the message). */
 function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const head = `${error.name}: ${error.message}`;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [head, ...frames].join('\n');
 }
