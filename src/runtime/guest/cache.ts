@@ -15,18 +15,18 @@ function keyOf(request: unknown): Request {
 }
 
 /**
- * Only this module holds the key the constructors ask for: a flag set around construction could
+ * Only this module holds the token the constructors ask for: a flag set around construction could
  * be seen by user code that runs meanwhile (a replaced global the constructor touches).
  */
-const key = Symbol('construct');
+const token = Symbol('construct');
 
 /** The longest cache name `caches.open` takes (the host refuses longer ones too). */
 const maxNameLength = 1024;
 
 export class Cache {
   #name: string;
-  constructor(name: string, token?: symbol) {
-    if (token !== key) throw new TypeError('Illegal constructor');
+  constructor(name: string, key?: symbol) {
+    if (key !== token) throw new TypeError('Illegal constructor');
     this.#name = name;
   }
 
@@ -68,9 +68,9 @@ export class CacheStorage {
   readonly #named = new Map<string, Cache>();
   readonly #default: Cache;
 
-  constructor(token?: symbol) {
-    if (token !== key) throw new TypeError('Illegal constructor');
-    this.#default = new Cache(':default', key);
+  constructor(key?: symbol) {
+    if (key !== token) throw new TypeError('Illegal constructor');
+    this.#default = new Cache(':default', token);
   }
 
   get default(): Cache {
@@ -82,7 +82,7 @@ export class CacheStorage {
     if (text.length > maxNameLength) throw new TypeError(`CacheStorage.open: a cache name is at most ${maxNameLength} characters`);
     let cache = this.#named.get(text);
     if (!cache) {
-      cache = new Cache(`named:${text}`, key);
+      cache = new Cache(`named:${text}`, token);
       this.#named.set(text, cache);
     }
     return cache;
@@ -93,5 +93,5 @@ export class CacheStorage {
 
 /** The global `caches`. */
 export function createCacheStorage(): CacheStorage {
-  return new CacheStorage(key);
+  return new CacheStorage(token);
 }

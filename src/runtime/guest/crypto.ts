@@ -17,12 +17,13 @@ export interface WireKey {
   usages: string[];
 }
 
-let constructing = false;
+/** The key the constructors ask for: only this module holds it, so user code cannot construct these. */
+const token = Symbol('construct');
 
 export class CryptoKey {
   #wire: WireKey;
-  constructor(wire: WireKey) {
-    if (!constructing) throw new TypeError('Illegal constructor');
+  constructor(wire: WireKey, key?: symbol) {
+    if (key !== token) throw new TypeError('Illegal constructor');
     this.#wire = wire;
   }
   get type(): string { return this.#wire.type; }
@@ -49,13 +50,7 @@ function keyFromWire(wire: WireKey): CryptoKey {
     keysSinceSweep = 0;
     sweep();
   }
-  constructing = true;
-  let key: CryptoKey;
-  try {
-    key = new CryptoKey(wire);
-  } finally {
-    constructing = false;
-  }
+  const key = new CryptoKey(wire, token);
   const handle = wire.handle;
   track([key], () => host.sync('dropKey', handle));
   return key;
@@ -95,8 +90,8 @@ async function subtleCall(method: string, args: unknown[]): Promise<unknown> {
 const key = (k: unknown): { $key: number } => ({ $key: CryptoKey.handleOf(k) });
 
 export class SubtleCrypto {
-  constructor() {
-    if (!constructing) throw new TypeError('Illegal constructor');
+  constructor(key?: symbol) {
+    if (key !== token) throw new TypeError('Illegal constructor');
   }
   digest(alg: unknown, data: unknown) { return subtleCall('digest', [wireAlgorithm(alg), toBytes(data)]); }
   encrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('encrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
@@ -134,9 +129,9 @@ const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uin
 
 export class Crypto {
   #subtle: SubtleCrypto;
-  constructor() {
-    if (!constructing) throw new TypeError('Illegal constructor');
-    this.#subtle = new SubtleCrypto();
+  constructor(key?: symbol) {
+    if (key !== token) throw new TypeError('Illegal constructor');
+    this.#subtle = new SubtleCrypto(token);
   }
   get subtle(): SubtleCrypto { return this.#subtle; }
 
@@ -160,10 +155,5 @@ export class Crypto {
 
 /** The global `crypto`. */
 export function createCrypto(): Crypto {
-  constructing = true;
-  try {
-    return new Crypto();
-  } finally {
-    constructing = false;
-  }
+  return new Crypto(token);
 }

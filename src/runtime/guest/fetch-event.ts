@@ -50,7 +50,8 @@ export function hasHandler(): boolean {
   return moduleHandler !== undefined || listeners.length > 0;
 }
 
-let constructing = false;
+/** The key the constructor asks for: only this module holds it, so user code cannot construct one. */
+const token = Symbol('construct');
 
 export class FetchEvent extends Event {
   #request: Request;
@@ -60,8 +61,8 @@ export class FetchEvent extends Event {
   #dispatching = true;
   #response: unknown;
 
-  constructor(type: string, init: { request: Request; execId: number }) {
-    if (!constructing) throw new TypeError('Illegal constructor');
+  constructor(type: string, init: { request: Request; execId: number }, key?: symbol) {
+    if (key !== token) throw new TypeError('Illegal constructor');
     super(type);
     this.#request = init.request;
     this.#execId = init.execId;
@@ -156,13 +157,7 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
       });
       pending = moduleHandler.fetch(request, envObject, ctx);
     } else {
-      constructing = true;
-      let event: FetchEvent;
-      try {
-        event = new FetchEvent('fetch', { request, execId });
-      } finally {
-        constructing = false;
-      }
+      const event = new FetchEvent('fetch', { request, execId }, token);
       markTrusted(event); // dispatched by the platform, as a browser's own events are
       try {
         for (const listener of listeners.slice()) watchListener(listener(event), execId, state);
