@@ -4,7 +4,8 @@
  * Whatever replica code does here (loops, memory bombs, crashes) stays in this process.
  */
 import { createServer } from 'node:http';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
@@ -25,6 +26,7 @@ if (!dataDir || !socketPath) {
 }
 
 guardProcess('replica lane');
+yieldToProduction();
 const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
 const secrets = loadSecretBox(dataDir);
 const runtime = new Runtime();
@@ -119,3 +121,21 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 // Started by a gateway with an IPC channel: when the gateway goes away, so does the lane.
 process.once('disconnect', stop);
+
+/**
+ * Replicas are for testing: the lane runs below the gateway's CPU priority, so a replica that
+ * loops or allocates takes what production leaves. On Linux the gateway starts it under
+ * SCHED_IDLE (lane.ts), which does most of the work; the lowest nice value set here is what is
+ * left where that is not available. A nice value belongs to a thread on Linux, and threads inherit
+ * it when they start: every thread running now (V8's, libuv's) is lowered, before any isolate
+ * exists, and those started later follow. Operators can go further with cgroups (docs/platform.md).
+ */
+function yieldToProduction(): void {
+  const priority = constants.priority.PRIORITY_LOW;
+  try {
+    if (process.platform !== 'linux') return setPriority(priority);
+    for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), priority);
+  } catch (error) {
+    process.stderr.write(`replica lane: could not lower its priority: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}

@@ -5,7 +5,9 @@
  * for it to come back, then fail with FunctionRuntime.ReplicaLaneUnavailable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Pool, type Dispatcher } from 'undici';
@@ -43,6 +45,18 @@ function laneCommand(): string[] {
 
 const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
+/**
+ * How the lane is started: on Linux under SCHED_IDLE (util-linux `chrt --idle`, which execs node in
+ * place), so its threads run only on CPU time the gateway leaves. A lower nice value alone is not
+ * enough: the kernel places a waking gateway thread on an idle CPU, and a CPU running a niced
+ * replica loop is not idle, while one running only SCHED_IDLE threads counts as idle. Without
+ * chrt, the lane still lowers its own nice value (lane-main.ts).
+ */
+function laneLauncher(args: string[]): [string, string[]] {
+  const chrt = process.platform === 'linux' ? (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chrt')).find((file) => existsSync(file)) : undefined;
+  return chrt ? [chrt, ['--idle', '0', process.execPath, ...args]] : [process.execPath, args];
+}
+
 export class ReplicaLane {
   readonly #options: LaneOptions;
   readonly #log: (line: string) => void;
@@ -74,7 +88,8 @@ export class ReplicaLane {
   #spawn(): void {
     this.#isReady = false;
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
-    const child = spawn(process.execPath, [...laneCommand(), this.#options.dataDir, this.#options.socketPath], {
+    const [command, args] = laneLauncher([...laneCommand(), this.#options.dataDir, this.#options.socketPath]);
+    const child = spawn(command, args, {
       // The IPC channel closes when the gateway dies (even by kill -9): the lane exits with it.
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       env: { ...process.env, EDGEFN_EGRESS_ALLOW: (this.#options.egressAllow ?? []).join(',') },
