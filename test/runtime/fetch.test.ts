@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { newRuntime, run, sw, makeRequest } from '../helpers/runtime.ts';
 import { readText, startServer, type TestServer } from '../helpers/servers.ts';
 
+const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10" fill="red"/></svg>';
+
 describe('fetch', () => {
   const runtime = newRuntime({ limits: { fetchTimeoutMs: 300 } });
   let origin: TestServer;
@@ -45,6 +47,10 @@ describe('fetch', () => {
         case '/picture.png':
           res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.byteLength) });
           res.end(png);
+          return;
+        case '/drawing.svg':
+          res.writeHead(200, { 'content-type': 'image/svg+xml' });
+          res.end(svg);
           return;
         case '/cookie':
           res.setHeader('set-cookie', ['a=1', 'b=2']);
@@ -207,6 +213,12 @@ describe('fetch', () => {
     assert.deepEqual([png.format, png.width], ['png', 16], 'no format: resized in its own format');
     const bad = await run(runtime, sw(`try { await fetch('${origin.url}/picture.png', { eo: { image: { format: 'bmp' } } }); return new Response('converted') } catch (e) { return new Response(e.name + ': ' + e.message) }`));
     assert.match(bad.text, /^TypeError: eo\.image\.format must be/);
+  });
+
+  it('converts only the formats EdgeOne reads: an SVG comes back as it was', async () => {
+    const a = await run(runtime, sw(`const r = await fetch('${origin.url}/drawing.svg', { eo: { image: { format: 'webp' } } }); return new Response(await r.text(), { headers: { 'x-type': r.headers.get('content-type') } })`));
+    assert.equal(a.headers.get('x-type'), 'image/svg+xml');
+    assert.equal(a.text, svg);
   });
 
   it('rejects unsupported schemes and unreachable hosts with a TypeError', async () => {

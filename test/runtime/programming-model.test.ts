@@ -56,6 +56,22 @@ describe('programming model', () => {
     assert.deepEqual([fixed.status, fixed.text], [403, 'in time']);
   });
 
+  it('a listener that returns without respondWith while its own work is pending gets a warning that says why', async () => {
+    // The listener is not async: it starts the handler and drops its promise.
+    const answer = await run(runtime, `addEventListener('fetch', (event) => { handle(event); });
+      async function handle(event) {
+        await crypto.subtle.digest('SHA-256', new Uint8Array(4));
+        event.respondWith(new Response('denied', { status: 403 }));
+      }`);
+    assert.equal(answer.kind, 'passthrough');
+    const warnings = answer.report.logs.filter((l) => l.level === 'warn').map((l) => l.message);
+    assert.equal(warnings.length, 1, JSON.stringify(answer.report.logs));
+    assert.match(warnings[0]!, /returned without calling respondWith while 1 operation it started was pending: the request went to the origin/);
+    // Nothing pending, nothing to say.
+    const plain = await run(runtime, `addEventListener('fetch', () => {})`);
+    assert.deepEqual(plain.report.logs, []);
+  });
+
   it('an async listener that fails after answering has its error in the report', async () => {
     const answer = await run(runtime, `addEventListener('fetch', async (event) => {
       event.respondWith(new Response('answered'));

@@ -9,6 +9,7 @@ import { Request } from './request.ts';
 import { Response } from './response.ts';
 import { SubrequestLimitError } from './fetch.ts';
 import { host } from './host.ts';
+import { lastOpId } from './ops.ts';
 import { beginExec, endExec, execState, setCurrentExec } from './exec.ts';
 import type { DispatchResult, WireError, WireOutcome, WireRequest } from './protocol.ts';
 
@@ -159,12 +160,16 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
     } else {
       const event = new FetchEvent('fetch', { request, execId }, token);
       markTrusted(event); // dispatched by the platform, as a browser's own events are
+      const opsBefore = lastOpId();
       try {
         for (const listener of listeners.slice()) watchListener(listener(event), execId, state);
       } finally {
         pending = FetchEvent.endDispatch(event);
       }
-      if (pending === undefined) return encode({ kind: 'passthrough' }, settle(execId));
+      if (pending === undefined) {
+        warnIfWorkPending(execId, lastOpId() - opsBefore, state);
+        return encode({ kind: 'passthrough' }, settle(execId));
+      }
     }
   } catch (error) {
     const outcome = failure(error, execId);
@@ -180,6 +185,22 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
     (error: unknown) => report(execId, failure(error, execId)),
   );
   return null;
+}
+
+/**
+ * The listeners returned without respondWith while operations they started are still pending (none
+ * can have finished: that takes another entry). Often that is a handler meant to answer after an
+ * await, called without handing its promise to respondWith: the request has gone to the origin,
+ * and the late respondWith will never run. Say so in the report.
+ */
+function warnIfWorkPending(execId: number, started: number, state: { waitUntil: Promise<unknown>[] }): void {
+  if (started === 0 || state.waitUntil.length > 0) return;
+  const what = started === 1 ? '1 operation it started was' : `${started} operations it started were`;
+  host.log(
+    execId,
+    'warn',
+    `edgefn: the fetch listener returned without calling respondWith while ${what} pending: the request went to the origin. To answer after that work, call event.respondWith(promise) in the listener itself; for work in the background, use event.waitUntil(promise).`,
+  );
 }
 
 /**

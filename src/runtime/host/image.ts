@@ -35,6 +35,12 @@ export const imageLimits = Object.freeze({
 /** An image that edgefn will not convert (the original is used instead). */
 export class ImageLimitError extends Error {}
 
+/**
+ * What EdgeOne reads (jpg, png, bmp, jp2, jxr, gif, webp, avif, heif), as sharp names the ones it
+ * can decode; anything else (SVG, TIFF, PDF, ...) comes back as it was.
+ */
+const readable = new Set(['jpeg', 'png', 'jp2', 'gif', 'webp', 'avif', 'heif']);
+
 const formats: Record<string, Format> = { webp: 'webp', avif: 'avif', jpeg: 'jpeg', jpg: 'jpeg', png: 'png', gif: 'gif' };
 
 const positiveInt = (value: unknown, name: string, max: number): number | undefined => {
@@ -83,13 +89,14 @@ async function loadSharp(): Promise<Sharp> {
 
 /**
  * Converts an image; the result's Content-Type is `image/<format>`. Throws ImageLimitError for an
- * image past the limits or in a format it would keep but cannot write, and sharp's errors for one
- * it cannot read.
+ * image past the limits or in a format EdgeOne does not read, and sharp's errors for one it cannot
+ * read.
  */
 export async function convertImage(bytes: Uint8Array, options: ImageOptions): Promise<{ bytes: Uint8Array; format: Format }> {
   if (bytes.byteLength > imageLimits.inputBytes) throw new ImageLimitError(`image of ${bytes.byteLength} bytes is larger than ${imageLimits.inputBytes}`);
   const sharp = await loadSharp();
   const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  if (!readable.has(meta.format ?? '')) throw new ImageLimitError(`edgefn does not convert ${meta.format ?? 'unknown'} images`);
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   const frames = meta.pages ?? 1;
