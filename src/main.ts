@@ -18,7 +18,7 @@ import { createGateway } from './gateway/gateway.ts';
 import { loadGeoFile } from './gateway/geo.ts';
 import { LoopGuard } from './gateway/loop.ts';
 import { EgressDispatchers } from './runtime/host/egress.ts';
-import { parseIpRange, type IpRange } from './domain/ip-range.ts';
+import { parseIpRanges } from './domain/ip-range.ts';
 import { adminLimits, createLimitedServer, gatewayLimits, type ConnectionLimits } from './gateway/connections.ts';
 
 export { guardProcess } from './gateway/process-guard.ts';
@@ -76,15 +76,6 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
-/** CIDR ranges, or an error naming the first that is not one. */
-export function parseRanges(cidrs: string[]): IpRange[] {
-  return cidrs.map((cidr) => {
-    const range = parseIpRange(cidr);
-    if (!range) throw new Error(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
-    return range;
-  });
-}
-
 /** Stops accepting, lets requests in flight finish for up to `deadlineMs`, then closes the rest. */
 async function drain(server: Server, deadlineMs: number): Promise<void> {
   if (!server.listening) return;
@@ -118,7 +109,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
     stops.push(await routes.start());
     const egressAllow = options.egressAllow ?? [];
-    const egress = new EgressDispatchers(parseRanges(egressAllow));
+    const egress = new EgressDispatchers(parseIpRanges(egressAllow));
     stops.push(() => egress.close());
     const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes, egressAllow });
     let laneStopped: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 /** `edgefn serve`: the whole platform on one machine (gateway, API, replica lane, SQLite store). */
 import { countFlag, lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
 import { guardProcess, startEdgefn } from '../main.ts';
-import { parseIpRange } from '../domain/ip-range.ts';
+import { parseIpRanges } from '../domain/ip-range.ts';
 
 const help = `usage: edgefn serve [options]
 
@@ -41,7 +41,11 @@ export async function runServe(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow']);
     const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).map((c) => c.trim()).filter((c) => c !== '');
-    for (const cidr of egressAllow) if (!parseIpRange(cidr)) throw new UsageError(`--egress-allow: ${cidr} is not an IP address or CIDR range`);
+    try {
+      parseIpRanges(egressAllow);
+    } catch (error) {
+      throw new UsageError(`--egress-allow: ${(error as Error).message}`);
+    }
     const maxConnections = countFlag(args, 'max-connections');
     const maxPerClient = countFlag(args, 'max-connections-per-client');
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);

@@ -56,6 +56,15 @@ export function parseIpRange(text: string): IpRange | undefined {
   return range;
 }
 
+/** Parses a list of ranges, or throws an Error naming the first entry that is not one. */
+export function parseIpRanges(texts: string[]): IpRange[] {
+  return texts.map((text) => {
+    const range = parseIpRange(text);
+    if (!range) throw new Error(`${text} is not an IP address or CIDR range`);
+    return range;
+  });
+}
+
 /** Parses a client address as sockets report it: IPv4, IPv6 (zone id ignored), IPv4-mapped IPv6 as IPv4. */
 export function parseClientIp(text: string): IpAddress | undefined {
   const percent = text.indexOf('%');

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { EgressDispatchers } from '../runtime/host/egress.ts';
-import { parseIpRange, type IpRange } from '../domain/ip-range.ts';
+import { parseIpRanges } from '../domain/ip-range.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
 import { envHashOf, materializeEnv } from './env.ts';
@@ -31,12 +31,7 @@ const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
 const secrets = loadSecretBox(dataDir);
 const runtime = new Runtime();
 // The gateway checked these ranges (serve --egress-allow) before passing them on.
-const egress = new EgressDispatchers(
-  (process.env.EDGEFN_EGRESS_ALLOW ?? '')
-    .split(',')
-    .map((cidr) => parseIpRange(cidr))
-    .filter((range): range is IpRange => range !== undefined),
-);
+const egress = new EgressDispatchers(parseIpRanges((process.env.EDGEFN_EGRESS_ALLOW ?? '').split(',').filter((cidr) => cidr !== '')));
 const codes = new Map<string, FunctionCode>();
 
 /** The gateway named a replica revision and env vars the store no longer (or not yet) holds. */

@@ -17,6 +17,7 @@ import type { FunctionEntry } from './routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { isErrorCode } from '../domain/errors.ts';
 import type { LoopState } from './loop.ts';
+import { hopByHopHeaders } from '../domain/header-list.ts';
 
 export interface LaneOptions {
   dataDir: string;
@@ -43,7 +44,6 @@ function laneCommand(): string[] {
   return [fileURLToPath(new URL('./lane.js', here))];
 }
 
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 /**
  * How the lane is started: on Linux under SCHED_IDLE (util-linux `chrt --idle`, which execs node in
@@ -142,7 +142,7 @@ export class ReplicaLane {
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
-      if (!hopByHop.has(name) && !name.startsWith('x-edgefn-')) headers.push(raw[i]!, raw[i + 1]!);
+      if (!hopByHopHeaders.has(name) && !name.startsWith('x-edgefn-')) headers.push(raw[i]!, raw[i + 1]!);
     }
     headers.push(
       'x-edgefn-function', options.fn.id,
@@ -176,7 +176,7 @@ export class ReplicaLane {
     }
     const out: string[] = [];
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (value === undefined || hopByHop.has(name) || name === 'x-edgefn-outcome') continue;
+      if (value === undefined || hopByHopHeaders.has(name) || name === 'x-edgefn-outcome') continue;
       for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
     }
     // Small bodies are read whole: one write, and no stream pipeline per request. A HEAD answer

@@ -8,6 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import { statusOf, type ErrorCode } from '../domain/errors.ts';
 import type { IncomingRequest, SubrequestRoute } from '../runtime/runtime.ts';
 import { atOrigin, type RequestTarget } from './request-target.ts';
+import { connectionScoped, statedLength, withoutHeaders } from '../domain/header-list.ts';
 
 /** Header on every platform failure, naming its error code. */
 export const errorHeader = 'EO-Function-Error';
@@ -65,25 +66,13 @@ export function writeBadTarget(res: ServerResponse, error: 'host' | 'target'): v
  * framed it; the gateway still enforces it, so a body that runs longer or shorter ends the
  * connection instead of leaving stray bytes on it.
  */
-const framingHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
 const isPlatformHeader = (name: string): boolean => name.startsWith('x-edgefn-') || name === 'eo-function-error' || name === 'eo-function-replica-status';
 
 /** The headers a response may pass on, and the one length it declared (if exactly one valid). */
 export function outgoingHeaders(headers: string[]): { headers: string[]; declaredLength: number | undefined } {
-  const listed = new Set<string>();
-  const lengths = new Set<string>();
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!.toLowerCase();
-    if (name === 'connection') for (const token of headers[i + 1]!.split(',')) listed.add(token.trim().toLowerCase());
-    if (name === 'content-length') for (const v of headers[i + 1]!.split(',')) lengths.add(v.trim());
-  }
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!.toLowerCase();
-    if (!framingHeaders.has(name) && !listed.has(name) && !isPlatformHeader(name)) out.push(headers[i]!, headers[i + 1]!);
-  }
-  const [only] = lengths;
-  return { headers: out, declaredLength: lengths.size === 1 && /^\d{1,15}$/.test(only!) ? Number(only) : undefined };
+  const scoped = connectionScoped(headers);
+  const out = withoutHeaders(headers, (name) => scoped(name) || name === 'content-length' || isPlatformHeader(name));
+  return { headers: out, declaredLength: statedLength(headers) };
 }
 
 /** Passes exactly `length` bytes; errors on a byte more, or on ending short. */

@@ -7,8 +7,10 @@ import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { writeFailure, writeResponse } from './node-io.ts';
 import { atOrigin } from './request-target.ts';
+import { hopByHopHeaders } from '../domain/header-list.ts';
 
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+/** Not passed on to the origin or back: the connection's own headers, and Host (set below). */
+const notForwarded = (name: string): boolean => hopByHopHeaders.has(name) || name === 'host';
 
 /** Forwards a request to `origin` (e.g. http://127.0.0.1:9000). `body` is what was already read, if any. */
 export async function proxyToOrigin(
@@ -24,7 +26,7 @@ export async function proxyToOrigin(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (name === 'x-forwarded-for') forwardedFor = raw[i + 1]!;
-    else if (!hopByHop.has(name)) headers.push(raw[i]!, raw[i + 1]!);
+    else if (!notForwarded(name)) headers.push(raw[i]!, raw[i + 1]!);
   }
   const clientIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
   headers.push(
@@ -44,7 +46,7 @@ export async function proxyToOrigin(
     });
     const out: string[] = [];
     for (const [name, value] of Object.entries(upstream.headers)) {
-      if (value === undefined || hopByHop.has(name)) continue;
+      if (value === undefined || notForwarded(name)) continue;
       for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
     }
     await writeResponse(res, { status: upstream.statusCode, statusText: '', headers: out, body: upstream.body as Readable });

@@ -14,7 +14,8 @@ import { KeyTable, keyHandlesOf } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
 import type { OutgoingBody } from './host/fetch.ts';
 import { Held, runOp, type ExecutionOptions, type OpContext, type SlotServices } from './host/ops.ts';
-import { checkHeaders, withoutHeaders } from './host/subrequest.ts';
+import { checkHeaders } from './host/subrequest.ts';
+import { withoutHeaders } from '../domain/header-list.ts';
 import { prepareModule, roomPages } from './host/wasm.ts';
 import { MemoryBudget, MemoryLimitError } from './memory.ts';
 
@@ -178,7 +179,7 @@ export class Slot implements ExecutionHost {
     // The length sent is the body's, never what the function's headers say (they may be the
     // origin's, for a body the function since rewrote): the host's own count when it knows one,
     // else the gateway frames it. A bodiless answer keeps the stated length (HEAD).
-    let headers = body === null ? r.headers : withoutHeaders(r.headers, ['content-length']);
+    let headers = body === null ? r.headers : withoutHeaders(r.headers, (n) => n === 'content-length');
     if (length !== undefined) headers = [...headers, 'content-length', String(length)];
     return { kind: 'response', status: r.status, statusText: r.statusText, headers, body };
   }

@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { WireFetch } from '../guest/protocol.ts';
+import { connectionScoped, withoutHeaders } from '../../domain/header-list.ts';
 import { EgressRefused } from './egress.ts';
 
 /** Where to send a subrequest: a different URL to connect to, keeping the Host header. */
@@ -54,31 +55,19 @@ function timeoutsOf(eo: Record<string, unknown> | null, settings: FetchSettings)
   return { headers: (connect ?? 0) + (write ?? 0) + (read ?? fallback), body: read ?? fallback };
 }
 
-function withoutHeaders(headers: string[], drop: (name: string) => boolean): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (!drop(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
-  }
-  return out;
-}
-
-/** Connection-level headers: they describe the hop to the origin, not the response (RFC 9110 7.6.1). */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 /**
- * A fetched response's headers as the guest sees them: without the connection-level ones (and any
- * the origin's Connection header names), as Fetch gives a response's header list.
+ * A fetched response's headers as the guest sees them: without the connection-level ones (they
+ * describe the hop to the origin), as Fetch gives a response's header list.
  */
 function flatten(raw: Record<string, string | string[] | undefined>): string[] {
-  const named = new Set<string>();
-  for (const value of [raw.connection ?? []].flat()) for (const token of value.split(',')) named.add(token.trim().toLowerCase());
   const out: string[] = [];
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || hopByHop.has(name) || named.has(name)) continue;
+    if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) out.push(name, v);
     else out.push(name, value);
   }
-  return out;
+  return withoutHeaders(out, connectionScoped(out));
 }
 
 /** Drops a response body we will not read; undici reports that as an error we expect. */

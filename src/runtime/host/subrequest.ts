@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { WireFetch, WireFetchResponse } from '../guest/protocol.ts';
+import { statedLength, withoutHeaders } from '../../domain/header-list.ts';
 import { HostBody, encodingOf } from './bodies.ts';
 import { cachedToWire } from './cache.ts';
 import { performFetch } from './fetch.ts';
@@ -22,15 +23,6 @@ export function checkHeaders(headers: string[], what: string): void {
   let bytes = 0;
   for (const part of headers) bytes += part.length + 2;
   if (bytes > headerLimits.bytes) throw new TypeError(`${what} headers are larger than ${headerLimits.bytes} bytes`);
-}
-
-/** The headers without those named (lower case). */
-export function withoutHeaders(headers: string[], names: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (!names.includes(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
-  }
-  return out;
 }
 
 export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<WireFetchResponse> {
@@ -77,9 +69,9 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
     try {
       const converted = await services.imagePool.run(ctx.owner, () => convertImage(original, image), (ms) => exec.chargePool(ms));
       bytes = converted.bytes;
-      headers = [...withoutHeaders(headers, ['content-length', 'content-encoding', 'content-type', 'etag']), 'content-type', `image/${converted.format}`];
+      headers = [...withoutHeaders(headers, (n) => ['content-length', 'content-encoding', 'content-type', 'etag'].includes(n)), 'content-type', `image/${converted.format}`];
     } catch {
-      headers = withoutHeaders(headers, ['content-length', 'content-encoding']);
+      headers = withoutHeaders(headers, (n) => n === 'content-length' || n === 'content-encoding');
     } finally {
       ctx.memory.release(original.byteLength);
     }
@@ -94,17 +86,7 @@ export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<Wi
     else put(new Uint8Array(0));
   }
   // The length undici holds the origin to (a shorter body is an error, a longer one is cut).
-  const handle = stream ? ctx.lend(stream, encodingOf(headers), declaredLength(headers)) : null;
+  const handle = stream ? ctx.lend(stream, encodingOf(headers), statedLength(headers)) : null;
   return { status: res.status, statusText: res.statusText, headers, url: res.url, redirected: res.redirected, body: handle };
 }
 
-/** The one Content-Length a header list states, if it states exactly one valid value. */
-function declaredLength(headers: string[]): number | undefined {
-  let found: number | undefined;
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() !== 'content-length') continue;
-    if (found !== undefined || !/^\d{1,15}$/.test(headers[i + 1]!)) return undefined;
-    found = Number(headers[i + 1]);
-  }
-  return found;
-}
