@@ -8,7 +8,7 @@ import { readFileSync, watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { proxyToOrigin } from '../gateway/proxy.ts';
-import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from '../gateway/node-io.ts';
+import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from '../gateway/node-io.ts';
 import { parseRequestTarget } from '../gateway/request-target.ts';
 import { egressDispatcher, hostKey } from '../runtime/host/egress.ts';
 import { parseIpRange } from '../domain/ip-range.ts';
@@ -83,7 +83,7 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
       return;
     }
-    const target = parseRequestTarget(req.headersDistinct.host, req.url);
+    const target = parseRequestTarget(hostHeaders(req), req.url);
     if ('error' in target) {
       writeBadTarget(res, target.error);
       return;

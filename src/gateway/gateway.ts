@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MatchRequest } from '../domain/rules.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { EgressDispatchers } from '../runtime/host/egress.ts';
-import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
+import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
@@ -80,7 +80,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
      * Host and path are validated once, and rules, the function's URL and the origin are all built
      * from these parts: a malformed Host cannot make a rule see one path and the function another.
      */
-    const target = parseRequestTarget(req.headersDistinct.host, req.url);
+    const target = parseRequestTarget(hostHeaders(req), req.url);
     if ('error' in target) {
       writeBadTarget(res, target.error);
       return;

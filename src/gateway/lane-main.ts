@@ -14,7 +14,7 @@ import { parseIpRanges } from '../domain/ip-range.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
 import { envHashOf, materializeEnv } from './env.ts';
-import { ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
+import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
@@ -68,7 +68,7 @@ const server = createServer((req, res) => {
     }
     const geo = h('x-edgefn-geo');
     // The gateway validated the target already; checked again, as everything the lane is told.
-    const target = parseRequestTarget(req.headersDistinct.host, req.url);
+    const target = parseRequestTarget(hostHeaders(req), req.url);
     if ('error' in target) {
       writeBadTarget(res, target.error);
       return;

@@ -45,6 +45,17 @@ export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Ui
   };
 }
 
+/**
+ * Every Host header the request carried, for parseRequestTarget (Node's `headers.host` keeps the
+ * first and hides a second; read from the raw list, which costs no object per request).
+ */
+export function hostHeaders(req: IncomingMessage): string[] {
+  const hosts: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts.push(raw[i + 1]!);
+  return hosts;
+}
+
 /** Where a function's fetch of its own host goes: to the origin, at the same path. */
 export function ownHostRoute(target: RequestTarget, origin: URL): SubrequestRoute {
   return (url: URL) => (url.host === target.host ? atOrigin(origin, url.pathname + url.search) : undefined);

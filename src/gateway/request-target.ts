@@ -26,7 +26,7 @@ const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 /**
  * The validated target, or why the request is malformed. `hostHeader` is every Host header the
- * request carried (Node's `headersDistinct.host`; `headers.host` would hide a second one).
+ * request carried (node-io's hostHeaders; Node's `headers.host` would hide a second one).
  */
 export function parseRequestTarget(hostHeader: string | string[] | undefined, target: string | undefined): RequestTarget | { error: 'host' | 'target' } {
   const only = Array.isArray(hostHeader) ? (hostHeader.length === 1 ? hostHeader[0] : undefined) : hostHeader;
