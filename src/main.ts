@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SqliteStore } from './store/sqlite.ts';
 import { loadSecretBox } from './store/secrets.ts';
-import { Runtime, type RuntimeOptions } from './runtime/runtime.ts';
+import { Runtime, cpuClock, type RuntimeOptions } from './runtime/runtime.ts';
 import { ControlPlane } from './control/services.ts';
 import { createApi } from './control/api.ts';
 import { RoutingTable } from './gateway/routes.ts';
@@ -105,6 +105,9 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     const secrets = loadSecretBox(dataDir);
     const runtime = new Runtime(options.runtime);
     stops.push(() => runtime.close());
+    if (cpuClock() === 'wall') {
+      print('warning: isolated-vm is the prebuilt binary, which counts wall time as CPU time; run `node scripts/build-isolated-vm.mjs` (see docs/runtime.md)');
+    }
     const control = new ControlPlane({ store, secrets, checkCode: (code) => runtime.compile(code), domainSuffix: options.domainSuffix });
     const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
     stops.push(await routes.start());

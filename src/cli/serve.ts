@@ -24,6 +24,14 @@ options:
   --egress-allow CIDR,...
                          address ranges functions may reach although they are not public
                          (by default: the public internet and each zone's origin only)
+  --threads N            threads running function code at once, off the event loop
+                         (default: the number of cores + 1)
+  --isolates-per-function N
+                         isolates one function version may run in when its requests queue
+                         (default: the number of threads, at most 4)
+  --queue-per-function N requests and other work one function version may have waiting for
+                         its isolates; past that its new requests get 503
+                         FunctionRuntime.TooManyRequests with Retry-After (default 256)
 
 On SIGTERM or SIGINT it stops accepting, gives requests in flight up to 10 s, then exits.
 
@@ -39,7 +47,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   let options;
   try {
-    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow']);
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow', 'threads', 'isolates-per-function', 'queue-per-function']);
     const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).map((c) => c.trim()).filter((c) => c !== '');
     try {
       parseIpRanges(egressAllow);
@@ -48,6 +56,9 @@ export async function runServe(argv: string[]): Promise<number> {
     }
     const maxConnections = countFlag(args, 'max-connections');
     const maxPerClient = countFlag(args, 'max-connections-per-client');
+    const threads = countFlag(args, 'threads');
+    const isolatesPerVersion = countFlag(args, 'isolates-per-function');
+    const queuePerVersion = countFlag(args, 'queue-per-function');
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     options = {
       dataDir: lastFlag(args, 'data-dir') ?? '.edgefn',
@@ -58,6 +69,7 @@ export async function runServe(argv: string[]): Promise<number> {
       ...(lastFlag(args, 'geo-file') ? { geoFile: lastFlag(args, 'geo-file')! } : {}),
       connections: { ...(maxConnections ? { maxConnections } : {}), ...(maxPerClient ? { maxPerClient } : {}) },
       egressAllow,
+      runtime: { ...(threads ? { threads } : {}), ...(isolatesPerVersion ? { isolatesPerVersion } : {}), ...(queuePerVersion ? { queuePerVersion } : {}) },
     };
   } catch (error) {
     if (error instanceof UsageError) {

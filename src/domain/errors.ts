@@ -62,6 +62,8 @@ const statuses = {
   'FunctionRuntime.RequestBodyTooLarge': 413,
   'FunctionRuntime.OriginUnreachable': 502,
   'FunctionRuntime.ReplicaLaneUnavailable': 503,
+  // A function with more requests waiting for its isolates than it may queue; others are unaffected.
+  'FunctionRuntime.TooManyRequests': 503,
   // A request that functions sent back to the platform too deep or too often (508 Loop Detected).
   'FunctionRuntime.LoopDetected': 508,
 } as const;
@@ -72,6 +74,11 @@ export type ErrorCode = keyof typeof statuses;
 /** The HTTP status that answers an error with this code. */
 export function statusOf(code: ErrorCode): number {
   return statuses[code];
+}
+
+/** Seconds a client should wait before trying again, for failures that pass by themselves. */
+export function retryAfterOf(code: ErrorCode): number | undefined {
+  return code === 'FunctionRuntime.TooManyRequests' || code === 'FunctionRuntime.ReplicaLaneUnavailable' ? 1 : undefined;
 }
 
 /** Whether a string is one of edgefn's error codes. */

@@ -29,7 +29,8 @@ guardProcess('replica lane');
 yieldToProduction();
 const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
 const secrets = loadSecretBox(dataDir);
-const runtime = new Runtime();
+// One isolate per replica version: replicas are for testing, and so each stays within one isolate's memory.
+const runtime = new Runtime({ isolatesPerVersion: 1 });
 // The gateway checked these ranges (serve --egress-allow) before passing them on.
 const egress = new EgressDispatchers(parseIpRanges((process.env.EDGEFN_EGRESS_ALLOW ?? '').split(',').filter((cidr) => cidr !== '')));
 const codes = new Map<string, FunctionCode>();

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
-import { statusOf, type ErrorCode } from '../domain/errors.ts';
+import { retryAfterOf, statusOf, type ErrorCode } from '../domain/errors.ts';
 import type { IncomingRequest, SubrequestRoute } from '../runtime/runtime.ts';
 import { atOrigin, type RequestTarget } from './request-target.ts';
 import { connectionScoped, statedLength, withoutHeaders } from '../domain/header-list.ts';
@@ -136,6 +136,10 @@ export async function writeResponse(
   }
   if (declaredLength !== undefined) headers.push('content-length', String(declaredLength));
   res.writeHead(response.status, response.statusText || undefined, headers);
+  // A streamed body's headers go out as soon as the function has answered, not with the first
+  // chunk: the client sees the status of a slow stream (server-sent events) at once, and a stream
+  // the function's limits cut short is cut after its headers, like any other broken body.
+  res.flushHeaders();
   try {
     if (declaredLength !== undefined) await pipeline(body, exactly(declaredLength), res);
     else await pipeline(body, res);
@@ -153,10 +157,12 @@ export function writeFailure(res: ServerResponse, code: ErrorCode, message: stri
     return;
   }
   const body = `${code}: ${message}\n`;
+  const retryAfter = retryAfterOf(code);
   res.writeHead(statusOf(code), [
     'content-type', 'text/plain; charset=utf-8',
     'content-length', String(Buffer.byteLength(body)),
     errorHeader, code,
+    ...(retryAfter === undefined ? [] : ['retry-after', String(retryAfter)]),
     ...extraHeaders,
   ]);
   res.end(body);

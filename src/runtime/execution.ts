@@ -56,6 +56,10 @@ export interface ExecutionHost {
   kill(code: ErrorCode, message: string): void;
   /** The execution whose entry is running, so host work done for it is charged to it. */
   entered: Execution | undefined;
+  /** Runs one entry into the isolate after those before it (one at a time per isolate). */
+  serial<T>(task: () => Promise<T>): Promise<T>;
+  /** Stops the isolate once the running entry of `exec` has used `budgetMs` of CPU time; returns the function that stops watching. */
+  watch(exec: Execution, budgetMs: number, message: string): () => void;
   /** Whether the isolate is past its memory limit counting what V8 does not see (WebAssembly). */
   overMemory(): boolean;
   /** Turns a wire outcome into a client outcome (resolving body handles); may throw. */
@@ -111,30 +115,46 @@ export class Execution {
     return this.#abort.signal;
   }
 
-  /** Runs the request in the isolate; the outcome arrives on `outcome`. */
+  /**
+   * Runs the request in the isolate; the outcome arrives on `outcome`. The wall clock starts now:
+   * time spent waiting for the isolate or a thread counts.
+   */
   dispatch(request: WireRequest): void {
-    const result = this.#run((remainingMs) => this.#host.isolate.dispatch(this.id, request, remainingMs));
-    if (result) {
+    this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${this.#limits.wallMs} ms`), this.#limits.wallMs);
+    void this.#run((remainingMs) => this.#host.isolate.dispatch(this.id, request, remainingMs)).then((result) => {
+      if (!result) return;
       const { outcome, done } = decodeDispatch(result);
       this.deliver(outcome);
       if (done) this.guestFinished();
-    }
-    // Most executions are over by now; only the others need a wall clock.
-    if (!this.#closed) {
-      this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${this.#limits.wallMs} ms`), this.#limits.wallMs);
-    }
+    });
   }
 
-  /** Enters the isolate for this execution, within the CPU time it has left. */
-  enter(kind: EntryKind, args: unknown[]): unknown {
-    return this.#run((remainingMs) => this.#host.isolate.enter(kind, this.id, args, remainingMs));
+  /**
+   * Enters the isolate for this execution, within the CPU time it has left. Never rejects.
+   * `skipped` runs instead when the execution has ended before the entry's turn came.
+   */
+  enter(kind: EntryKind, args: unknown[], skipped?: () => void): Promise<unknown> {
+    return this.#run((remainingMs) => this.#host.isolate.enter(kind, this.id, args, remainingMs), skipped);
   }
 
-  #run<T>(call: (remainingMs: number) => T): T | undefined {
-    if (this.#closed) return undefined;
+  #run<T>(call: (remainingMs: number) => Promise<T>, skipped?: () => void): Promise<T | undefined> {
+    if (this.#closed) {
+      skipped?.();
+      return Promise.resolve(undefined);
+    }
+    return this.#host.serial(() => this.#entry(call, skipped));
+  }
+
+  async #entry<T>(call: (remainingMs: number) => Promise<T>, skipped?: () => void): Promise<T | undefined> {
+    // The execution may have ended while the entry waited for its turn.
+    if (this.#closed) {
+      skipped?.();
+      return undefined;
+    }
     const remainingMs = this.#limits.cpuMs - Number(this.#cpuNs) / 1e6;
     if (remainingMs <= 0) {
       this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+      skipped?.();
       return undefined;
     }
     const isolate = this.#host.isolate;
@@ -142,13 +162,17 @@ export class Execution {
     let result: T;
     this.#inEntry = true;
     this.#host.entered = this;
+    const unwatch = this.#host.watch(this, remainingMs, cpuMessage(this.#limits));
     try {
-      result = call(remainingMs);
+      result = await call(remainingMs);
     } catch (error) {
       // Nothing that happens in the isolate may throw into Node: this is the one place entries end.
+      unwatch();
       this.#inEntry = false;
       this.#host.entered = undefined;
       this.#addCpu(before);
+      // Stopped from outside (the watchdog, the wall clock, the runtime closing): already reported.
+      if (this.#closed) return undefined;
       if (error instanceof EntryError && error.failure === 'timeout') {
         this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
       } else if (error instanceof EntryError && error.failure !== 'exception') {
@@ -159,6 +183,7 @@ export class Execution {
       }
       return undefined;
     }
+    unwatch();
     this.#inEntry = false;
     this.#host.entered = undefined;
     this.#addCpu(before);

@@ -4,6 +4,9 @@
  * reference (the bridge is a set of Callbacks whose arguments and results are structured clones).
  */
 import ivm from 'isolated-vm';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { BridgeCalls, DispatchResult, EntryKind, WireRequest } from './guest/protocol.ts';
 import { guestSource } from './guest-source.ts';
@@ -21,6 +24,35 @@ export class EntryError extends Error {
   }
 }
 
+/**
+ * The wall-clock timeout of an entry, from the CPU time it has left. isolated-vm's timeout counts
+ * wall time, and an entry shares the cores with other isolates and the event loop, so it is only
+ * the backstop (for a guest that blocks its thread without using CPU); the CPU limit itself is
+ * enforced on the thread's CPU time by the entry watchdog (scheduler.ts) and after each entry.
+ */
+export const backstopFactor = 3;
+
+function backstop(cpuMs: number): number {
+  return Math.max(10, Math.ceil(cpuMs * backstopFactor));
+}
+
+/**
+ * What `isolate.cpuTime` counts with the isolated-vm binary in use: 'thread' for the build made by
+ * scripts/build-isolated-vm.mjs (the CPU time of the thread running the isolate), 'wall' for the
+ * prebuilt one (time entered, which grows while the thread waits for a core, so busy machines
+ * would fail functions within their CPU limit).
+ */
+export function cpuClock(): 'thread' | 'wall' {
+  try {
+    const require = createRequire(import.meta.url);
+    const packageDir = dirname(require.resolve('isolated-vm/package.json'));
+    const loader = createRequire(join(packageDir, 'package.json'))('node-gyp-build') as { path(dir: string): string };
+    return existsSync(`${loader.path(packageDir)}.edgefn`) ? 'thread' : 'wall';
+  } catch {
+    return 'wall';
+  }
+}
+
 /** A syntax error in user code, with where it is. */
 export interface SyntaxErrorInfo {
   message: string;
@@ -30,7 +62,7 @@ export interface SyntaxErrorInfo {
 
 export interface GuestIsolateOptions {
   memoryMb: number;
-  /** What the host does when the guest calls out; each runs synchronously on the main thread. */
+  /** What the host does when the guest calls out; each runs on the main thread (see {@link GuestIsolate}). */
   handlers: BridgeCalls;
 }
 
@@ -83,25 +115,47 @@ function guestCodeCache(source: string): ivm.ExternalCopy<ArrayBuffer> | undefin
   return cachedData;
 }
 
-/** An isolate with the guest runtime loaded, ready for user code. */
+/**
+ * An isolate with the guest runtime loaded, ready for user code. Every entry runs on isolated-vm's
+ * thread pool (`apply`, never `applySync`), so guest code never runs on the event loop; the caller
+ * (the slot) makes sure one entry at a time is in flight, which keeps the CPU time of each entry
+ * exact and lets the host read the heap only while the isolate is idle. Guest calls without a
+ * result reach the host as `ignored` callbacks, queued on the event loop ahead of the entry's own
+ * completion, so the guest never waits for the main thread; only `sync` (calls that return a value)
+ * blocks the guest's thread until the main thread has answered.
+ */
 export class GuestIsolate {
   readonly #isolate: ivm.Isolate;
   readonly #context: ivm.Context;
-  readonly #enter: ivm.Reference<(...args: unknown[]) => unknown>;
+  readonly #enter: EnterRef;
 
-  constructor(options: GuestIsolateOptions) {
-    this.#isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
-    this.#context = this.#isolate.createContextSync();
-    const h = options.handlers;
-    const callbacks = [h.outcome, h.log, h.op, h.sync, h.chunk, h.done].map((fn) => new ivm.Callback(fn));
-    this.#context.evalClosureSync(bridgeScript, callbacks);
-    const source = guestSource();
-    const cache = guestCodeCache(source);
-    const script = this.#isolate.compileScriptSync(source, { filename: guestFilename, ...(cache ? { cachedData: cache } : {}) });
-    script.runSync(this.#context);
-    script.release();
-    this.#enter = this.#context.global.getSync('__edgefn_enter', { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
-    this.#context.global.deleteSync('__edgefn_enter');
+  private constructor(isolate: ivm.Isolate, context: ivm.Context, enter: EnterRef) {
+    this.#isolate = isolate;
+    this.#context = context;
+    this.#enter = enter;
+  }
+
+  /** Makes an isolate and loads the guest runtime into it, off the event loop. */
+  static async create(options: GuestIsolateOptions): Promise<GuestIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
+    try {
+      const context = await isolate.createContext();
+      const h = options.handlers;
+      const ignored = (fn: (...args: never[]) => void): ivm.Callback => new ivm.Callback(fn, { ignored: true });
+      const callbacks = [ignored(h.outcome), ignored(h.log), ignored(h.op), new ivm.Callback(h.sync), ignored(h.chunk), ignored(h.done)];
+      await context.evalClosure(bridgeScript, callbacks);
+      const source = guestSource();
+      const cache = guestCodeCache(source);
+      const script = await isolate.compileScript(source, { filename: guestFilename, ...(cache ? { cachedData: cache } : {}) });
+      await script.run(context);
+      script.release();
+      const enter = (await context.global.get('__edgefn_enter', { reference: true })) as EnterRef;
+      await context.global.delete('__edgefn_enter');
+      return new GuestIsolate(isolate, context, enter);
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw error;
+    }
   }
 
   /** CPU time the isolate has used, in ns. */
@@ -109,8 +163,8 @@ export class GuestIsolate {
     return this.#isolate.cpuTime;
   }
 
-  /** What the isolate uses now: its heap and the ArrayBuffers it allocated. */
-  get heapBytes(): number {
+  /** What the isolate uses now: its heap and the ArrayBuffers it allocated. Only while no entry is in flight: it waits for the isolate's lock. */
+  heapBytesWhileIdle(): number {
     if (this.#isolate.isDisposed) return 0;
     const heap = this.#isolate.getHeapStatisticsSync();
     return heap.used_heap_size + heap.externally_allocated_size;
@@ -125,21 +179,22 @@ export class GuestIsolate {
    * Loads user code: a Service Worker script, or an ES module whose default export has `fetch`.
    * Throws {@link UserCodeError} on syntax errors and on exceptions thrown while it loads.
    */
-  loadCode(code: string, filename: string, timeoutMs: number): void {
-    const kind = detectSyntax(this.#isolate, code, filename);
+  async loadCode(code: string, filename: string, timeoutMs: number): Promise<void> {
+    const kind = await compileUserCode(this.#isolate, code, filename);
+    const timeout = backstop(timeoutMs);
     try {
       if (kind.module) {
         const module = kind.module;
-        module.instantiateSync(this.#context, (specifier) => {
+        await module.instantiate(this.#context, (specifier) => {
           throw new Error(`Cannot import '${specifier}': functions are single files without imports`);
         });
-        module.evaluateSync({ timeout: timeoutMs });
-        const exported = module.namespace.getSync('default', { reference: true });
-        this.#enter.applySync(undefined, ['module', 0, exported.derefInto()], { timeout: timeoutMs });
+        await module.evaluate({ timeout });
+        const exported = await module.namespace.get('default', { reference: true });
+        await this.#enter.apply(undefined, ['module', 0, exported.derefInto()], { timeout });
         exported.release();
         module.release();
       } else {
-        kind.script.runSync(this.#context, { timeout: timeoutMs });
+        await kind.script.run(this.#context, { timeout });
         kind.script.release();
       }
     } catch (error) {
@@ -147,13 +202,13 @@ export class GuestIsolate {
     }
   }
 
-  /** Enters the isolate; returns the entry's result (copied). */
-  enter(kind: EntryKind, execId: number, args: unknown[], timeoutMs: number): unknown {
+  /** Enters the isolate; resolves to the entry's result (copied). */
+  async enter(kind: EntryKind, execId: number, args: unknown[], timeoutMs: number): Promise<unknown> {
     try {
-      return this.#enter.applySync(undefined, [kind, execId, ...args], {
+      return await this.#enter.apply(undefined, [kind, execId, ...args], {
         arguments: { copy: true },
         result: { copy: true },
-        timeout: Math.max(1, Math.ceil(timeoutMs)),
+        timeout: backstop(timeoutMs),
       });
     } catch (error) {
       throw this.#classify(error);
@@ -164,16 +219,16 @@ export class GuestIsolate {
    * Enters the isolate to run one request. The hot path: primitives cross without a structured
    * clone, and so does the usual string-encoded result; only a request body is copied.
    */
-  dispatch(execId: number, request: WireRequest, timeoutMs: number): DispatchResult {
+  async dispatch(execId: number, request: WireRequest, timeoutMs: number): Promise<DispatchResult> {
     try {
       // A body makes the arguments need a copy; the declared types cannot express that.
-      const args = ['dispatch', execId, ...request] as Parameters<EnterRef['applySync']>[1];
-      const result: unknown = this.#enter.applySync(undefined, args, {
+      const args = ['dispatch', execId, ...request] as Parameters<EnterRef['apply']>[1];
+      const result: unknown = await this.#enter.apply(undefined, args, {
         ...(request[5] ? { arguments: { copy: true } } : {}),
-        timeout: Math.max(1, Math.ceil(timeoutMs)),
+        timeout: backstop(timeoutMs),
       });
       if (result instanceof ivm.Reference) {
-        const copy = result.copySync() as DispatchResult;
+        const copy = (await result.copy()) as DispatchResult;
         result.release();
         return copy;
       }
@@ -232,14 +287,33 @@ function detectSyntax(isolate: ivm.Isolate, code: string, filename: string): Syn
   try {
     return { script: isolate.compileScriptSync(code, { filename }) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!moduleHints.some((re) => re.test(message))) throw syntaxError(message);
+    notModuleSyntax(error);
   }
   try {
     return { module: isolate.compileModuleSync(code, { filename }) };
   } catch (error) {
     throw syntaxError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** {@link detectSyntax}, compiling off the event loop. */
+async function compileUserCode(isolate: ivm.Isolate, code: string, filename: string): Promise<Syntax> {
+  try {
+    return { script: await isolate.compileScript(code, { filename }) };
+  } catch (error) {
+    notModuleSyntax(error);
+  }
+  try {
+    return { module: await isolate.compileModule(code, { filename }) };
+  } catch (error) {
+    throw syntaxError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Rethrows a script compile error as the user's syntax error, unless the code looks like a module. */
+function notModuleSyntax(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!moduleHints.some((re) => re.test(message))) throw syntaxError(message);
 }
 
 function syntaxError(message: string): UserCodeError {

@@ -1,13 +1,17 @@
 /**
- * The runtime: runs function versions in isolates, one isolate per (code, env vars) pair, cached
- * while warm and evicted least-recently-used or after an idle time. A spare isolate with the guest
- * runtime already loaded is kept ready so a cold start only loads the user's code.
+ * The runtime: runs function versions in isolates, one pool of isolates per (owner, code, env vars),
+ * cached while warm and evicted least-recently-used or after an idle time. Guest code runs on
+ * isolate threads (scheduler.ts), never on the event loop. A spare isolate with the guest runtime
+ * already loaded is kept ready so a cold start only loads the user's code.
  */
 import { createHash } from 'node:crypto';
 import { defaultLimits, type RuntimeLimits } from '../domain/limits.ts';
 import { UserCodeError, type SyntaxErrorInfo } from './isolate.ts';
+export { cpuClock } from './isolate.ts';
 import { CodeChecker, type CodeProblem } from './compile.ts';
 import { Slot, type ExecutionOptions, type SlotServices, type SlotStats } from './slot.ts';
+import { Scheduler, defaultThreads } from './scheduler.ts';
+import { VersionPool } from './version-pool.ts';
 import { FairPool } from './host/pool.ts';
 import { CacheStore } from './host/cache.ts';
 import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
@@ -17,8 +21,14 @@ export type { CodeProblem, ConsoleLine, ExecutionFailure, ExecutionOutcome, Exec
 
 export interface RuntimeOptions {
   limits?: Partial<RuntimeLimits>;
-  /** Loaded isolates kept at most (least recently used go first). */
+  /** Loaded isolates kept at most (least recently used versions go first). */
   maxIsolates?: number;
+  /** Threads running guest code at once (default: cores + 1). */
+  threads?: number;
+  /** Isolates one version may have at once when its requests queue (default: the number of threads, at most 4). */
+  isolatesPerVersion?: number;
+  /** Entries that may wait for one version's isolates before new requests get 503 (default 256). */
+  queuePerVersion?: number;
   /** An isolate idle this long is disposed. */
   idleTtlMs?: number;
   /** Bytes the node-local caches (Cache API and subrequest cache) may hold in all. */
@@ -92,16 +102,20 @@ export class Runtime {
   readonly #idleTtlMs: number;
   readonly #services: SlotServices;
   readonly #checker: CodeChecker;
-  readonly #slots = new Map<string, Slot>();
+  readonly #pools = new Map<string, VersionPool>();
+  /** First loads in progress, shared by the requests that wait for them. */
+  readonly #loads = new Map<string, Promise<{ pool: VersionPool; logs: ConsoleLine[] } | LoadFailure>>();
   readonly #failedLoads = new Map<string, LoadFailure>();
   readonly #sweeper: NodeJS.Timeout;
-  #spare: Slot | undefined;
-  #spareTimer: NodeJS.Immediate | undefined;
+  readonly #poolLimits: { isolates: number; queue: number };
+  #spare: Promise<Slot> | undefined;
   #closed = false;
 
   constructor(options: RuntimeOptions = {}) {
     this.limits = { ...defaultLimits, ...options.limits };
     this.#maxIsolates = options.maxIsolates ?? 500;
+    const scheduler = new Scheduler(options.threads ?? defaultThreads);
+    this.#poolLimits = { isolates: Math.max(1, options.isolatesPerVersion ?? Math.min(scheduler.threads, 4)), queue: Math.max(1, options.queuePerVersion ?? 256) };
     this.#idleTtlMs = options.idleTtlMs ?? 10 * 60_000;
     this.#services = {
       limits: this.limits,
@@ -110,6 +124,7 @@ export class Runtime {
       // libuv's other threads stay free for DNS, zlib and the file system.
       imagePool: new FairPool<object>({ what: 'image conversion', concurrency: 1, perOwner: 2 }),
       cryptoPool: new FairPool<object>({ what: 'Web Crypto', concurrency: 2, perOwner: 8 }),
+      scheduler,
     };
     this.#checker = new CodeChecker(this.limits.codeBytes);
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleTtlMs, 30_000));
@@ -129,11 +144,16 @@ export class Runtime {
       return { outcome: { kind: 'error', error: failure }, report: Promise.resolve(emptyReport(failure, [])) };
     }
     const key = versionKey(fn);
-    const loaded = this.#slotFor(key, fn);
+    const loaded = await this.#poolFor(key, fn);
     if ('failure' in loaded) {
       return { outcome: { kind: 'error', error: loaded.failure }, report: Promise.resolve(emptyReport(loaded.failure, loaded.logs)) };
     }
-    const slot = loaded.slot;
+    const picked = await loaded.pool.pick();
+    if ('busy' in picked) {
+      const failure: ExecutionFailure = { code: 'FunctionRuntime.TooManyRequests', message: 'The function has more requests waiting than it may queue; try again shortly' };
+      return { outcome: { kind: 'error', error: failure }, report: Promise.resolve(emptyReport(failure, loaded.logs)) };
+    }
+    const slot = picked.slot;
     const cacheScope = fn.owner ? `${fn.owner.zone}:${fn.owner.variant}` : 'local';
     const exec = slot.start({ ...options, cacheScope }, loaded.logs);
     exec.dispatch([
@@ -149,13 +169,15 @@ export class Runtime {
 
   /** Loaded isolates right now. */
   get isolateCount(): number {
-    return this.#slots.size;
+    let count = 0;
+    for (const pool of this.#pools.values()) count += pool.size;
+    return count;
   }
 
   /** What the host keeps for all loaded isolates, added up. */
   stats(): SlotStats & { isolates: number } {
-    const total: SlotStats & { isolates: number } = { isolates: this.#slots.size, executions: 0, timers: 0, keys: 0, lentBodies: 0, streams: 0 };
-    for (const slot of this.#slots.values()) {
+    const total: SlotStats & { isolates: number } = { isolates: this.isolateCount, executions: 0, timers: 0, keys: 0, lentBodies: 0, streams: 0 };
+    for (const slot of this.#allSlots()) {
       const s = slot.stats();
       total.executions += s.executions;
       total.timers += s.timers;
@@ -170,72 +192,109 @@ export class Runtime {
   close(): void {
     this.#closed = true;
     clearInterval(this.#sweeper);
-    if (this.#spareTimer) clearImmediate(this.#spareTimer);
-    this.#spare?.dispose();
+    void this.#spare?.then((slot) => slot.dispose());
     this.#checker.close();
     this.#spare = undefined;
     // Executions still running end here too, with their timers (a wall-clock timer would otherwise
     // keep the process alive for minutes after the platform stopped).
-    for (const slot of this.#slots.values()) slot.kill('InternalError.SystemError', 'The runtime was stopped');
-    this.#slots.clear();
+    for (const slot of this.#allSlots()) slot.kill('InternalError.SystemError', 'The runtime was stopped');
+    this.#pools.clear();
   }
 
-  #slotFor(key: string, fn: FunctionCode): { slot: Slot; logs: ConsoleLine[] } | LoadFailure {
-    const existing = this.#slots.get(key);
+  *#allSlots(): Iterable<Slot> {
+    for (const pool of this.#pools.values()) yield* pool.slots;
+  }
+
+  #poolFor(key: string, fn: FunctionCode): Promise<{ pool: VersionPool; logs: ConsoleLine[] } | LoadFailure> | { pool: VersionPool; logs: ConsoleLine[] } | LoadFailure {
+    const existing = this.#pools.get(key);
     if (existing && !existing.dead) {
-      this.#slots.delete(key);
-      this.#slots.set(key, existing); // most recently used last
-      return { slot: existing, logs: [] };
+      this.#pools.delete(key);
+      this.#pools.set(key, existing); // most recently used last
+      return { pool: existing, logs: [] };
     }
-    if (existing) this.#slots.delete(key);
+    if (existing) this.#pools.delete(key);
     const failed = this.#failedLoads.get(key);
     if (failed) return failed;
-    const slot = this.#takeSpare();
+    let loading = this.#loads.get(key);
+    if (!loading) {
+      loading = this.#load(fn).then((loaded) => {
+        this.#loads.delete(key);
+        if ('failure' in loaded) {
+          // A load that failed because of the code itself fails the same way every time: remember it.
+          if (loaded.failure.code === 'FunctionRuntime.LoadError') this.#failedLoads.set(key, loaded);
+          return loaded;
+        }
+        const pool: VersionPool = new VersionPool(loaded.slot, this.#poolLimits, (): Promise<Slot | null> => this.#grow(fn));
+        if (this.#closed) loaded.slot.dispose();
+        else this.#pools.set(key, pool);
+        this.#evict();
+        return { pool, logs: loaded.logs };
+      });
+      this.#loads.set(key, loading);
+    }
+    return loading;
+  }
+
+  /** Loads a version into an isolate (the spare, when there is one). */
+  async #load(fn: FunctionCode): Promise<{ slot: Slot; logs: ConsoleLine[] } | LoadFailure> {
+    const slot = await this.#takeSpare();
     try {
-      slot.load(fn.code, fn.env ?? {}, fn.filename ?? 'function.js');
+      await slot.load(fn.code, fn.env ?? {}, fn.filename ?? 'function.js');
     } catch (error) {
       const logs = slot.takeLoadLogs();
       slot.dispose();
-      const failure = loadFailure(error, this.limits);
-      // A load that failed because of the code itself fails the same way every time: remember it.
-      if (failure.code === 'FunctionRuntime.LoadError') this.#failedLoads.set(key, { failure, logs });
-      return { failure, logs };
+      return { failure: loadFailure(error, this.limits), logs };
     }
-    this.#slots.set(key, slot);
-    this.#evict();
     return { slot, logs: slot.takeLoadLogs() };
   }
 
-  #takeSpare(): Slot {
+  /** One more isolate for a version whose requests queue, unless the node has no room for it. */
+  async #grow(fn: FunctionCode): Promise<Slot | null> {
+    if (this.#closed || this.isolateCount >= this.#maxIsolates) return null;
+    const loaded = await this.#load(fn);
+    if ('failure' in loaded) return null;
+    loaded.slot.takeLoadLogs(); // shown once, with the version's first execution
+    if (this.#closed) {
+      loaded.slot.dispose();
+      return null;
+    }
+    return loaded.slot;
+  }
+
+  #takeSpare(): Promise<Slot> {
     const spare = this.#spare;
     this.#spare = undefined;
     this.#refillSpare();
-    return spare ?? new Slot(this.#services);
+    return spare ?? Slot.create(this.#services);
   }
 
   #refillSpare(): void {
-    if (this.#closed || this.#spareTimer) return;
-    this.#spareTimer = setImmediate(() => {
-      this.#spareTimer = undefined;
-      if (!this.#closed && !this.#spare) this.#spare = new Slot(this.#services);
+    if (this.#closed || this.#spare) return;
+    const spare = Slot.create(this.#services);
+    // Made in the background; a request that needs it before it is ready waits for it.
+    spare.catch(() => {
+      if (this.#spare === spare) this.#spare = undefined;
     });
+    this.#spare = spare;
   }
 
   #evict(): void {
-    for (const [key, slot] of this.#slots) {
-      if (this.#slots.size <= this.#maxIsolates) break;
-      this.#slots.delete(key);
-      slot.retire();
+    let count = this.isolateCount;
+    for (const [key, pool] of this.#pools) {
+      if (count <= this.#maxIsolates) break;
+      this.#pools.delete(key);
+      count -= pool.size;
+      pool.retire();
     }
   }
 
   #sweep(): void {
-    const cutoff = Date.now() - this.#idleTtlMs;
-    for (const [key, slot] of this.#slots) {
-      if (slot.lastUsed < cutoff && slot.running === 0) {
-        this.#slots.delete(key);
-        slot.retire();
-      }
+    const now = Date.now();
+    const cutoff = now - this.#idleTtlMs;
+    const extraCutoff = now - Math.min(this.#idleTtlMs, 30_000);
+    for (const [key, pool] of this.#pools) {
+      pool.sweep(cutoff, extraCutoff);
+      if (pool.size === 0) this.#pools.delete(key);
     }
     if (this.#failedLoads.size > 1000) this.#failedLoads.clear();
   }

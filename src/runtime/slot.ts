@@ -9,7 +9,7 @@ import type { ErrorCode } from '../domain/errors.ts';
 import type { OpKind, SyncKind, WireBody, WireOutcome } from './guest/protocol.ts';
 import { GuestIsolate, UserCodeError } from './isolate.ts';
 import { Execution, type ConsoleLine, type ExecutionHost, type ExecutionOutcome } from './execution.ts';
-import { GuestBodyReadable, HostBody, encodingOf, heldBody, outputPiece, type Encoding } from './host/bodies.ts';
+import { GuestBodyReadable, HostBody, encodingOf, freeNow, heldBody, outputPiece, type Encoding } from './host/bodies.ts';
 import { KeyTable, keyHandlesOf } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
 import type { OutgoingBody } from './host/fetch.ts';
@@ -41,7 +41,8 @@ interface OutgoingStream {
 }
 
 export class Slot implements ExecutionHost {
-  readonly isolate: GuestIsolate;
+  /** Set once by {@link Slot.create}: an isolate is made off the event loop. */
+  isolate!: GuestIsolate;
   readonly #services: SlotServices;
   readonly #executions = new Map<number, { exec: Execution; options: ExecutionOptions }>();
   readonly #keys: KeyTable;
@@ -50,6 +51,14 @@ export class Slot implements ExecutionHost {
   readonly #sleeps = new Map<number, NodeJS.Timeout>();
   readonly #loadLogs: ConsoleLine[] = [];
   readonly memory: MemoryBudget;
+  /** The end of this isolate's line of entries: one runs at a time (see GuestIsolate). */
+  #tail: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  /** The heap as last seen while the isolate was idle (reading it while an entry runs would wait for that entry). */
+  #heapSeen = 0;
+  #loading = false;
+  /** Whose share of the scheduler's threads this isolate's entries use (its function version). */
+  group: object = this;
   #nextBody = 1;
   #nextStream = 1_000_000_000; // host-made stream ids never collide with the guest's
   #dead = false;
@@ -57,29 +66,11 @@ export class Slot implements ExecutionHost {
   entered: Execution | undefined;
   lastUsed = Date.now();
 
-  constructor(services: SlotServices) {
+  private constructor(services: SlotServices) {
     this.#services = services;
-    this.isolate = new GuestIsolate({
-      memoryMb: services.limits.memoryMb,
-      handlers: {
-        outcome: (execId, outcome) => this.#executions.get(execId)?.exec.deliver(outcome),
-        log: (execId, level, message) => this.#log(execId, level, message),
-        op: (execId, opId, kind, args) => this.#op(execId, opId, kind, args),
-        sync: (kind, args) => {
-          const started = process.hrtime.bigint();
-          try {
-            return this.#sync(kind, args);
-          } finally {
-            this.entered?.chargeCpu(process.hrtime.bigint() - started);
-          }
-        },
-        chunk: (streamId, chunk, error) => this.#chunk(streamId, chunk, error),
-        done: (execId) => this.#executions.get(execId)?.exec.guestFinished(),
-      },
-    });
     this.memory = new MemoryBudget(
       services.limits.memoryMb * 2 ** 20,
-      () => this.isolate.heapBytes,
+      () => this.#heapBytes(),
       () => {
         let queued = 0;
         for (const s of this.#streams.values()) queued += s.readable.readableLength;
@@ -89,11 +80,89 @@ export class Slot implements ExecutionHost {
     this.#keys = new KeyTable(this.memory);
   }
 
-  /** Loads a function's code and env vars; throws UserCodeError for syntax or load-time errors. */
-  load(code: string, env: Record<string, unknown>, filename: string): void {
+  /** An isolate with the guest runtime loaded, ready for a function's code. */
+  static async create(services: SlotServices): Promise<Slot> {
+    const slot = new Slot(services);
+    // Guest calls that only tell the host something are handled whenever the event loop gets to
+    // them, never throwing back (there is nobody to throw to); `sync` answers while the guest waits.
+    const told =
+      <A extends unknown[]>(handle: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          handle(...args);
+        } catch (error) {
+          console.error('edgefn: a guest call failed on the host', error);
+        }
+      };
+    slot.isolate = await GuestIsolate.create({
+      memoryMb: services.limits.memoryMb,
+      handlers: {
+        outcome: told((execId, outcome) => slot.#executions.get(execId)?.exec.deliver(outcome)),
+        log: told((execId, level, message) => slot.#log(execId, level, message)),
+        op: told((execId, opId, kind, args) => slot.#op(execId, opId, kind, args)),
+        sync: (kind, args) => {
+          const started = process.hrtime.bigint();
+          try {
+            return slot.#sync(kind, args);
+          } finally {
+            slot.entered?.chargeCpu(process.hrtime.bigint() - started);
+          }
+        },
+        chunk: told((streamId, chunk, error) => slot.#chunk(streamId, chunk, error)),
+        done: told((execId) => slot.#executions.get(execId)?.exec.guestFinished()),
+      },
+    });
+    return slot;
+  }
+
+  /** Loads a function's code and env vars; rejects with UserCodeError for syntax or load-time errors. */
+  load(code: string, env: Record<string, unknown>, filename: string): Promise<void> {
     const limits = this.#services.limits;
-    this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs);
-    this.isolate.loadCode(code, filename, limits.cpuMs);
+    return this.serial(async () => {
+      this.#loading = true;
+      try {
+        await this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs);
+        await this.isolate.loadCode(code, filename, limits.cpuMs);
+      } finally {
+        this.#loading = false;
+      }
+    });
+  }
+
+  /**
+   * Runs `task` (one entry into the isolate) after the entries before it, once the scheduler has a
+   * thread for this isolate's function.
+   */
+  serial<T>(task: () => Promise<T>): Promise<T> {
+    this.#queued += 1;
+    const run = this.#tail.then(() => this.#services.scheduler.run(this.group, task));
+    this.#tail = run.then(
+      () => (this.#queued -= 1),
+      () => (this.#queued -= 1),
+    );
+    return run;
+  }
+
+  /** Entries waiting or running in this isolate. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /**
+   * Watches `exec`'s running entry: once it has used `budgetMs` of CPU time it is stopped (the
+   * isolate is disposed, isolated-vm has no other way to stop a running entry early), failing the
+   * other executions in the isolate too. Returns the function that stops watching.
+   */
+  watch(exec: Execution, budgetMs: number, message: string): () => void {
+    return this.#services.scheduler.watch(this.isolate, budgetMs, (used) => {
+      exec.chargeCpu(used);
+      this.kill('FunctionRuntime.CpuTimeExceeded', message, exec);
+    });
+  }
+
+  #heapBytes(): number {
+    if (!this.entered && !this.#loading && !this.isolate.isDisposed) this.#heapSeen = this.isolate.heapBytesWhileIdle();
+    return this.#heapSeen;
   }
 
   get running(): number {
@@ -121,9 +190,12 @@ export class Slot implements ExecutionHost {
     return exec;
   }
 
-  kill(code: ErrorCode, message: string): void {
+  /** The isolate is lost: every execution in it fails (those other than `culprit` are told whose fault it was). */
+  kill(code: ErrorCode, message: string, culprit?: Execution): void {
     this.#dead = true;
-    for (const { exec } of [...this.#executions.values()]) exec.fail(code, message);
+    for (const { exec } of [...this.#executions.values()]) {
+      exec.fail(code, culprit && exec !== culprit ? `${message} (in another request run by the same isolate, which was stopped)` : message);
+    }
     this.dispose();
   }
 
@@ -146,6 +218,7 @@ export class Slot implements ExecutionHost {
   }
 
   dispose(): void {
+    this.memory.close();
     for (const timer of this.#sleeps.values()) clearTimeout(timer);
     this.#sleeps.clear();
     this.isolate.dispose();
@@ -195,7 +268,12 @@ export class Slot implements ExecutionHost {
       if (target === 'identity' && (typeof body === 'string' ? body.length * 3 : body.byteLength) <= outputPiece) return { body };
       // Larger bodies wait for slow clients in pieces, counted against the function's memory.
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      this.memory.hold(bytes.byteLength);
+      try {
+        this.memory.hold(bytes.byteLength);
+      } catch (error) {
+        freeNow(bytes);
+        throw error;
+      }
       const held = heldBody(bytes, () => this.memory.release(bytes.byteLength));
       if (target === 'identity') return { body: held, length: bytes.byteLength };
       return { body: new HostBody(held, 'identity').take(target) };
@@ -214,10 +292,10 @@ export class Slot implements ExecutionHost {
 
   #pullStream(exec: Execution, streamId: number): GuestBodyReadable {
     const readable = new GuestBodyReadable(
-      () => exec.enter('pull', [streamId]),
+      () => void exec.enter('pull', [streamId]),
       () => {
         this.#streams.delete(streamId);
-        exec.enter('cancel', [streamId]);
+        void exec.enter('cancel', [streamId]);
       },
     );
     this.#streams.set(streamId, { exec, readable });
@@ -227,12 +305,12 @@ export class Slot implements ExecutionHost {
   /** A chunk of a streamed body from the guest; what waits for a slow reader counts as the function's memory. */
   #chunk(streamId: number, chunk: Uint8Array | null, error: string | null): void {
     const stream = this.#streams.get(streamId);
-    if (!stream) return;
-    stream.readable.receive(chunk, error);
-    if (chunk && !this.memory.hostWithin()) {
+    if (stream && chunk && !this.memory.hostFits(chunk.byteLength)) {
       stream.readable.destroy();
       stream.exec.fail('FunctionRuntime.MemoryExceeded', new MemoryLimitError(this.memory.limitBytes).message);
     }
+    if (stream && !stream.readable.destroyed) stream.readable.receive(chunk, error);
+    else if (chunk) freeNow(chunk);
   }
 
   #lend(exec: Execution, stream: Readable, encoding: Encoding, length?: number): number {
@@ -291,16 +369,15 @@ export class Slot implements ExecutionHost {
 
   #op(execId: number, opId: number, kind: OpKind, args: unknown): void {
     const entry = this.#executions.get(execId);
-    const answer = (ok: boolean, value: unknown): void => {
-      if (entry && !entry.exec.closed) entry.exec.enter('resolve', [opId, ok, value]);
-    };
     // The execution already ended: its work is dropped, and nothing is waiting for the answer.
     if (!entry) return;
     const { exec, options } = entry;
+    /** Hands the answer to the guest; `unclaimed` runs when the execution ended before it could. */
+    const answer = (ok: boolean, value: unknown, unclaimed?: () => void): Promise<unknown> => exec.enter('resolve', [opId, ok, value], unclaimed);
     if (kind === 'sleep') {
       const timer = setTimeout(() => {
         this.#sleeps.delete(opId);
-        answer(true, undefined);
+        void answer(true, undefined);
       }, Number(args));
       this.#sleeps.set(opId, timer);
       exec.own(() => {
@@ -312,17 +389,18 @@ export class Slot implements ExecutionHost {
     runOp(this.#context(exec, options), kind, args).then(
       (value) => {
         const result = value instanceof Held ? value.value : value;
-        if (exec.closed) {
-          // Nobody is left to receive it: keys it made would never be collected by the guest.
+        // Nobody is left to receive it: keys it made would never be collected by the guest.
+        const unclaimed = (): void => {
           for (const handle of keyHandlesOf(result)) this.#keys.drop(handle);
-        } else {
-          answer(true, result);
-        }
-        if (value instanceof Held) this.memory.release(value.bytes);
+        };
+        // Held bytes count until the entry has copied them into the isolate.
+        void answer(true, result, unclaimed).finally(() => {
+          if (value instanceof Held) this.memory.release(value.bytes);
+        });
       },
       (error: unknown) => {
         if (error instanceof MemoryLimitError) exec.fail('FunctionRuntime.MemoryExceeded', error.message);
-        else answer(false, errorPair(error));
+        else void answer(false, errorPair(error));
       },
     );
   }

@@ -124,6 +124,17 @@ export class HostBody {
   }
 }
 
+/**
+ * Frees the memory behind bytes the host got from an isolate and no longer needs, now rather than
+ * at Node's next garbage collection: isolates running in parallel can hand the host chunks faster
+ * than the collector notices them (one function's refused 10 MB chunks reached 1.5 GB between two
+ * collections). Only for bytes that own their whole buffer, which nothing else refers to.
+ */
+export function freeNow(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && !buffer.detached) buffer.transfer(0);
+}
+
 /** Size of the pieces response bodies are written to the client in. */
 export const outputPiece = 64 * 1024;
 
@@ -189,6 +200,7 @@ export class GuestBodyReadable extends Readable {
       // stream's buffer, where the function's memory budget sees it (readableLength), and what it
       // has taken is freed (a view would keep the whole chunk alive).
       for (let at = 0; at < bytes.byteLength; at += outputPiece) this.push(Buffer.from(bytes.subarray(at, at + outputPiece)));
+      freeNow(chunk);
     }
   }
 

@@ -13,6 +13,7 @@ import { runSubtle, type KeyTable } from './crypto.ts';
 import type { OutgoingBody, SubrequestRoute } from './fetch.ts';
 import { parseMultipart } from './form-data.ts';
 import type { FairPool } from './pool.ts';
+import type { Scheduler } from '../scheduler.ts';
 import type { Dispatcher } from 'undici';
 import { fetchForGuest } from './subrequest.ts';
 
@@ -23,6 +24,8 @@ export interface SlotServices {
   /** Expensive host work, bounded per node and shared fairly between isolates. */
   imagePool: FairPool<object>;
   cryptoPool: FairPool<object>;
+  /** Runs guest entries on the isolate threads and watches their CPU time. */
+  scheduler: Scheduler;
 }
 
 /** Per-execution settings chosen by the caller (the platform). */

@@ -1,0 +1,120 @@
+/**
+ * Who runs guest code when. Entries run on isolated-vm's thread pool, never on the event loop; this
+ * bounds how many run at once (isolated-vm would otherwise start one more thread per runnable
+ * isolate), hands free threads to the function with the fewest entries running (so a busy function
+ * cannot take every thread while another waits), and watches each running entry's CPU time: an
+ * entry that uses the CPU time its execution has left is stopped at once by disposing its isolate.
+ */
+import { availableParallelism } from 'node:os';
+import type { GuestIsolate } from './isolate.ts';
+
+/** Threads running guest code at once, by default: every core, plus one so a core is not idle while the event loop hands out work. */
+export const defaultThreads = availableParallelism() + 1;
+
+/** How often running entries' CPU time is checked (ms). */
+const watchEveryMs = 2;
+
+interface Watched {
+  isolate: GuestIsolate;
+  startNs: bigint;
+  budgetNs: bigint;
+  over(usedNs: bigint): void;
+}
+
+export class Scheduler {
+  readonly threads: number;
+  #running = 0;
+  readonly #runningBy = new Map<object, number>();
+  /** Who waits for a thread, per function, in arrival order; owners in the order they began waiting. */
+  readonly #waiting = new Map<object, (() => void)[]>();
+  readonly #watched = new Set<Watched>();
+  #watchdog: NodeJS.Timeout | undefined;
+
+  constructor(threads = defaultThreads) {
+    this.threads = Math.max(1, Math.floor(threads));
+  }
+
+  /** Entries running right now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Runs `task` (one entry into an isolate) once a thread is free for `owner`. */
+  async run<T>(owner: object, task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.threads) await new Promise<void>((grant) => this.#queue(owner, grant));
+    else this.#take(owner);
+    try {
+      return await task();
+    } finally {
+      this.#release(owner);
+    }
+  }
+
+  /**
+   * Watches an entry running in `isolate` that may use `budgetMs` of CPU time; calls `over` once
+   * when it has used more, with what it used. Returns the function that stops watching (call it
+   * when the entry ends).
+   */
+  watch(isolate: GuestIsolate, budgetMs: number, over: (usedNs: bigint) => void): () => void {
+    const watched: Watched = { isolate, startNs: isolate.cpuNs, budgetNs: BigInt(Math.ceil(budgetMs * 1e6)), over };
+    this.#watched.add(watched);
+    if (!this.#watchdog) {
+      this.#watchdog = setInterval(() => this.#check(), watchEveryMs);
+      this.#watchdog.unref();
+    }
+    return () => {
+      this.#watched.delete(watched);
+      if (this.#watched.size === 0 && this.#watchdog) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = undefined;
+      }
+    };
+  }
+
+  #check(): void {
+    for (const watched of this.#watched) {
+      if (watched.isolate.isDisposed) continue;
+      const used = watched.isolate.cpuNs - watched.startNs;
+      if (used > watched.budgetNs) {
+        this.#watched.delete(watched);
+        watched.over(used);
+      }
+    }
+  }
+
+  #queue(owner: object, grant: () => void): void {
+    const list = this.#waiting.get(owner);
+    if (list) list.push(grant);
+    else this.#waiting.set(owner, [grant]);
+  }
+
+  #take(owner: object): void {
+    this.#running += 1;
+    this.#runningBy.set(owner, (this.#runningBy.get(owner) ?? 0) + 1);
+  }
+
+  #release(owner: object): void {
+    this.#running -= 1;
+    const left = (this.#runningBy.get(owner) ?? 1) - 1;
+    if (left === 0) this.#runningBy.delete(owner);
+    else this.#runningBy.set(owner, left);
+    if (this.#waiting.size === 0) return;
+    // The function with the fewest entries running goes next; among equals, the one waiting longest.
+    let next: object | undefined;
+    let fewest = Infinity;
+    for (const candidate of this.#waiting.keys()) {
+      const running = this.#runningBy.get(candidate) ?? 0;
+      if (running < fewest) {
+        next = candidate;
+        fewest = running;
+        if (running === 0) break;
+      }
+    }
+    const list = this.#waiting.get(next!)!;
+    const grant = list.shift()!;
+    this.#waiting.delete(next!);
+    if (list.length > 0) this.#waiting.set(next!, list); // to the back of the line
+    this.#take(next!);
+    grant();
+  }
+}

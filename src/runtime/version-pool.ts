@@ -1,0 +1,123 @@
+/**
+ * The isolates of one loaded function version. One isolate runs one entry at a time, so when a
+ * version's requests queue, the pool loads the same code into another isolate (up to a bound per
+ * version), and a new request goes to the isolate with the shortest line. An execution stays in the
+ * isolate it started in. Extra isolates are dropped again after a short idle time; each isolate has
+ * its own globals, as on any platform that runs a function in several isolates.
+ */
+import { HostLedger } from './memory.ts';
+import type { Slot } from './slot.ts';
+
+export interface VersionPoolLimits {
+  /** Isolates this version may have at once. */
+  isolates: number;
+  /** Entries that may wait in all of the version's isolates; past that, new requests are refused. */
+  queue: number;
+}
+
+/** Which isolate runs a new request, or why none does. */
+export type Pick = { slot: Slot } | { busy: true };
+
+export class VersionPool {
+  readonly #slots: Slot[];
+  /** What the host holds for the version, counted once for all its isolates. */
+  readonly #ledger = new HostLedger();
+  readonly #limits: VersionPoolLimits;
+  /** Loads the version into one more isolate; resolves to null when that is not possible now. */
+  readonly #grow: () => Promise<Slot | null>;
+  #growing: Promise<Slot | null> | undefined;
+  lastUsed = Date.now();
+
+  constructor(first: Slot, limits: VersionPoolLimits, grow: () => Promise<Slot | null>) {
+    this.#slots = [];
+    this.#add(first);
+    this.#limits = limits;
+    this.#grow = grow;
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  get slots(): readonly Slot[] {
+    return this.#slots;
+  }
+
+  /** Whether every isolate has died (memory or CPU limit); the version then loads afresh. */
+  get dead(): boolean {
+    this.#dropDead();
+    return this.#slots.length === 0;
+  }
+
+  async pick(): Promise<Pick> {
+    this.lastUsed = Date.now();
+    for (;;) {
+      this.#dropDead();
+      let best: Slot | undefined;
+      let waiting = 0;
+      for (const slot of this.#slots) {
+        waiting += slot.queued;
+        if (!best || slot.queued < best.queued) best = slot;
+      }
+      if (!best) return { busy: true }; // every isolate died while this request waited for a new one
+      if (best.queued === 0) return { slot: best };
+      if (waiting >= this.#limits.queue) return { busy: true };
+      if (!this.#growing && this.#mayGrow()) this.#startGrowing();
+      if (!this.#growing) return { slot: best };
+      // A new isolate is ready in a few milliseconds; an entry ahead in line may take far longer.
+      const grown = await this.#growing;
+      if (!grown) return { slot: best };
+    }
+  }
+
+  /**
+   * Another isolate is worth it while the version's isolates are small: one that keeps a large
+   * heap (a big table in a global, say) would be copied, and each copy may grow to the limit.
+   */
+  #mayGrow(): boolean {
+    return this.#slots.length < this.#limits.isolates && this.#slots.every((slot) => slot.memory.used() <= slot.memory.limitBytes / 2);
+  }
+
+  #add(slot: Slot): void {
+    slot.group = this;
+    slot.memory.share(this.#ledger);
+    this.#slots.push(slot);
+  }
+
+  #startGrowing(): void {
+    const growing = this.#grow().then(
+      (slot) => {
+        if (slot) this.#add(slot);
+        return slot;
+      },
+      () => null,
+    );
+    this.#growing = growing;
+    void growing.then(() => {
+      if (this.#growing === growing) this.#growing = undefined;
+    });
+  }
+
+  /** Retires isolates idle since `cutoff` (all but the first since `extraCutoff`); returns how many. */
+  sweep(cutoff: number, extraCutoff: number): number {
+    let retired = 0;
+    for (let i = this.#slots.length - 1; i >= 0; i--) {
+      const slot = this.#slots[i]!;
+      if (slot.running === 0 && slot.lastUsed < (i === 0 ? cutoff : extraCutoff)) {
+        this.#slots.splice(i, 1);
+        slot.retire();
+        retired += 1;
+      }
+    }
+    return retired;
+  }
+
+  /** Retires every isolate (eviction); running executions finish first. */
+  retire(): void {
+    for (const slot of this.#slots.splice(0)) slot.retire();
+  }
+
+  #dropDead(): void {
+    for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i]!.dead) this.#slots.splice(i, 1);
+  }
+}
