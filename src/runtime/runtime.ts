@@ -148,7 +148,9 @@ export class Runtime {
     if ('failure' in loaded) {
       return { outcome: { kind: 'error', error: loaded.failure }, report: Promise.resolve(emptyReport(loaded.failure, loaded.logs)) };
     }
-    const picked = await loaded.pool.pick();
+    // No await between choosing an isolate and starting in it unless the choice itself waits.
+    const choice = loaded.pool.pick();
+    const picked = choice instanceof Promise ? await choice : choice;
     if ('busy' in picked) {
       const failure: ExecutionFailure = { code: 'FunctionRuntime.TooManyRequests', message: 'The function has more requests waiting than it may queue; try again shortly' };
       return { outcome: { kind: 'error', error: failure }, report: Promise.resolve(emptyReport(failure, loaded.logs)) };

@@ -54,6 +54,8 @@ export class Slot implements ExecutionHost {
   /** The end of this isolate's line of entries: one runs at a time (see GuestIsolate). */
   #tail: Promise<unknown> = Promise.resolve();
   #queued = 0;
+  /** Requests given this isolate that have not started yet (see {@link reserve}). */
+  #reserved = 0;
   /** The heap as last seen while the isolate was idle (reading it while an entry runs would wait for that entry). */
   #heapSeen = 0;
   #loading = false;
@@ -143,9 +145,14 @@ export class Slot implements ExecutionHost {
     return run;
   }
 
-  /** Entries waiting or running in this isolate. */
+  /** Entries waiting or running in this isolate, counting requests given it that have not started. */
   get queued(): number {
-    return this.#queued;
+    return this.#queued + this.#reserved;
+  }
+
+  /** Counts a request given this isolate until it starts, so the next choice sees it. */
+  reserve(): void {
+    this.#reserved += 1;
   }
 
   /**
@@ -184,6 +191,7 @@ export class Slot implements ExecutionHost {
   }
 
   start(options: ExecutionOptions, initialLogs: ConsoleLine[]): Execution {
+    if (this.#reserved > 0) this.#reserved -= 1;
     const exec = new Execution(this, this.#services.limits, initialLogs);
     this.#executions.set(exec.id, { exec, options });
     this.lastUsed = Date.now();

@@ -49,25 +49,49 @@ export class VersionPool {
     return this.#slots.length === 0;
   }
 
-  async pick(): Promise<Pick> {
+  /**
+   * Chooses the isolate for a new request and reserves a place in its line (the request must
+   * start in it at once: Slot.start). Answers at once unless it waits for a new isolate.
+   */
+  pick(): Pick | Promise<Pick> {
     this.lastUsed = Date.now();
+    const now = this.#choose();
+    if (now !== 'wait') return now;
+    return this.#chooseAfterGrowth();
+  }
+
+  async #chooseAfterGrowth(): Promise<Pick> {
     for (;;) {
-      this.#dropDead();
-      let best: Slot | undefined;
-      let waiting = 0;
-      for (const slot of this.#slots) {
-        waiting += slot.queued;
-        if (!best || slot.queued < best.queued) best = slot;
-      }
-      if (!best) return { busy: true }; // every isolate died while this request waited for a new one
-      if (best.queued === 0) return { slot: best };
-      if (waiting >= this.#limits.queue) return { busy: true };
-      if (!this.#growing && this.#mayGrow()) this.#startGrowing();
-      if (!this.#growing) return { slot: best };
-      // A new isolate is ready in a few milliseconds; an entry ahead in line may take far longer.
       const grown = await this.#growing;
-      if (!grown) return { slot: best };
+      const now = this.#choose();
+      if (now !== 'wait') return now;
+      const least = this.#leastQueued();
+      if (!grown) return least ? this.#reserve(least) : { busy: true };
     }
+  }
+
+  #choose(): Pick | 'wait' {
+    this.#dropDead();
+    const best = this.#leastQueued();
+    if (!best) return { busy: true }; // every isolate died while this request waited for a new one
+    if (best.queued === 0) return this.#reserve(best);
+    let waiting = 0;
+    for (const slot of this.#slots) waiting += slot.queued;
+    if (waiting >= this.#limits.queue) return { busy: true };
+    if (!this.#growing && this.#mayGrow()) this.#startGrowing();
+    // A new isolate is ready in a few milliseconds; an entry ahead in line may take far longer.
+    return this.#growing ? 'wait' : this.#reserve(best);
+  }
+
+  #reserve(slot: Slot): Pick {
+    slot.reserve();
+    return { slot };
+  }
+
+  #leastQueued(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) if (!best || slot.queued < best.queued) best = slot;
+    return best;
   }
 
   /**

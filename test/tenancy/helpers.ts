@@ -51,7 +51,7 @@ export async function send(gatewayUrl: string, host: string, path: string, heade
 /** Payloads for attacks: /bytes/N (N bytes), /gzip-bomb/N (N zero bytes, gzip-coded), /echo. */
 export type OriginHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export async function startTenancy(originHandler: OriginHandler = () => false): Promise<Tenancy> {
+export async function startTenancy(originHandler: OriginHandler = () => false, serveArgs: string[] = []): Promise<Tenancy> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-tenancy-'));
   const origin = await startServer((req, res) => {
     if (originHandler(req, res)) return;
@@ -74,7 +74,7 @@ export async function startTenancy(originHandler: OriginHandler = () => false): 
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end('origin');
   });
-  const serve = await startServeProcess(dataDir);
+  const serve = await startServeProcess(dataDir, serveArgs);
   const api = apiClient({ apiUrl: serve.apiUrl, token: 'test-token' });
   const zone = async (name: string, originUrl: string): Promise<string> => {
     const answer = await api<{ id: string }>('POST', '/api/v1/zones', { name, origin: originUrl });

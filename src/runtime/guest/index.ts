@@ -64,6 +64,17 @@ setDomErrorFactory((message, name) => new DOMException(message, name));
 setTimerHooks({ setTimeout: (fn, ms) => setTimeout(fn, ms) });
 patchWebAssembly();
 
+// A function runs on a shared thread, as a browser page runs on its main thread: it may not park
+// that thread (the CPU watchdog would not see it, as waiting uses no CPU). Atomics.waitAsync stays.
+Object.defineProperty(Atomics, 'wait', {
+  value: function wait(): never {
+    throw new TypeError('Atomics.wait cannot be called in this context');
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
+
 const eager: Record<string, unknown> = {
   Headers, Request, Response, fetch, FetchEvent, URL, TextEncoder, TextDecoder, AbortController,
   AbortSignal, Event, EventTarget, CustomEvent, DOMException, console, setTimeout, setInterval,
