@@ -5,12 +5,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { request } from 'undici';
+import { load as loadCli, median } from './load.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hello = `addEventListener('fetch', (event) => event.respondWith(new Response('hi', { headers: { 'content-type': 'text/plain' } })));`;
 
 function startProcess(args, env = {}) {
@@ -33,9 +32,7 @@ async function api(base, method, path, body) {
   return text ? JSON.parse(text) : {};
 }
 
-function load(url, headers) {
-  return new Promise((resolve, reject) => autocannon({ url, connections: 50, duration, headers }, (err, r) => (err ? reject(err) : resolve(r))));
-}
+const load = (url, headers) => loadCli(url, headers, { seconds: duration });
 
 export async function measureGateway() {
   const plain = await startProcess(['bench/plain-server.mjs']);
@@ -71,8 +68,7 @@ export async function measureGateway() {
       const order = names.slice(round % names.length).concat(names.slice(0, round % names.length));
       for (const name of order) {
         const [url, headers] = targets[name];
-        const r = await load(url, headers);
-        results[name].push({ rps: r.requests.average, errors: r.errors + r.non2xx, p99: r.latency.p99 });
+        results[name].push(await load(url, headers));
       }
     }
 

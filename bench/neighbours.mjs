@@ -1,28 +1,33 @@
 // Neighbour benchmarks (issue #11): what a busy or abusive function costs the others on one node.
 // - replica abuse: production hello world alone, then while a replica of another function loops
 //   until its CPU limit or allocates until its memory limit, requested back to back;
-// - heavy neighbour: zone A's hello world alone, then while zone B's function burns 100 ms of CPU
-//   per request.
-// Load comes from the autocannon CLI in its own process (an in-process generator caps the server
-// it measures). Everything targets 127.0.0.1 and stops by itself.
+// - heavy neighbours: zone A's hello world alone, then while zone B's function burns 100 ms of CPU
+//   per request (2 connections), then while B's and C's burn at once (1 connection each);
+// - parallelism: one 100 ms request alone vs two different 100 ms functions requested at once.
+// Load comes from the autocannon CLI in its own process (bench/load.mjs). Everything targets
+// 127.0.0.1 and stops by itself.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { load as loadCli, median } from './load.mjs';
+
+const load = (url, headers, { connections = 50, seconds = duration } = {}) => loadCli(url, headers, { connections, seconds });
 
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
-const autocannonBin = join(import.meta.dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
 const hello = `addEventListener('fetch', (event) => event.respondWith(new Response('hi')));`;
 const functions = {
   loop: `addEventListener('fetch', (event) => { for (;;) {} });`,
   bomb: `addEventListener('fetch', (event) => { const keep = []; for (;;) keep.push(new Array(1e6).fill(1)); });`,
   burn: `addEventListener('fetch', (event) => { const end = Date.now() + 100; while (Date.now() < end) {} event.respondWith(new Response('done')); });`,
+  burn2: `addEventListener('fetch', (event) => { const end = Date.now() + 100; while (Date.now() < end) {} event.respondWith(new Response('done too')); });`,
 };
 
 function startServe() {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-bench-'));
-  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0'], {
+  const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, EDGEFN_ADMIN_TOKEN: 'bench' },
   });
@@ -44,24 +49,6 @@ async function api(base, method, path, body) {
   return text ? JSON.parse(text) : {};
 }
 
-/** Runs the autocannon CLI as its own process; resolves with its JSON summary. */
-function load(url, headers, { connections = 50, seconds = duration } = {}) {
-  const args = [autocannonBin, '-j', '-c', String(connections), '-d', String(seconds)];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
-  args.push(url);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => child.once('exit', () => {
-    try {
-      const r = JSON.parse(out);
-      resolve({ rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, non2xx: r.non2xx });
-    } catch (error) {
-      reject(error);
-    }
-  }));
-}
-
 export async function measureNeighbours() {
   const serve = await startServe();
   try {
@@ -69,8 +56,11 @@ export async function measureNeighbours() {
     const other = await api(serve.api, 'POST', '/api/v1/zones', { name: 'b.test', origin: 'http://127.0.0.1:9' });
     const fnA = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: zone.id, name: 'hello', content: hello });
     const fnB = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: other.id, name: 'busy', content: functions.burn });
+    const third = await api(serve.api, 'POST', '/api/v1/zones', { name: 'c.test', origin: 'http://127.0.0.1:9' });
+    const fnC = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: third.id, name: 'busy', content: functions.burn2 });
     for (const name of ['loop', 'bomb']) await api(serve.api, 'POST', `/api/v1/functions/${fnB.id}/replicas`, { name, content: functions[name] });
     const production = [`${serve.gateway}/`, { host: fnA.domain }];
+    for (const fn of [fnB, fnC]) await request(`${serve.gateway}/`, { headers: { host: fn.domain } }).then((r) => r.body.text()); // loaded
     await load(...production, { seconds: 2 }); // warm-up
 
     const results = {};
@@ -84,6 +74,26 @@ export async function measureNeighbours() {
       await new Promise((r) => setTimeout(r, 1000));
       results[name] = { production: await load(...production), abuser: await abuse };
     }
+    {
+      const abuse = Promise.all([fnB, fnC].map((fn) => load(`${serve.gateway}/`, { host: fn.domain }, { connections: 1, seconds: duration + 2 })));
+      await new Promise((r) => setTimeout(r, 1000));
+      const measured = await load(...production);
+      const [b, c] = await abuse;
+      results['two 100 ms CPU neighbours'] = { production: measured, abuser: { rps: b.rps + c.rps, non2xx: b.non2xx + c.non2xx } };
+    }
+    const once = async (fn) => {
+      const t0 = performance.now();
+      const res = await request(`${serve.gateway}/`, { headers: { host: fn.domain } });
+      await res.body.text();
+      return performance.now() - t0;
+    };
+    const one = [];
+    const two = [];
+    for (let i = 0; i < 9; i++) {
+      one.push(await once(fnB));
+      two.push(Math.max(...(await Promise.all([once(fnB), once(fnC)]))));
+    }
+    results.parallel = { oneMs: median(one), twoMs: median(two) };
     return results;
   } finally {
     serve.stop();
@@ -95,8 +105,9 @@ if (import.meta.url.endsWith(process.argv[1]?.split('/').pop() ?? '')) {
   const fmt = (x) => `${Math.round(x.rps)} req/s, p99 ${x.p99} ms, errors ${x.errors}`;
   const lines = ['| production hello world | result | / solo |', '|---|---|---|', `| alone | ${fmt(r.solo)} | 1.00x |`];
   for (const [name, v] of Object.entries(r)) {
-    if (name === 'solo') continue;
+    if (name === 'solo' || name === 'parallel') continue;
     lines.push(`| with ${name} (${Math.round(v.abuser.rps)} req/s of it, ${v.abuser.non2xx} non-2xx) | ${fmt(v.production)} | ${(v.production.rps / r.solo.rps).toFixed(2)}x |`);
   }
+  lines.push('', `two different 100 ms functions at once: ${r.parallel.twoMs.toFixed(0)} ms vs one alone ${r.parallel.oneMs.toFixed(0)} ms = ${(r.parallel.twoMs / r.parallel.oneMs).toFixed(2)}x (medians of 9)`);
   console.log(lines.join('\n'));
 }

@@ -1,9 +1,9 @@
 // Hello-world throughput through the sandbox (edgefn dev) against a plain Node server, measured
-// in the same run: autocannon on 127.0.0.1, 50 connections, 10 s, 3 rotated rounds, medians.
+// in the same run: autocannon (its own process, bench/load.mjs) on 127.0.0.1, 50 connections, 10 s,
+// 3 rotated rounds, medians.
 import { spawn } from 'node:child_process';
-import autocannon from 'autocannon';
+import { load, median } from './load.mjs';
 
-const connections = 50;
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
@@ -21,27 +21,19 @@ function start(args) {
   });
 }
 
-function load(url, seconds = duration) {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds }, (err, result) => (err ? reject(err) : resolve(result)));
-  });
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function measureThroughput(targets) {
   const servers = {};
   for (const [name, args] of Object.entries(targets)) servers[name] = await start(args);
   const results = Object.fromEntries(Object.keys(targets).map((n) => [n, []]));
   try {
-    for (const server of Object.values(servers)) await load(server.url, 2); // warm-up, not recorded
+    for (const server of Object.values(servers)) await load(server.url, {}, { seconds: 2 }); // warm-up, not recorded
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so neither side always runs first (warm-up, thermal drift).
       const names = Object.keys(targets);
       const order = names.slice(round % names.length).concat(names.slice(0, round % names.length));
       for (const name of order) {
-        const r = await load(servers[name].url);
-        results[name].push({ rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx });
+        results[name].push(await load(servers[name].url, {}, { seconds: duration }));
       }
     }
   } finally {

@@ -10,6 +10,7 @@ import type { DispatchResult, EntryKind, WireOutcome, WireRequest } from './gues
 import { EntryError, UserCodeError } from './isolate.ts';
 import { MemoryLimitError } from './memory.ts';
 import type { GuestIsolate } from './isolate.ts';
+import type { EntryJob } from './entries.ts';
 
 export interface ConsoleLine {
   level: string;
@@ -54,12 +55,8 @@ export interface ExecutionHost {
   readonly isolate: GuestIsolate;
   /** The isolate died (memory limit): fail every execution in it. */
   kill(code: ErrorCode, message: string): void;
-  /** The execution whose entry is running, so host work done for it is charged to it. */
-  entered: Execution | undefined;
-  /** Runs one entry into the isolate after those before it (one at a time per isolate). */
-  serial<T>(task: () => Promise<T>): Promise<T>;
-  /** Stops the isolate once the running entry of `exec` has used `budgetMs` of CPU time; returns the function that stops watching. */
-  watch(exec: Execution, budgetMs: number, message: string): () => void;
+  /** Queues an entry into the isolate behind the others (entries.ts): it charges the entry's CPU time. */
+  submit(job: EntryJob): void;
   /** Whether the isolate is past its memory limit counting what V8 does not see (WebAssembly). */
   overMemory(): boolean;
   /** Turns a wire outcome into a client outcome (resolving body handles); may throw. */
@@ -69,7 +66,8 @@ export interface ExecutionHost {
 
 let nextExecId = 1;
 
-const cpuMessage = (limits: RuntimeLimits): string => `Execution exceeded the CPU time limit of ${limits.cpuMs} ms`;
+export const cpuLimitMessage = (limits: RuntimeLimits): string => `Execution exceeded the CPU time limit of ${limits.cpuMs} ms`;
+const cpuMessage = cpuLimitMessage;
 
 export class Execution {
   readonly id = nextExecId++;
@@ -90,7 +88,8 @@ export class Execution {
   #failure: ExecutionFailure | undefined;
   #bodyOpen = false;
   #guestDone = false;
-  #inEntry = false;
+  /** Entries submitted to the isolate and not ended yet. */
+  #entries = 0;
   #closed = false;
   #resolveOutcome!: (o: ExecutionOutcome) => void;
   #resolveReport!: (r: ExecutionReport) => void;
@@ -121,12 +120,18 @@ export class Execution {
    */
   dispatch(request: WireRequest): void {
     this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${this.#limits.wallMs} ms`), this.#limits.wallMs);
-    void this.#run((remainingMs) => this.#host.isolate.dispatch(this.id, request, remainingMs)).then((result) => {
-      if (!result) return;
-      const { outcome, done } = decodeDispatch(result);
-      this.deliver(outcome);
-      if (done) this.guestFinished();
-    });
+    // The outcome is taken as the entry ends, before the next entry's end is handled (entries
+    // submitted together can end in one event-loop task).
+    void this.#run(
+      (remainingMs) => this.#host.isolate.dispatch(this.id, request, remainingMs),
+      undefined,
+      (result) => {
+        if (!result) return;
+        const { outcome, done } = decodeDispatch(result);
+        this.deliver(outcome);
+        if (done) this.guestFinished();
+      },
+    );
   }
 
   /**
@@ -137,65 +142,65 @@ export class Execution {
     return this.#run((remainingMs) => this.#host.isolate.enter(kind, this.id, args, remainingMs), skipped);
   }
 
-  #run<T>(call: (remainingMs: number) => Promise<T>, skipped?: () => void): Promise<T | undefined> {
+  #run<T>(call: (remainingMs: number) => Promise<T>, skipped?: () => void, result?: (value: T) => void): Promise<T | undefined> {
     if (this.#closed) {
       skipped?.();
       return Promise.resolve(undefined);
     }
-    return this.#host.serial(() => this.#entry(call, skipped));
+    return new Promise((resolve) => {
+      this.#host.submit({
+        exec: this,
+        start: () => {
+          // The execution may have ended while the entry waited for its turn.
+          const remainingMs = this.#limits.cpuMs - Number(this.#cpuNs) / 1e6;
+          if (!this.#closed && remainingMs <= 0) this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+          if (this.#closed) {
+            skipped?.();
+            resolve(undefined);
+            return undefined;
+          }
+          this.#entries += 1;
+          return { budgetMs: remainingMs, entry: call(remainingMs) };
+        },
+        end: (ok, value) => {
+          // Still counted as in the entry: an outcome it gave waits for the checks below.
+          if (ok && !this.#closed) result?.(value as T);
+          this.#entries -= 1;
+          if (!ok) return resolve(this.#failed(value));
+          this.#entered();
+          resolve(value as T);
+        },
+      });
+    });
   }
 
-  async #entry<T>(call: (remainingMs: number) => Promise<T>, skipped?: () => void): Promise<T | undefined> {
-    // The execution may have ended while the entry waited for its turn.
-    if (this.#closed) {
-      skipped?.();
-      return undefined;
-    }
-    const remainingMs = this.#limits.cpuMs - Number(this.#cpuNs) / 1e6;
-    if (remainingMs <= 0) {
-      this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
-      skipped?.();
-      return undefined;
-    }
-    const isolate = this.#host.isolate;
-    const before = isolate.cpuNs;
-    let result: T;
-    this.#inEntry = true;
-    this.#host.entered = this;
-    const unwatch = this.#host.watch(this, remainingMs, cpuMessage(this.#limits));
-    try {
-      result = await call(remainingMs);
-    } catch (error) {
-      // Nothing that happens in the isolate may throw into Node: this is the one place entries end.
-      unwatch();
-      this.#inEntry = false;
-      this.#host.entered = undefined;
-      this.#addCpu(before);
-      // Stopped from outside (the watchdog, the wall clock, the runtime closing): already reported.
-      if (this.#closed) return undefined;
-      if (error instanceof EntryError && error.failure === 'timeout') {
-        this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
-      } else if (error instanceof EntryError && error.failure !== 'exception') {
-        const detail = error.failure === 'memory' ? `exceeded the memory limit of ${this.#limits.memoryMb} MB` : `was disposed: ${error.message}`;
-        this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate ${detail}`);
-      } else {
-        this.#uncaught(error);
-      }
-      return undefined;
-    }
-    unwatch();
-    this.#inEntry = false;
-    this.#host.entered = undefined;
-    this.#addCpu(before);
+  /** An entry came back (its CPU time charged): the checks that follow every entry. */
+  #entered(): void {
+    if (this.#closed) return;
     if (this.#host.overMemory()) {
       this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate exceeded the memory limit of ${this.#limits.memoryMb} MB`);
     } else if (Number(this.#cpuNs) / 1e6 > this.#limits.cpuMs) {
       this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
     } else {
+      // An outcome given in this entry (or before it) has passed the entry's checks.
       this.#sendOutcome();
       this.#maybeFinish();
     }
-    return result;
+  }
+
+  /** An entry threw. Nothing that happens in the isolate may throw into Node: this is where entries that fail end. */
+  #failed(error: unknown): undefined {
+    // Stopped from outside (the watchdog, the wall clock, the runtime closing): already reported.
+    if (this.#closed) return undefined;
+    if (error instanceof EntryError && error.failure === 'timeout') {
+      this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+    } else if (error instanceof EntryError && error.failure !== 'exception') {
+      const detail = error.failure === 'memory' ? `exceeded the memory limit of ${this.#limits.memoryMb} MB` : `was disposed: ${error.message}`;
+      this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate ${detail}`);
+    } else {
+      this.#uncaught(error);
+    }
+    return undefined;
   }
 
   /**
@@ -222,12 +227,7 @@ export class Execution {
     this.#maybeFinish();
   }
 
-  #addCpu(before: bigint): void {
-    const isolate = this.#host.isolate;
-    if (!isolate.isDisposed) this.#cpuNs += isolate.cpuNs - before;
-  }
-
-  /** Host work done on the main thread for this execution counts as its CPU time. */
+  /** CPU time used for this execution: its entries' (entries.ts) and host work done on the main thread for it. */
   chargeCpu(ns: bigint): void {
     this.#cpuNs += ns;
   }
@@ -265,7 +265,7 @@ export class Execution {
     if (resolved.kind === 'error') this.#failure = resolved.error;
     this.#outcome = resolved;
     this.#bodyOpen = resolved.kind === 'response' && resolved.body !== null && typeof resolved.body === 'object' && !(resolved.body instanceof Uint8Array);
-    if (!this.#inEntry) this.#sendOutcome();
+    if (this.#entries === 0) this.#sendOutcome();
     this.#maybeFinish();
   }
 
@@ -310,7 +310,7 @@ export class Execution {
   #maybeFinish(): void {
     // Finishing may dispose the isolate, so never while the guest is on the stack: the entry
     // calls this again when it returns.
-    if (!this.#inEntry && this.#outcome && !this.#bodyOpen && this.#guestDone) this.#close();
+    if (this.#entries === 0 && this.#outcome && !this.#bodyOpen && this.#guestDone) this.#close();
   }
 
   #close(): void {

@@ -11,7 +11,9 @@ export { cpuClock } from './isolate.ts';
 import { CodeChecker, type CodeProblem } from './compile.ts';
 import { Slot, type ExecutionOptions, type SlotServices, type SlotStats } from './slot.ts';
 import { Scheduler, defaultThreads } from './scheduler.ts';
-import { VersionPool } from './version-pool.ts';
+import { VersionPool, type VersionPoolLimits } from './version-pool.ts';
+import { availableParallelism } from 'node:os';
+import { GuestThreadPolicy } from './guest-threads.ts';
 import { FairPool } from './host/pool.ts';
 import { CacheStore } from './host/cache.ts';
 import type { ConsoleLine, ExecutionFailure, ExecutionOutcome, ExecutionReport } from './execution.ts';
@@ -107,7 +109,8 @@ export class Runtime {
   readonly #loads = new Map<string, Promise<{ pool: VersionPool; logs: ConsoleLine[] } | LoadFailure>>();
   readonly #failedLoads = new Map<string, LoadFailure>();
   readonly #sweeper: NodeJS.Timeout;
-  readonly #poolLimits: { isolates: number; queue: number };
+  readonly #guestThreads = new GuestThreadPolicy();
+  readonly #poolLimits: VersionPoolLimits;
   #spare: Promise<Slot> | undefined;
   #closed = false;
 
@@ -115,7 +118,10 @@ export class Runtime {
     this.limits = { ...defaultLimits, ...options.limits };
     this.#maxIsolates = options.maxIsolates ?? 500;
     const scheduler = new Scheduler(options.threads ?? defaultThreads);
-    this.#poolLimits = { isolates: Math.max(1, options.isolatesPerVersion ?? Math.min(scheduler.threads, 4)), queue: Math.max(1, options.queuePerVersion ?? 256) };
+    const isolates = Math.max(1, options.isolatesPerVersion ?? Math.min(scheduler.threads, 4));
+    // A heavy version leaves one core to the others (on a 2-core machine it runs in one isolate at a time).
+    const heavyIsolates = Math.max(1, Math.min(isolates, availableParallelism() - 1));
+    this.#poolLimits = { isolates, heavyIsolates, queue: Math.max(1, options.queuePerVersion ?? 256) };
     this.#idleTtlMs = options.idleTtlMs ?? 10 * 60_000;
     this.#services = {
       limits: this.limits,
@@ -194,6 +200,7 @@ export class Runtime {
   close(): void {
     this.#closed = true;
     clearInterval(this.#sweeper);
+    this.#guestThreads.stop();
     void this.#spare?.then((slot) => slot.dispose());
     this.#checker.close();
     this.#spare = undefined;

@@ -1,9 +1,10 @@
 /**
- * Who runs guest code when. Entries run on isolated-vm's thread pool, never on the event loop; this
- * bounds how many run at once (isolated-vm would otherwise start one more thread per runnable
- * isolate), hands free threads to the function with the fewest entries running (so a busy function
- * cannot take every thread while another waits), and watches each running entry's CPU time: an
- * entry that uses the CPU time its execution has left is stopped at once by disposing its isolate.
+ * Who runs guest code when. Entries run on isolated-vm's thread pool, never on the event loop, one
+ * isolate per thread at a time. An isolate with entries to run holds a thread (a permit) until it
+ * has none left; this bounds how many isolates run at once (isolated-vm would otherwise start one
+ * more thread per runnable isolate), hands free threads to the function with the fewest running
+ * (so a busy function cannot take every thread while another waits), and watches running entries'
+ * CPU time: an entry that uses the CPU time its execution has left is stopped at once.
  */
 import { availableParallelism } from 'node:os';
 import type { GuestIsolate } from './isolate.ts';
@@ -18,7 +19,7 @@ interface Watched {
   isolate: GuestIsolate;
   startNs: bigint;
   budgetNs: bigint;
-  over(usedNs: bigint): void;
+  over(): void;
 }
 
 export class Scheduler {
@@ -34,50 +35,50 @@ export class Scheduler {
     this.threads = Math.max(1, Math.floor(threads));
   }
 
-  /** Entries running right now. */
+  /** Isolates holding a thread right now. */
   get running(): number {
     return this.#running;
   }
 
-  /** Runs `task` (one entry into an isolate) once a thread is free for `owner`. */
-  async run<T>(owner: object, task: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.threads) await new Promise<void>((grant) => this.#queue(owner, grant));
-    else this.#take(owner);
-    try {
-      return await task();
-    } finally {
-      this.#release(owner);
+  /** Whether an isolate is waiting for a thread (one holding a thread should then let go soon). */
+  get contended(): boolean {
+    return this.#waiting.size > 0;
+  }
+
+  /** A thread for an isolate of `owner`: at once (true), or when one is free. Give it back with {@link release}. */
+  acquire(owner: object): true | Promise<void> {
+    if (this.#running < this.threads) {
+      this.#take(owner);
+      return true;
     }
+    return new Promise<void>((grant) => this.#queue(owner, grant));
   }
 
   /**
-   * Watches an entry running in `isolate` that may use `budgetMs` of CPU time; calls `over` once
-   * when it has used more, with what it used. Returns the function that stops watching (call it
-   * when the entry ends).
+   * Watches an entry running in `isolate` that may use `budgetMs` of CPU time counted from the
+   * isolate's clock reading `fromNs`; calls `over` once when it has used more. Returns the function
+   * that stops watching (call it when the entry ends).
    */
-  watch(isolate: GuestIsolate, budgetMs: number, over: (usedNs: bigint) => void): () => void {
-    const watched: Watched = { isolate, startNs: isolate.cpuNs, budgetNs: BigInt(Math.ceil(budgetMs * 1e6)), over };
+  watch(isolate: GuestIsolate, fromNs: bigint, budgetMs: number, over: () => void): () => void {
+    const watched: Watched = { isolate, startNs: fromNs, budgetNs: BigInt(Math.ceil(budgetMs * 1e6)), over };
     this.#watched.add(watched);
-    if (!this.#watchdog) {
-      this.#watchdog = setInterval(() => this.#check(), watchEveryMs);
-      this.#watchdog.unref();
-    }
-    return () => {
-      this.#watched.delete(watched);
-      if (this.#watched.size === 0 && this.#watchdog) {
-        clearInterval(this.#watchdog);
-        this.#watchdog = undefined;
-      }
-    };
+    // The ticker runs while entries run and stops at the first tick with none (not per entry).
+    this.#watchdog ??= setInterval(() => this.#check(), watchEveryMs).unref();
+    return () => this.#watched.delete(watched);
   }
 
   #check(): void {
+    if (this.#watched.size === 0) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+      return;
+    }
     for (const watched of this.#watched) {
       if (watched.isolate.isDisposed) continue;
       const used = watched.isolate.cpuNs - watched.startNs;
       if (used > watched.budgetNs) {
         this.#watched.delete(watched);
-        watched.over(used);
+        watched.over();
       }
     }
   }
@@ -93,7 +94,7 @@ export class Scheduler {
     this.#runningBy.set(owner, (this.#runningBy.get(owner) ?? 0) + 1);
   }
 
-  #release(owner: object): void {
+  release(owner: object): void {
     this.#running -= 1;
     const left = (this.#runningBy.get(owner) ?? 1) - 1;
     if (left === 0) this.#runningBy.delete(owner);

@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { OpKind, SyncKind, WireBody, WireOutcome } from './guest/protocol.ts';
 import { GuestIsolate, UserCodeError } from './isolate.ts';
-import { Execution, type ConsoleLine, type ExecutionHost, type ExecutionOutcome } from './execution.ts';
+import { Execution, cpuLimitMessage, type ConsoleLine, type ExecutionHost, type ExecutionOutcome } from './execution.ts';
+import { EntryLine, type EntryJob } from './entries.ts';
 import { GuestBodyReadable, HostBody, encodingOf, freeNow, heldBody, outputPiece, type Encoding } from './host/bodies.ts';
 import { KeyTable, keyHandlesOf } from './host/crypto.ts';
 import { parseUrl, setUrlPart } from './host/url.ts';
@@ -51,21 +52,19 @@ export class Slot implements ExecutionHost {
   readonly #sleeps = new Map<number, NodeJS.Timeout>();
   readonly #loadLogs: ConsoleLine[] = [];
   readonly memory: MemoryBudget;
-  /** The end of this isolate's line of entries: one runs at a time (see GuestIsolate). */
-  #tail: Promise<unknown> = Promise.resolve();
-  #queued = 0;
+  /** Entries into the isolate, in order (see entries.ts). */
+  readonly #line: EntryLine;
   /** Requests given this isolate that have not started yet (see {@link reserve}). */
   #reserved = 0;
   /** The heap as last seen while the isolate was idle (reading it while an entry runs would wait for that entry). */
   #heapSeen = 0;
-  #loading = false;
+  /** The watchdog stopped the code while it loaded. */
+  #loadOverBudget = false;
   /** Whose share of the scheduler's threads this isolate's entries use (its function version). */
   group: object = this;
   #nextBody = 1;
   #nextStream = 1_000_000_000; // host-made stream ids never collide with the guest's
   #dead = false;
-  /** The execution whose entry into the isolate is running (host work it causes is its CPU time). */
-  entered: Execution | undefined;
   lastUsed = Date.now();
 
   private constructor(services: SlotServices) {
@@ -80,6 +79,26 @@ export class Slot implements ExecutionHost {
       },
     );
     this.#keys = new KeyTable(this.memory);
+    this.#line = new EntryLine({
+      isolate: () => this.isolate,
+      scheduler: services.scheduler,
+      owner: () => this.group,
+      overBudget: (job, used) => {
+        // isolated-vm has no other way to stop a running entry early than disposing its isolate.
+        if (!job.exec) {
+          this.#loadOverBudget = true;
+          this.dispose();
+          return;
+        }
+        job.exec.chargeCpu(used);
+        this.kill('FunctionRuntime.CpuTimeExceeded', cpuLimitMessage(services.limits), job.exec);
+      },
+    });
+  }
+
+  /** The execution whose entry into the isolate is running: host work it causes is its CPU time. */
+  get entered(): Execution | undefined {
+    return this.#line.current;
   }
 
   /** An isolate with the guest runtime loaded, ready for a function's code. */
@@ -120,34 +139,37 @@ export class Slot implements ExecutionHost {
   /** Loads a function's code and env vars; rejects with UserCodeError for syntax or load-time errors. */
   load(code: string, env: Record<string, unknown>, filename: string): Promise<void> {
     const limits = this.#services.limits;
-    return this.serial(async () => {
-      this.#loading = true;
-      try {
-        await this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs);
-        await this.isolate.loadCode(code, filename, limits.cpuMs);
-      } finally {
-        this.#loading = false;
-      }
+    return new Promise((resolve, reject) => {
+      this.#line.submit({
+        exec: undefined,
+        start: () => ({
+          budgetMs: limits.cpuMs,
+          entry: (async () => {
+            await this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs);
+            await this.isolate.loadCode(code, filename, limits.cpuMs);
+          })(),
+        }),
+        end: (ok, value) => {
+          if (ok) resolve();
+          else reject(this.#loadOverBudget ? new Error('Loading timed out: it used the whole CPU time limit') : value);
+        },
+      });
     });
   }
 
-  /**
-   * Runs `task` (one entry into the isolate) after the entries before it, once the scheduler has a
-   * thread for this isolate's function.
-   */
-  serial<T>(task: () => Promise<T>): Promise<T> {
-    this.#queued += 1;
-    const run = this.#tail.then(() => this.#services.scheduler.run(this.group, task));
-    this.#tail = run.then(
-      () => (this.#queued -= 1),
-      () => (this.#queued -= 1),
-    );
-    return run;
+  /** Queues an entry into the isolate (see entries.ts). */
+  submit(job: EntryJob): void {
+    this.#line.submit(job);
   }
 
   /** Entries waiting or running in this isolate, counting requests given it that have not started. */
   get queued(): number {
-    return this.#queued + this.#reserved;
+    return this.#line.length + this.#reserved;
+  }
+
+  /** CPU time per entry lately (ms). */
+  get averageCpuMs(): number {
+    return this.#line.averageCpuMs;
   }
 
   /** Counts a request given this isolate until it starts, so the next choice sees it. */
@@ -155,20 +177,8 @@ export class Slot implements ExecutionHost {
     this.#reserved += 1;
   }
 
-  /**
-   * Watches `exec`'s running entry: once it has used `budgetMs` of CPU time it is stopped (the
-   * isolate is disposed, isolated-vm has no other way to stop a running entry early), failing the
-   * other executions in the isolate too. Returns the function that stops watching.
-   */
-  watch(exec: Execution, budgetMs: number, message: string): () => void {
-    return this.#services.scheduler.watch(this.isolate, budgetMs, (used) => {
-      exec.chargeCpu(used);
-      this.kill('FunctionRuntime.CpuTimeExceeded', message, exec);
-    });
-  }
-
   #heapBytes(): number {
-    if (!this.entered && !this.#loading && !this.isolate.isDisposed) this.#heapSeen = this.isolate.heapBytesWhileIdle();
+    if (this.#line.idle && !this.isolate.isDisposed) this.#heapSeen = this.isolate.heapBytesWhileIdle();
     return this.#heapSeen;
   }
 

@@ -1,7 +1,9 @@
 /**
  * The isolates of one loaded function version. One isolate runs one entry at a time, so when a
  * version's requests queue, the pool loads the same code into another isolate (up to a bound per
- * version), and a new request goes to the isolate with the shortest line. An execution stays in the
+ * version), and a new request goes to the isolate with the shortest line. A version whose entries
+ * take long runs in fewer isolates at once than there are cores, so a busy function never holds
+ * every core. An execution stays in the
  * isolate it started in. Extra isolates are dropped again after a short idle time; each isolate has
  * its own globals, as on any platform that runs a function in several isolates.
  */
@@ -11,9 +13,17 @@ import type { Slot } from './slot.ts';
 export interface VersionPoolLimits {
   /** Isolates this version may have at once. */
   isolates: number;
+  /**
+   * Isolates a version whose entries take long (over {@link heavyEntryMs} of CPU on average) may
+   * run at once: fewer than the cores, so others keep a core while it computes.
+   */
+  heavyIsolates: number;
   /** Entries that may wait in all of the version's isolates; past that, new requests are refused. */
   queue: number;
 }
+
+/** CPU time per entry above which a version counts as heavy (ms). */
+export const heavyEntryMs = 1;
 
 /** Which isolate runs a new request, or why none does. */
 export type Pick = { slot: Slot } | { busy: true };
@@ -72,13 +82,16 @@ export class VersionPool {
 
   #choose(): Pick | 'wait' {
     this.#dropDead();
-    const best = this.#leastQueued();
+    // A heavy version already running in as many isolates as it may waits in their lines.
+    const active = this.#slots.filter((slot) => slot.queued > 0);
+    const capped = this.#heavy() && active.length >= this.#limits.heavyIsolates;
+    const best = this.#leastQueued(capped ? active : this.#slots);
     if (!best) return { busy: true }; // every isolate died while this request waited for a new one
     if (best.queued === 0) return this.#reserve(best);
     let waiting = 0;
     for (const slot of this.#slots) waiting += slot.queued;
     if (waiting >= this.#limits.queue) return { busy: true };
-    if (!this.#growing && this.#mayGrow()) this.#startGrowing();
+    if (!this.#growing && !capped && this.#mayGrow()) this.#startGrowing();
     // A new isolate is ready in a few milliseconds; an entry ahead in line may take far longer.
     return this.#growing ? 'wait' : this.#reserve(best);
   }
@@ -88,9 +101,9 @@ export class VersionPool {
     return { slot };
   }
 
-  #leastQueued(): Slot | undefined {
+  #leastQueued(slots: readonly Slot[] = this.#slots): Slot | undefined {
     let best: Slot | undefined;
-    for (const slot of this.#slots) if (!best || slot.queued < best.queued) best = slot;
+    for (const slot of slots) if (!best || slot.queued < best.queued) best = slot;
     return best;
   }
 
@@ -99,7 +112,15 @@ export class VersionPool {
    * heap (a big table in a global, say) would be copied, and each copy may grow to the limit.
    */
   #mayGrow(): boolean {
-    return this.#slots.length < this.#limits.isolates && this.#slots.every((slot) => slot.memory.used() <= slot.memory.limitBytes / 2);
+    return (
+      this.#slots.length < (this.#heavy() ? this.#limits.heavyIsolates : this.#limits.isolates) &&
+      this.#slots.every((slot) => slot.memory.used() <= slot.memory.limitBytes / 2)
+    );
+  }
+
+  /** Whether the version's entries take long: it then runs in at most `heavyIsolates` isolates at once. */
+  #heavy(): boolean {
+    return this.#slots.some((slot) => slot.averageCpuMs > heavyEntryMs);
   }
 
   #add(slot: Slot): void {
