@@ -112,6 +112,7 @@ export class Runtime {
   readonly #guestThreads = new GuestThreadPolicy();
   readonly #poolLimits: VersionPoolLimits;
   #spare: Promise<Slot> | undefined;
+  #refillTimer: NodeJS.Immediate | undefined;
   #closed = false;
 
   constructor(options: RuntimeOptions = {}) {
@@ -152,6 +153,7 @@ export class Runtime {
     const key = versionKey(fn);
     const loaded = await this.#poolFor(key, fn);
     if ('failure' in loaded) {
+      if (!this.#spare) this.#refillSoon();
       return { outcome: { kind: 'error', error: loaded.failure }, report: Promise.resolve(emptyReport(loaded.failure, loaded.logs)) };
     }
     // No await between choosing an isolate and starting in it unless the choice itself waits.
@@ -172,7 +174,11 @@ export class Runtime {
       request.geo && Object.keys(request.geo).length > 0 ? JSON.stringify(request.geo) : '',
       request.body,
     ]);
-    return { outcome: await exec.outcome, report: exec.report };
+    const outcome = await exec.outcome;
+    // A spare taken by a cold start is made again once the answer is on its way: making an isolate
+    // holds the event loop for a few milliseconds (isolated-vm has no asynchronous way).
+    if (!this.#spare) this.#refillSoon();
+    return { outcome, report: exec.report };
   }
 
   /** Loaded isolates right now. */
@@ -201,6 +207,7 @@ export class Runtime {
     this.#closed = true;
     clearInterval(this.#sweeper);
     this.#guestThreads.stop();
+    if (this.#refillTimer) clearImmediate(this.#refillTimer);
     void this.#spare?.then((slot) => slot.dispose());
     this.#checker.close();
     this.#spare = undefined;
@@ -273,8 +280,15 @@ export class Runtime {
   #takeSpare(): Promise<Slot> {
     const spare = this.#spare;
     this.#spare = undefined;
-    this.#refillSpare();
     return spare ?? Slot.create(this.#services);
+  }
+
+  #refillSoon(): void {
+    if (this.#refillTimer) return;
+    this.#refillTimer = setImmediate(() => {
+      this.#refillTimer = undefined;
+      this.#refillSpare();
+    });
   }
 
   #refillSpare(): void {

@@ -144,10 +144,12 @@ export class Slot implements ExecutionHost {
         exec: undefined,
         start: () => ({
           budgetMs: limits.cpuMs,
-          entry: (async () => {
-            await this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs);
-            await this.isolate.loadCode(code, filename, limits.cpuMs);
-          })(),
+          // Both are handed to the isolate's thread at once (it runs them in order: init first),
+          // one hand-over less on a cold start.
+          entry: Promise.all([
+            this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs),
+            this.isolate.loadCode(code, filename, limits.cpuMs),
+          ]),
         }),
         end: (ok, value) => {
           if (ok) resolve();
