@@ -67,7 +67,11 @@ console.log(`build-isolated-vm: compiling isolated-vm ${version} for Node ${proc
 // (scripts/use-node.sh) points it at local headers, so nothing is downloaded.
 const nodeGyp = process.env.npm_config_node_gyp ?? join(dirname(dirname(realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim()))), 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 const args = [nodeGyp, 'rebuild', '--release', `-j`, 'max'];
-if (process.env.npm_config_nodedir) args.push(`--nodedir=${process.env.npm_config_nodedir}`);
+// Headers: the ones scripts/use-node.sh named, else those next to this Node (official builds and
+// most packages ship them), else node-gyp downloads them.
+const ownHeaders = dirname(dirname(process.execPath));
+const nodedir = process.env.npm_config_nodedir || (existsSync(join(ownHeaders, 'include', 'node', 'node.h')) ? ownHeaders : undefined);
+if (nodedir) args.push(`--nodedir=${nodedir}`);
 execFileSync(process.execPath, args, {
   cwd: packageDir,
   stdio: ['ignore', 'ignore', 'inherit'],

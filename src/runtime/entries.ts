@@ -50,6 +50,8 @@ export class EntryLine {
   readonly #waiting: EntryJob[] = [];
   readonly #running: Running[] = [];
   #permit: 'none' | 'asking' | 'held' = 'none';
+  /** Whom the thread was granted for (given back in the same name if the owner changes meanwhile). */
+  #permitOwner: object | undefined;
   /** Entries submitted since the thread was granted. */
   #submitted = 0;
   /** The isolate's CPU clock when the last entry ended (or the line started running). */
@@ -103,7 +105,8 @@ export class EntryLine {
     for (;;) {
       if (this.#permit === 'none') {
         if (this.#waiting.length === 0) return;
-        const granted = scheduler.acquire(this.#options.owner());
+        this.#permitOwner = this.#options.owner();
+        const granted = scheduler.acquire(this.#permitOwner);
         if (granted !== true) {
           this.#permit = 'asking';
           void granted.then(() => {
@@ -131,7 +134,7 @@ export class EntryLine {
       if (this.#running.length > 0) return;
       // Nothing running: the thread goes back; jobs still waiting ask again, behind the others.
       this.#permit = 'none';
-      scheduler.release(this.#options.owner());
+      scheduler.release(this.#permitOwner!);
       if (this.#waiting.length === 0) return;
     }
   }
