@@ -253,7 +253,13 @@ export class Runtime {
 
   /** Loads a version into an isolate (the spare, when there is one). */
   async #load(fn: FunctionCode): Promise<{ slot: Slot; logs: ConsoleLine[] } | LoadFailure> {
-    const slot = await this.#takeSpare();
+    let slot: Slot;
+    try {
+      slot = await this.#takeSpare();
+    } catch (error) {
+      // No isolate could be made (the machine is out of memory, say): this request fails, not the process.
+      return { failure: loadFailure(error, this.limits), logs: [] };
+    }
     try {
       await slot.load(fn.code, fn.env ?? {}, fn.filename ?? 'function.js');
     } catch (error) {
