@@ -67,7 +67,6 @@ export interface ExecutionHost {
 let nextExecId = 1;
 
 export const cpuLimitMessage = (limits: RuntimeLimits): string => `Execution exceeded the CPU time limit of ${limits.cpuMs} ms`;
-const cpuMessage = cpuLimitMessage;
 
 export class Execution {
   readonly id = nextExecId++;
@@ -115,11 +114,12 @@ export class Execution {
   }
 
   /**
-   * Runs the request in the isolate; the outcome arrives on `outcome`. The wall clock starts now:
-   * time spent waiting for the isolate or a thread counts.
+   * Runs the request in the isolate; the outcome arrives on `outcome`. The wall clock counts from
+   * now (waiting for the isolate or a thread counts); its timer starts once the dispatch entry has
+   * ended, and only if the execution goes on: most are over by then. (The wait before is bounded:
+   * each entry ahead in line is stopped at its CPU limit, and the line at --queue-per-function.)
    */
   dispatch(request: WireRequest): void {
-    this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${this.#limits.wallMs} ms`), this.#limits.wallMs);
     // The outcome is taken as the entry ends, before the next entry's end is handled (entries
     // submitted together can end in one event-loop task).
     void this.#run(
@@ -131,7 +131,11 @@ export class Execution {
         this.deliver(outcome);
         if (done) this.guestFinished();
       },
-    );
+    ).then(() => {
+      if (this.#closed) return;
+      const leftMs = this.#limits.wallMs - Number(process.hrtime.bigint() - this.#started) / 1e6;
+      this.#wallTimer = setTimeout(() => this.fail('FunctionRuntime.WallTimeExceeded', `Execution exceeded the wall-clock limit of ${this.#limits.wallMs} ms`), Math.max(0, leftMs));
+    });
   }
 
   /**
@@ -153,7 +157,7 @@ export class Execution {
         start: () => {
           // The execution may have ended while the entry waited for its turn.
           const remainingMs = this.#limits.cpuMs - Number(this.#cpuNs) / 1e6;
-          if (!this.#closed && remainingMs <= 0) this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+          if (!this.#closed && remainingMs <= 0) this.fail('FunctionRuntime.CpuTimeExceeded', cpuLimitMessage(this.#limits));
           if (this.#closed) {
             skipped?.();
             resolve(undefined);
@@ -167,7 +171,7 @@ export class Execution {
           if (ok && !this.#closed) result?.(value as T);
           this.#entries -= 1;
           if (!ok) return resolve(this.#failed(value));
-          this.#entered();
+          this.#afterEntry();
           resolve(value as T);
         },
       });
@@ -175,12 +179,12 @@ export class Execution {
   }
 
   /** An entry came back (its CPU time charged): the checks that follow every entry. */
-  #entered(): void {
+  #afterEntry(): void {
     if (this.#closed) return;
     if (this.#host.overMemory()) {
       this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate exceeded the memory limit of ${this.#limits.memoryMb} MB`);
     } else if (Number(this.#cpuNs) / 1e6 > this.#limits.cpuMs) {
-      this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+      this.fail('FunctionRuntime.CpuTimeExceeded', cpuLimitMessage(this.#limits));
     } else {
       // An outcome given in this entry (or before it) has passed the entry's checks.
       this.#sendOutcome();
@@ -193,7 +197,7 @@ export class Execution {
     // Stopped from outside (the watchdog, the wall clock, the runtime closing): already reported.
     if (this.#closed) return undefined;
     if (error instanceof EntryError && error.failure === 'timeout') {
-      this.fail('FunctionRuntime.CpuTimeExceeded', cpuMessage(this.#limits));
+      this.fail('FunctionRuntime.CpuTimeExceeded', cpuLimitMessage(this.#limits));
     } else if (error instanceof EntryError && error.failure !== 'exception') {
       const detail = error.failure === 'memory' ? `exceeded the memory limit of ${this.#limits.memoryMb} MB` : `was disposed: ${error.message}`;
       this.#host.kill('FunctionRuntime.MemoryExceeded', `The function's isolate ${detail}`);

@@ -30,7 +30,7 @@ export class EntryError extends Error {
  * the backstop (for a guest that blocks its thread without using CPU); the CPU limit itself is
  * enforced on the thread's CPU time by the entry watchdog (scheduler.ts) and after each entry.
  */
-export const backstopFactor = 3;
+const backstopFactor = 3;
 
 function backstop(cpuMs: number): number {
   return Math.max(10, Math.ceil(cpuMs * backstopFactor));

@@ -35,11 +35,6 @@ export class Scheduler {
     this.threads = Math.max(1, Math.floor(threads));
   }
 
-  /** Isolates holding a thread right now. */
-  get running(): number {
-    return this.#running;
-  }
-
   /** Whether an isolate is waiting for a thread (one holding a thread should then let go soon). */
   get contended(): boolean {
     return this.#waiting.size > 0;

@@ -106,13 +106,16 @@ export class Slot implements ExecutionHost {
     const slot = new Slot(services);
     // Guest calls that only tell the host something are handled whenever the event loop gets to
     // them, never throwing back (there is nobody to throw to); `sync` answers while the guest waits.
+    // A failure is reported once per isolate: a function able to cause them could cause millions.
+    let reported = false;
     const told =
       <A extends unknown[]>(handle: (...args: A) => void) =>
       (...args: A): void => {
         try {
           handle(...args);
         } catch (error) {
-          console.error('edgefn: a guest call failed on the host', error);
+          if (!reported) console.error('edgefn: a guest call failed on the host (reported once per isolate):', error instanceof Error ? error.message : String(error));
+          reported = true;
         }
       };
     slot.isolate = await GuestIsolate.create({

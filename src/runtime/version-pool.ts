@@ -83,9 +83,8 @@ export class VersionPool {
   #choose(): Pick | 'wait' {
     this.#dropDead();
     // A heavy version already running in as many isolates as it may waits in their lines.
-    const active = this.#slots.filter((slot) => slot.queued > 0);
-    const capped = this.#heavy() && active.length >= this.#limits.heavyIsolates;
-    const best = this.#leastQueued(capped ? active : this.#slots);
+    const capped = this.#heavy() && this.#slots.reduce((n, slot) => (slot.queued > 0 ? n + 1 : n), 0) >= this.#limits.heavyIsolates;
+    const best = this.#leastQueued(capped);
     if (!best) return { busy: true }; // every isolate died while this request waited for a new one
     if (best.queued === 0) return this.#reserve(best);
     let waiting = 0;
@@ -101,9 +100,13 @@ export class VersionPool {
     return { slot };
   }
 
-  #leastQueued(slots: readonly Slot[] = this.#slots): Slot | undefined {
+  /** The isolate with the shortest line (among those with a line, when `busyOnly`). */
+  #leastQueued(busyOnly = false): Slot | undefined {
     let best: Slot | undefined;
-    for (const slot of slots) if (!best || slot.queued < best.queued) best = slot;
+    for (const slot of this.#slots) {
+      if (busyOnly && slot.queued === 0) continue;
+      if (!best || slot.queued < best.queued) best = slot;
+    }
     return best;
   }
 
