@@ -1,5 +1,6 @@
 // Gateway benchmarks (issue #3): production and replica paths through `edgefn serve`, the cost
 // of 200 trigger rules, and the time from a sync call returning to the new code answering.
+// `BENCH_SERVE_ARGS` passes options to `edgefn serve` (e.g. `--workers 1`).
 // Everything targets 127.0.0.1 and stops by itself.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -36,7 +37,8 @@ const load = (url, headers) => loadCli(url, headers, { seconds: duration });
 
 export async function measureGateway() {
   const plain = await startProcess(['bench/plain-server.mjs']);
-  const serve = await startProcess(['bin/edgefn.js', 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'edgefn-bench-')), '--port', '0', '--admin-port', '0'], { EDGEFN_ADMIN_TOKEN: 'bench' });
+  const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+  const serve = await startProcess(['bin/edgefn.js', 'serve', '--data-dir', mkdtempSync(join(tmpdir(), 'edgefn-bench-')), '--port', '0', '--admin-port', '0', ...extra], { EDGEFN_ADMIN_TOKEN: 'bench' });
   const [gateway, apiBase] = serve.urls;
   try {
     const zone = await api(apiBase, 'POST', '/api/v1/zones', { name: 'bench.test', origin: 'http://127.0.0.1:9' });

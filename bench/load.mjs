@@ -8,12 +8,13 @@ import { join } from 'node:path';
 const autocannonBin = join(import.meta.dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
 
 /**
- * Loads `url` for `seconds` with `connections` connections; resolves with req/s (average), p99
+ * Loads `url` for `seconds` with `connections` connections (each with up to `pipelining` requests
+ * sent ahead); resolves with req/s (average), p99
  * latency (ms), errors (socket errors, timeouts and non-2xx together) and non-2xx alone.
  */
-export function load(url, headers = {}, { connections = 50, seconds = 10 } = {}) {
+export function load(url, headers = {}, { connections = 50, seconds = 10, pipelining = 1 } = {}) {
   if (!/^http:\/\/127\.0\.0\.1[:/]/.test(url)) throw new Error(`benchmarks only load 127.0.0.1, not ${url}`);
-  const args = [autocannonBin, '-j', '-c', String(connections), '-d', String(seconds)];
+  const args = [autocannonBin, '-j', '-c', String(connections), '-d', String(seconds), '-p', String(pipelining)];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
   args.push(url);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -24,7 +24,7 @@ const functions = {
   burn2: `addEventListener('fetch', (event) => { const end = Date.now() + 100; while (Date.now() < end) {} event.respondWith(new Response('done too')); });`,
 };
 
-function startServe() {
+export function startServe() {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-bench-'));
   const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...extra], {
@@ -36,13 +36,13 @@ function startServe() {
     child.stdout.on('data', (d) => {
       out += d;
       const urls = [...out.matchAll(/(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]);
-      if (urls.length >= 2 && out.includes('data:')) resolve({ gateway: urls[0], api: urls[1], stop: () => child.kill('SIGTERM') });
+      if (urls.length >= 2 && out.includes('data:')) resolve({ gateway: urls[0], api: urls[1], pid: child.pid, stop: () => child.kill('SIGTERM') });
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
   });
 }
 
-async function api(base, method, path, body) {
+export async function api(base, method, path, body) {
   const res = await request(`${base}${path}`, { method, headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.body.text();
   if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);

@@ -1,5 +1,5 @@
-// Builds the guest runtime bundle (runs inside isolates) and the host programs (the CLI and the
-// replica lane process) into dist/.
+// Builds the guest runtime bundle (runs inside isolates) and the host programs (the CLI, the
+// replica lane process and the gateway worker process) into dist/.
 import { build } from 'esbuild';
 
 await build({
@@ -15,7 +15,7 @@ await build({
 });
 
 await build({
-  entryPoints: { edgefn: 'src/cli/main.ts', lane: 'src/gateway/lane-main.ts' },
+  entryPoints: { edgefn: 'src/cli/main.ts', lane: 'src/gateway/lane-main.ts', worker: 'src/gateway/worker-main.ts' },
   outdir: 'dist',
   bundle: true,
   format: 'esm',

@@ -1,24 +1,22 @@
 /**
- * Wiring for `edgefn serve`: the store, the runtime, the control plane and its HTTP API on the
- * admin port, the gateway on the data port, and the replica lane process.
+ * Wiring for `edgefn serve`: the store, the control plane and its HTTP API on the admin port, the
+ * replica lane process, and the gateway on the data port: in this process (`--workers 1`) or in
+ * worker processes sharing the port (gateway/workers.ts).
  */
-import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { SqliteStore } from './store/sqlite.ts';
 import { loadSecretBox } from './store/secrets.ts';
-import { Runtime, cpuClock, type RuntimeOptions } from './runtime/runtime.ts';
+import { cpuClock, type RuntimeOptions } from './runtime/runtime.ts';
+import { CodeChecker } from './runtime/compile.ts';
+import { defaultLimits } from './domain/limits.ts';
 import { ControlPlane } from './control/services.ts';
 import { createApi } from './control/api.ts';
-import { RoutingTable } from './gateway/routes.ts';
 import { ReplicaLane } from './gateway/lane.ts';
-import { createGateway } from './gateway/gateway.ts';
-import { loadGeoFile } from './gateway/geo.ts';
-import { LoopGuard } from './gateway/loop.ts';
-import { EgressDispatchers } from './runtime/host/egress.ts';
-import { parseIpRanges } from './domain/ip-range.ts';
+import { drain, listen, startGatewayNode } from './gateway/node.ts';
+import { GatewayWorkers } from './gateway/workers.ts';
 import { adminLimits, createLimitedServer, gatewayLimits, type ConnectionLimits } from './gateway/connections.ts';
 
 export { guardProcess } from './gateway/process-guard.ts';
@@ -38,6 +36,12 @@ export interface ServeOptions {
   drainMs?: number;
   /** Address ranges functions may reach although they are not public (`--egress-allow`), as CIDR text. */
   egressAllow?: string[];
+  /**
+   * Gateway processes (default: the number of cores). 1 runs the gateway in this process; more run
+   * it in that many worker processes on the same port. Thread and connection limits are for the
+   * whole node and are split between them.
+   */
+  workers?: number;
   print?: (line: string) => void;
 }
 
@@ -47,8 +51,9 @@ export interface RunningEdgefn {
   token: string;
   tokenFile: string | undefined;
   store: SqliteStore;
-  routes: RoutingTable;
   lane: ReplicaLane;
+  /** Process ids of the gateway workers (none when the gateway runs in this process). */
+  workerPids(): number[];
   close(): Promise<void>;
 }
 
@@ -62,30 +67,6 @@ function adminToken(dataDir: string, print: (line: string) => void): { token: st
   writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   print(`admin token (shown once; also in ${file}): ${token}`);
   return { token, file };
-}
-
-function listen(server: Server, port: number, host: string): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use` : `cannot listen on ${host}:${port}: ${error.message}`));
-    });
-    server.listen(port, host, () => {
-      const address = server.address() as AddressInfo;
-      resolveUrl(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
-    });
-  });
-}
-
-/** Stops accepting, lets requests in flight finish for up to `deadlineMs`, then closes the rest. */
-async function drain(server: Server, deadlineMs: number): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((done) => server.close(() => done()));
-  server.closeIdleConnections();
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([closed, new Promise<void>((done) => (timer = setTimeout(done, deadlineMs)))]);
-  clearTimeout(timer);
-  server.closeAllConnections();
-  await closed;
 }
 
 export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn> {
@@ -103,40 +84,74 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
     stops.push(() => store.close());
     const secrets = loadSecretBox(dataDir);
-    const runtime = new Runtime(options.runtime);
-    stops.push(() => runtime.close());
     if (cpuClock() === 'wall') {
       print('warning: isolated-vm is the prebuilt binary, which counts wall time as CPU time; run `node scripts/build-isolated-vm.mjs` (see docs/runtime.md)');
     }
-    const control = new ControlPlane({ store, secrets, checkCode: (code) => runtime.compile(code), domainSuffix: options.domainSuffix });
-    const routes = new RoutingTable({ store, secrets, domainSuffix: options.domainSuffix });
-    stops.push(await routes.start());
+    const checker = new CodeChecker({ ...defaultLimits, ...options.runtime?.limits }.codeBytes);
+    stops.push(() => checker.close());
+    const control = new ControlPlane({ store, secrets, checkCode: (code) => checker.check(code), domainSuffix: options.domainSuffix });
     const egressAllow = options.egressAllow ?? [];
-    const egress = new EgressDispatchers(parseIpRanges(egressAllow));
-    stops.push(() => egress.close());
-    const lane = new ReplicaLane({ dataDir, socketPath: join(dataDir, 'lane.sock'), requestBodyBytes: runtime.limits.requestBodyBytes, egressAllow });
+    const laneSocket = join(dataDir, 'lane.sock');
+    const lane = new ReplicaLane({ dataDir, socketPath: laneSocket, egressAllow });
     let laneStopped: Promise<void> | undefined;
     const stopLane = (): Promise<void> => (laneStopped ??= lane.stop(drainMs));
     stops.push(stopLane);
     await lane.start();
-    const loops = new LoopGuard();
-    stops.push(() => loops.close());
 
-    const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-
-    const gatewayServer = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, ...(geo ? { geo } : {}) }), { ...gatewayLimits(), ...options.connections });
-    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => routes.settled() }), adminLimits);
+    const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+    const node = { dataDir, domainSuffix: options.domainSuffix, host: options.host, egressAllow, laneSocket, ...(options.geoFile ? { geoFile: options.geoFile } : {}) };
+    const runtime = splitRuntime(options.runtime, count);
+    const connections = splitConnections({ ...gatewayLimits(), ...options.connections }, options.connections ?? {}, count);
+    let gatewayUrl: string;
+    let settled: () => Promise<void>;
+    let workerPids: () => number[] = () => [];
+    let stopGateway: () => Promise<void>;
+    if (count === 1) {
+      const gateway = await startGatewayNode({ ...node, store, secrets, port: options.port, runtime, connections, laneReadiness: lane.readiness });
+      ({ url: gatewayUrl } = gateway);
+      settled = () => gateway.routes.settled();
+      stopGateway = () => gateway.close(drainMs);
+    } else {
+      const workers = new GatewayWorkers({ count, config: { ...node, port: options.port, runtime, connections }, subscribe: (listener) => store.subscribe(listener), laneReadiness: lane.readiness, log: (line) => process.stderr.write(`${line}\n`) });
+      // Pushed before starting: workers already started are stopped if a later one fails.
+      stopGateway = () => workers.stop(drainMs);
+      stops.push(() => workers.stop(0));
+      gatewayUrl = await workers.start();
+      stops.pop();
+      settled = () => workers.settled();
+      workerPids = () => workers.pids;
+    }
+    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => settled() }), adminLimits);
     // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain, not two.
-    stops.push(() => Promise.all([drain(gatewayServer, drainMs), drain(apiServer, drainMs), stopLane()]).then(() => undefined));
-    const gatewayUrl = await listen(gatewayServer, options.port, options.host);
+    stops.push(() => Promise.all([stopGateway(), drain(apiServer, drainMs), stopLane()]).then(() => undefined));
     const apiUrl = await listen(apiServer, options.adminPort, options.host);
-    print(`edgefn gateway: ${gatewayUrl}`);
+    print(`edgefn gateway: ${gatewayUrl}${count > 1 ? ` (${count} worker processes)` : ''}`);
     print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
     print(file ? `admin token file: ${file}` : 'admin token: from EDGEFN_ADMIN_TOKEN');
     print(`data: ${join(dataDir, 'edgefn.db')}`);
-    return { gatewayUrl, apiUrl, token, tokenFile: file, store, routes, lane, close: stopAll };
+    return { gatewayUrl, apiUrl, token, tokenFile: file, store, lane, workerPids, close: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Each worker's share of the node's threads: `--threads` (or cores + 1) split evenly, at least two
+ * per worker so one heavy function never takes a worker's every thread.
+ */
+function splitRuntime(runtime: RuntimeOptions | undefined, workers: number): RuntimeOptions | undefined {
+  if (workers === 1) return runtime;
+  const threads = Math.max(2, Math.ceil((runtime?.threads ?? availableParallelism() + 1) / workers));
+  return { ...runtime, threads };
+}
+
+/**
+ * Each worker's share of the node's connection limits. The default total comes from each process's
+ * own open-file limit, so it is a per-process figure already; a total given on the command line,
+ * and the per-client limit, are split.
+ */
+function splitConnections(limits: ConnectionLimits, given: Partial<ConnectionLimits>, workers: number): ConnectionLimits {
+  const share = (n: number): number => Math.max(1, Math.ceil(n / workers));
+  return { ...limits, maxPerClient: share(limits.maxPerClient), ...(given.maxConnections ? { maxConnections: share(given.maxConnections) } : {}) };
 }

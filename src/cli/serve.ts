@@ -18,19 +18,23 @@ options:
   --geo-file FILE        client locations for request.eo.geo and client_country rules: a JSON
                          array of {"cidr": "203.0.113.0/24", "geo": {"countryCodeAlpha2": "CN", ...}}
   --max-connections N    gateway connections open at once (default: half of what the open-file
-                         limit leaves after 1024, at most 16384)
+                         limit leaves after 1024, at most 16384, per worker)
   --max-connections-per-client N
-                         gateway connections from one client address (default 256)
+                         gateway connections from one client address (default 256); both
+                         limits given here are for the node and split among workers
   --egress-allow CIDR,...
                          address ranges functions may reach although they are not public
                          (by default: the public internet and each zone's origin only)
-  --threads N            threads running function code at once, off the event loop
-                         (default: the number of cores + 1)
+  --workers N            gateway processes sharing the gateway port (default: the number
+                         of cores); 1 runs the gateway inside the serving process
+  --threads N            threads running function code at once, off the event loops, for the
+                         whole node (default: the number of cores + 1; split among workers,
+                         at least 2 each)
   --isolates-per-function N
-                         isolates one function version may run in when its requests queue
-                         (default: the number of threads, at most 4)
+                         isolates one function version may run in when its requests queue,
+                         in each worker (default: the worker's threads, at most 4)
   --queue-per-function N requests and other work one function version may have waiting for
-                         its isolates; past that its new requests get 503
+                         its isolates in each worker; past that its new requests get 503
                          FunctionRuntime.TooManyRequests with Retry-After (default 256)
 
 On SIGTERM or SIGINT it stops accepting, gives requests in flight up to 10 s, then exits.
@@ -47,7 +51,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   let options;
   try {
-    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow', 'threads', 'isolates-per-function', 'queue-per-function']);
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow', 'workers', 'threads', 'isolates-per-function', 'queue-per-function']);
     const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).map((c) => c.trim()).filter((c) => c !== '');
     try {
       parseIpRanges(egressAllow);
@@ -56,6 +60,7 @@ export async function runServe(argv: string[]): Promise<number> {
     }
     const maxConnections = countFlag(args, 'max-connections');
     const maxPerClient = countFlag(args, 'max-connections-per-client');
+    const workers = countFlag(args, 'workers');
     const threads = countFlag(args, 'threads');
     const isolatesPerVersion = countFlag(args, 'isolates-per-function');
     const queuePerVersion = countFlag(args, 'queue-per-function');
@@ -69,6 +74,7 @@ export async function runServe(argv: string[]): Promise<number> {
       ...(lastFlag(args, 'geo-file') ? { geoFile: lastFlag(args, 'geo-file')! } : {}),
       connections: { ...(maxConnections ? { maxConnections } : {}), ...(maxPerClient ? { maxPerClient } : {}) },
       egressAllow,
+      ...(workers ? { workers } : {}),
       runtime: { ...(threads ? { threads } : {}), ...(isolatesPerVersion ? { isolatesPerVersion } : {}), ...(queuePerVersion ? { queuePerVersion } : {}) },
     };
   } catch (error) {

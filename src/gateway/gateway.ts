@@ -11,7 +11,7 @@ import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeF
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
-import type { ReplicaLane } from './lane.ts';
+import type { LaneClient } from './lane.ts';
 import type { Geo, GeoLookup } from './geo.ts';
 import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
 
@@ -22,7 +22,7 @@ export const replicaStatusHeader = 'EO-Function-Replica-Status';
 export interface GatewayOptions {
   routes: RoutingTable;
   runtime: Runtime;
-  lane: ReplicaLane;
+  lane: LaneClient;
   /** Where clients are (request.eo.geo, client_country rules); none by default. */
   geo?: GeoLookup;
   /** Loop and fan-out limits for requests that functions send back to the platform. */

@@ -1,8 +1,9 @@
 /**
  * The replica lane: replica code runs in a separate OS process, so an endless loop, a memory bomb
- * or a crash there cannot slow down or stop production. The gateway talks to it over HTTP on a
- * Unix socket and restarts it when it dies (with backoff); requests that find it down wait briefly
- * for it to come back, then fail with FunctionRuntime.ReplicaLaneUnavailable.
+ * or a crash there cannot slow down or stop production. `edgefn serve` starts it and restarts it
+ * when it dies (with backoff, {@link ReplicaLane}); each gateway process talks to it over HTTP on
+ * a Unix socket ({@link LaneClient}). Requests that find it down wait briefly for it to come back,
+ * then fail with FunctionRuntime.ReplicaLaneUnavailable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,10 +23,58 @@ import { hopByHopHeaders } from '../domain/header-list.ts';
 export interface LaneOptions {
   dataDir: string;
   socketPath: string;
-  requestBodyBytes: number;
   /** Address ranges functions may reach although they are not public (passed on to the lane). */
   egressAllow?: string[];
   log?: (line: string) => void;
+}
+
+export interface LaneClientOptions {
+  socketPath: string;
+  requestBodyBytes: number;
+  /** Whether the lane is up; a request waits a few seconds for it when it is not. */
+  readiness: Readiness;
+}
+
+/** Whether something is up, and a way to wait (bounded) until it is. */
+export class Readiness {
+  #ready = false;
+  #waiters = new Set<() => void>();
+  readonly #listeners = new Set<(ready: boolean) => void>();
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  set(ready: boolean): void {
+    if (ready === this.#ready) return;
+    this.#ready = ready;
+    for (const listener of this.#listeners) listener(ready);
+    if (!ready) return;
+    const waiters = this.#waiters;
+    this.#waiters = new Set();
+    for (const wake of waiters) wake();
+  }
+
+  /** Calls `listener` on every change from now on. */
+  onChange(listener: (ready: boolean) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** Resolves true once up (at once if it is), or false after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<boolean> {
+    if (this.#ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiters.add(wake);
+    });
+  }
 }
 
 export interface ForwardOptions {
@@ -57,27 +106,27 @@ function laneLauncher(args: string[]): [string, string[]] {
   return chrt ? [chrt, ['--idle', '0', process.execPath, ...args]] : [process.execPath, args];
 }
 
+/** The lane process: started, restarted when it dies, stopped. */
 export class ReplicaLane {
   readonly #options: LaneOptions;
   readonly #log: (line: string) => void;
+  readonly readiness = new Readiness();
   #child: ChildProcess | undefined;
-  #pool: Pool;
-  #ready: Promise<void> | undefined;
-  #markReady: (() => void) | undefined;
-  #isReady = false;
+  #started: Promise<void> | undefined;
+  #markStarted: (() => void) | undefined;
   #restarts = 0;
   #stopped = false;
 
   constructor(options: LaneOptions) {
     this.#options = options;
     this.#log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    this.#pool = new Pool('http://replica-lane', { connect: { socketPath: options.socketPath }, connections: 64, pipelining: 1 });
   }
 
   /** Starts the lane process; resolves when it accepts requests. */
   start(): Promise<void> {
+    this.#started = new Promise((resolve) => (this.#markStarted = resolve));
     this.#spawn();
-    return this.#ready!;
+    return this.#started;
   }
 
   /** The lane's process id (for tests and operators). */
@@ -86,8 +135,7 @@ export class ReplicaLane {
   }
 
   #spawn(): void {
-    this.#isReady = false;
-    this.#ready = new Promise((resolve) => (this.#markReady = resolve));
+    this.readiness.set(false);
     const [command, args] = laneLauncher([...laneCommand(), this.#options.dataDir, this.#options.socketPath]);
     const child = spawn(command, args, {
       // The IPC channel closes when the gateway dies (even by kill -9): the lane exits with it.
@@ -100,12 +148,12 @@ export class ReplicaLane {
     child.stdout!.on('data', (text: string) => {
       if (text.includes('lane ready')) {
         this.#restarts = 0;
-        this.#isReady = true;
-        this.#markReady?.();
+        this.readiness.set(true);
+        this.#markStarted?.();
       }
     });
     child.once('exit', (code, signal) => {
-      this.#isReady = false;
+      this.readiness.set(false);
       if (this.#stopped) return;
       this.#log(`replica lane exited (${signal ?? code}); restarting`);
       const delay = Math.min(5000, 50 * 2 ** this.#restarts++);
@@ -113,14 +161,29 @@ export class ReplicaLane {
     });
   }
 
-  async #whenReady(timeoutMs: number): Promise<boolean> {
-    if (this.#isReady) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const ready = this.#ready!.then(() => true);
-    const result = await Promise.race([ready, timeout]);
-    clearTimeout(timer);
-    return result;
+  /** Stops the lane: SIGTERM, and SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#stopped = true;
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
+
+/** A gateway process's way to the lane. */
+export class LaneClient {
+  readonly #options: LaneClientOptions;
+  readonly #pool: Pool;
+
+  constructor(options: LaneClientOptions) {
+    this.#options = options;
+    this.#pool = new Pool('http://replica-lane', { connect: { socketPath: options.socketPath }, connections: 64, pipelining: 1 });
   }
 
   /** Runs a request on a replica and writes the answer. */
@@ -130,7 +193,7 @@ export class ReplicaLane {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${this.#options.requestBodyBytes} bytes`, options.statusHeader);
       return;
     }
-    if (!(await this.#whenReady(3000))) {
+    if (!(await this.#options.readiness.wait(3000))) {
       writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.statusHeader);
       return;
     }
@@ -196,17 +259,7 @@ export class ReplicaLane {
     await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.statusHeader);
   }
 
-  /** Stops the lane: SIGTERM, and SIGKILL if it has not exited after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
-    this.#stopped = true;
-    const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    }
-    await this.#pool.destroy();
+  close(): Promise<void> {
+    return this.#pool.destroy();
   }
 }

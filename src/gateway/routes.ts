@@ -7,7 +7,7 @@ import { compileRules, type RuleMatcher } from '../domain/rules.ts';
 import { defaultDomain } from '../domain/ids.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
-import type { ZoneRecord } from '../store/types.ts';
+import type { Change, ZoneRecord } from '../store/types.ts';
 import type { FunctionCode } from '../runtime/runtime.ts';
 import { envHashOf, envKeyOf, materializeEnv } from './env.ts';
 
@@ -32,26 +32,46 @@ export interface ZoneEntry {
   functions: Map<string, FunctionEntry>;
 }
 
+export interface RoutingTableOptions {
+  store: Store;
+  secrets: SecretBox;
+  domainSuffix: string;
+  /**
+   * Where changes come from: the store's own feed (default), or, in a gateway worker process, the
+   * changes the serving process relays (gateway/workers.ts).
+   */
+  subscribe?: ((listener: (change: Change) => void) => () => void) | undefined;
+  /** Called once a change is applied (in commit order). */
+  onApplied?: ((seq: number) => void) | undefined;
+}
+
 export class RoutingTable {
   readonly #store: Store;
   readonly #secrets: SecretBox;
   readonly #suffix: string;
+  readonly #subscribe: NonNullable<RoutingTableOptions['subscribe']>;
+  readonly #onApplied: ((seq: number) => void) | undefined;
   readonly #zones = new Map<string, ZoneEntry>();
   readonly #byName = new Map<string, ZoneEntry>();
   readonly #byDomain = new Map<string, FunctionEntry>();
   /** Rebuilds in flight, so changes apply in commit order. */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(options: { store: Store; secrets: SecretBox; domainSuffix: string }) {
+  constructor(options: RoutingTableOptions) {
     this.#store = options.store;
     this.#secrets = options.secrets;
     this.#suffix = options.domainSuffix.toLowerCase();
+    this.#subscribe = options.subscribe ?? ((listener) => options.store.subscribe(listener));
+    this.#onApplied = options.onApplied;
   }
 
   /** Loads every zone, then follows the change feed. Returns a function that stops following. */
   async start(): Promise<() => void> {
-    const unsubscribe = this.#store.subscribe((change) => {
-      this.#queue = this.#queue.then(() => this.reloadZone(change.zoneId)).catch(() => undefined);
+    const unsubscribe = this.#subscribe((change) => {
+      this.#queue = this.#queue
+        .then(() => this.reloadZone(change.zoneId))
+        .catch(() => undefined)
+        .then(() => this.#onApplied?.(change.seq));
     });
     for (const zone of await this.#store.listZones()) await this.reloadZone(zone.id);
     return unsubscribe;

@@ -26,7 +26,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   if (token === null) delete process.env.EDGEFN_ADMIN_TOKEN;
   else process.env.EDGEFN_ADMIN_TOKEN = token;
   try {
-    const running = await startEdgefn({ host: '127.0.0.1', port: 0, adminPort: 0, domainSuffix: 'edgefunctions.localhost', print: () => undefined, ...serve, dataDir });
+    const running = await startEdgefn({ host: '127.0.0.1', port: 0, adminPort: 0, domainSuffix: 'edgefunctions.localhost', workers: 1, print: () => undefined, ...serve, dataDir });
     return {
       ...running,
       dataDir,

@@ -17,6 +17,8 @@ export interface ServeProcess {
   rssMb(): number;
   /** The replica lane's process id (a child of this process), if it runs. */
   lanePid(): number | undefined;
+  /** The gateway worker processes' ids (children of this process; none with --workers 1). */
+  workerPids(): number[];
   /** SIGKILL, resolved once it has exited. */
   kill9(): Promise<void>;
 }
@@ -29,7 +31,7 @@ export function rssMbOf(pid: number): number {
 }
 
 /** Child process ids of a process (Linux). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   const ids: number[] = [];
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
@@ -38,8 +40,22 @@ function childrenOf(pid: number): number[] {
   return ids;
 }
 
+/** A process's command line (Linux); empty once it has gone. */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts `edgefn serve`. Its gateway runs in the serving process (`--workers 1`), the process these
+ * tests watch, unless `extraArgs` asks for workers.
+ */
 export function startServeProcess(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...extraArgs], {
+  const workers = extraArgs.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...workers, ...extraArgs], {
     env: { ...process.env, EDGEFN_ADMIN_TOKEN: 'test-token', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,7 +77,8 @@ export function startServeProcess(dataDir: string, extraArgs: string[] = [], env
           stderr: () => err,
           alive: () => child.exitCode === null && child.signalCode === null,
           rssMb: () => rssMbOf(child.pid!),
-          lanePid: () => childrenOf(child.pid!)[0],
+          lanePid: () => childrenOf(child.pid!).find((pid) => commandOf(pid).includes('lane.js')),
+          workerPids: () => childrenOf(child.pid!).filter((pid) => commandOf(pid).includes('worker.js')),
           kill9: () =>
             new Promise((done) => {
               if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -1,12 +1,13 @@
 /**
  * The gateway against hostile clients and a careless operator: regex rules cannot be made to
  * backtrack, slow or idle connections cannot use up the process, the admin API keeps answering
- * during a flood, a taken port ends `serve` with an error, and SIGTERM drains within a bound.
+ * during a flood, a taken port ends `serve` with an error, SIGTERM drains within a bound, and
+ * gateway workers never outlive the serving process.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -132,31 +133,56 @@ describe('serve as an operator runs it', () => {
     }
   });
 
-  it('on SIGTERM finishes requests in flight, and exits within the 10 s drain when one hangs', async () => {
-    const serve = await startServeProcess(dataDir());
-    const api = apiClient({ apiUrl: serve.apiUrl, token: 'test-token' });
-    const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'drain.test', origin: 'http://127.0.0.1:9' });
-    const slow = await api<{ domain: string }>('POST', '/api/v1/functions', {
-      zoneId: zone.body.id,
-      name: 'slow',
-      content: `addEventListener('fetch', (e) => e.respondWith(new Promise((r) => setTimeout(() => r(new Response('finished')), 1000))));`,
+  for (const workers of ['1', '2']) {
+    it(`on SIGTERM finishes requests in flight, and exits within the 10 s drain when one hangs (--workers ${workers})`, async () => {
+      const serve = await startServeProcess(dataDir(), ['--workers', workers]);
+      const workerPids = serve.workerPids();
+      assert.equal(workerPids.length, workers === '1' ? 0 : 2);
+      const api = apiClient({ apiUrl: serve.apiUrl, token: 'test-token' });
+      const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'drain.test', origin: 'http://127.0.0.1:9' });
+      const slow = await api<{ domain: string }>('POST', '/api/v1/functions', {
+        zoneId: zone.body.id,
+        name: 'slow',
+        content: `addEventListener('fetch', (e) => e.respondWith(new Promise((r) => setTimeout(() => r(new Response('finished')), 1000))));`,
+      });
+      const hung = await api<{ domain: string }>('POST', '/api/v1/functions', {
+        zoneId: zone.body.id,
+        name: 'hung',
+        content: `addEventListener('fetch', (e) => e.respondWith(new Promise(() => {})));`,
+      });
+      const finishing = send(serve.gatewayUrl, slow.body.domain, '/');
+      const hanging = send(serve.gatewayUrl, hung.body.domain, '/').catch((error: Error) => error);
+      await new Promise((r) => setTimeout(r, 200));
+      const started = performance.now();
+      const exited = new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
+      serve.child.kill('SIGTERM');
+      assert.equal((await finishing).text, 'finished', 'a request in flight completes');
+      assert.equal(await exited, 0);
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(seconds < 15, `exited after ${seconds.toFixed(1)} s`);
+      assert.ok(seconds > 9, `a hung request gets the whole drain (${seconds.toFixed(1)} s)`);
+      assert.ok((await hanging) instanceof Error, 'the hung request is cut off');
+      assert.deepEqual(workerPids.filter(alive), [], 'the workers have exited');
     });
-    const hung = await api<{ domain: string }>('POST', '/api/v1/functions', {
-      zoneId: zone.body.id,
-      name: 'hung',
-      content: `addEventListener('fetch', (e) => e.respondWith(new Promise(() => {})));`,
-    });
-    const finishing = send(serve.gatewayUrl, slow.body.domain, '/');
-    const hanging = send(serve.gatewayUrl, hung.body.domain, '/').catch((error: Error) => error);
-    await new Promise((r) => setTimeout(r, 200));
-    const started = performance.now();
-    const exited = new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
-    serve.child.kill('SIGTERM');
-    assert.equal((await finishing).text, 'finished', 'a request in flight completes');
-    assert.equal(await exited, 0);
-    const seconds = (performance.now() - started) / 1000;
-    assert.ok(seconds < 15, `exited after ${seconds.toFixed(1)} s`);
-    assert.ok(seconds > 9, `a hung request gets the whole drain (${seconds.toFixed(1)} s)`);
-    assert.ok((await hanging) instanceof Error, 'the hung request is cut off');
+  }
+
+  it('gateway workers stop serving at once when the serving process is killed (kill -9)', async () => {
+    const serve = await startServeProcess(dataDir(), ['--workers', '2']);
+    const workerPids = serve.workerPids();
+    assert.equal(workerPids.length, 2);
+    await serve.kill9();
+    const deadline = Date.now() + 5000;
+    while (workerPids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(workerPids.filter(alive), [], 'no worker outlives the process that relays its changes');
+    await assert.rejects(send(serve.gatewayUrl, 'x.test', '/', {}, 2000), 'nothing listens on the gateway port');
   });
 });
+
+/** Whether a process exists and is not a zombie (Linux). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+// Overload benchmark (issue #11): the gateway under far more than it can serve. Zone B's function
+// (about 2 ms of CPU per request) is first loaded at its capacity (50 connections), then flooded:
+// 500 connections with 10 requests pipelined on each, 100 times the requests in flight. Meanwhile
+// zone A's hello world is measured with 10 connections, and the resident memory of the serving
+// process and its children (workers, replica lane) is sampled. Then A alone again, to see it
+// recover. `BENCH_SERVE_ARGS` passes options to `edgefn serve` (e.g. `--workers 1`). Everything
+// targets 127.0.0.1 and stops by itself.
+import { readFileSync, readdirSync } from 'node:fs';
+import { request } from 'undici';
+import { load } from './load.mjs';
+import { api, startServe } from './neighbours.mjs';
+
+const duration = Number(process.env.BENCH_SECONDS ?? 10);
+const hello = `addEventListener('fetch', (event) => event.respondWith(new Response('hi')));`;
+const burn = `addEventListener('fetch', (event) => { const end = Date.now() + 2; while (Date.now() < end) {} event.respondWith(new Response('done')); });`;
+
+/** Resident memory (MB) of a process and all its descendants (Linux). */
+function treeRssMb(pid) {
+  let kb = 0;
+  try {
+    kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(/\s+/) : []) kb += treeRssMb(Number(child)) * 1024;
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return kb / 1024;
+}
+
+export async function measureOverload() {
+  const serve = await startServe();
+  try {
+    const a = await api(serve.api, 'POST', '/api/v1/zones', { name: 'a.test', origin: 'http://127.0.0.1:9' });
+    const b = await api(serve.api, 'POST', '/api/v1/zones', { name: 'b.test', origin: 'http://127.0.0.1:9' });
+    const victim = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: a.id, name: 'hello', content: hello });
+    const flooder = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: b.id, name: 'busy', content: burn });
+    for (const fn of [victim, flooder]) await request(`${serve.gateway}/`, { headers: { host: fn.domain } }).then((r) => r.body.text());
+    const url = `${serve.gateway}/`;
+    await load(url, { host: victim.domain }, { connections: 10, seconds: 2 }); // warm-up
+
+    const results = { idleRssMb: treeRssMb(serve.pid) };
+    results.victimAlone = await load(url, { host: victim.domain }, { connections: 10, seconds: duration });
+    results.capacity = await load(url, { host: flooder.domain }, { connections: 50, seconds: duration });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, treeRssMb(serve.pid))), 200);
+    const flood = load(url, { host: flooder.domain }, { connections: 500, pipelining: 10, seconds: duration + 2 });
+    await new Promise((r) => setTimeout(r, 1000));
+    results.victimFlooded = await load(url, { host: victim.domain }, { connections: 10, seconds: duration });
+    results.flood = await flood;
+    clearInterval(sampler);
+    results.peakRssMb = peak;
+    results.victimAfter = await load(url, { host: victim.domain }, { connections: 10, seconds: duration });
+    return results;
+  } finally {
+    serve.stop();
+  }
+}
+
+if (import.meta.url.endsWith(process.argv[1]?.split('/').pop() ?? '')) {
+  const r = await measureOverload();
+  const fmt = (x) => `${Math.round(x.rps)} req/s, p99 ${x.p99} ms, errors ${x.errors}`;
+  console.log(
+    [
+      `busy function at capacity (50 connections): ${fmt(r.capacity)}`,
+      `flood (500 connections x 10 pipelined): ${Math.round(r.flood.rps)} answers/s, of which non-2xx ${r.flood.non2xx} in all`,
+      `victim alone: ${fmt(r.victimAlone)}`,
+      `victim during the flood: ${fmt(r.victimFlooded)} = ${(r.victimFlooded.rps / r.victimAlone.rps).toFixed(2)}x`,
+      `victim after: ${fmt(r.victimAfter)}`,
+      `resident memory (serving process and children): idle ${Math.round(r.idleRssMb)} MB, peak during the flood ${Math.round(r.peakRssMb)} MB`,
+    ].join('\n'),
+  );
+}
