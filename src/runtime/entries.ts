@@ -58,7 +58,8 @@ export class EntryLine {
   #cpuMark = 0n;
   #unwatch: (() => void) | undefined;
   #pumping = false;
-  #averageCpuMs = 0;
+  #averageCpuMs: number | undefined;
+  #firstEntryDone = false;
 
   constructor(options: EntryLineOptions) {
     this.#options = options;
@@ -74,8 +75,12 @@ export class EntryLine {
     return this.#running.length === 0;
   }
 
-  /** CPU time per entry, a moving average over the last few dozen entries (ms). */
-  get averageCpuMs(): number {
+  /**
+   * CPU time per entry of an execution, a moving average over the last few dozen (ms); undefined
+   * until two have ended. Loading code is not counted, nor the first entry (it loads the Web APIs
+   * the function uses, and may take 20 times as long as the rest).
+   */
+  get averageCpuMs(): number | undefined {
     return this.#averageCpuMs;
   }
 
@@ -150,9 +155,13 @@ export class EntryLine {
     const now = this.#cpuNow();
     if (now !== undefined) {
       const used = now - this.#cpuMark;
-      job.exec?.chargeCpu(used);
       this.#cpuMark = now;
-      this.#averageCpuMs += (Number(used) / 1e6 - this.#averageCpuMs) * averageWeight;
+      if (job.exec) {
+        job.exec.chargeCpu(used);
+        const ms = Number(used) / 1e6;
+        if (!this.#firstEntryDone) this.#firstEntryDone = true;
+        else this.#averageCpuMs = this.#averageCpuMs === undefined ? ms : this.#averageCpuMs + (ms - this.#averageCpuMs) * averageWeight;
+      }
     }
     if (at === 0) {
       this.#unwatch?.();

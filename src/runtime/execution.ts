@@ -123,7 +123,7 @@ export class Execution {
     // The outcome is taken as the entry ends, before the next entry's end is handled (entries
     // submitted together can end in one event-loop task).
     void this.#run(
-      (remainingMs) => this.#host.isolate.dispatch(this.id, request, remainingMs),
+      () => this.#host.isolate.dispatch(this.id, request),
       undefined,
       (result) => {
         if (!result) return;
@@ -143,10 +143,10 @@ export class Execution {
    * `skipped` runs instead when the execution has ended before the entry's turn came.
    */
   enter(kind: EntryKind, args: unknown[], skipped?: () => void): Promise<unknown> {
-    return this.#run((remainingMs) => this.#host.isolate.enter(kind, this.id, args, remainingMs), skipped);
+    return this.#run(() => this.#host.isolate.enter(kind, this.id, args), skipped);
   }
 
-  #run<T>(call: (remainingMs: number) => Promise<T>, skipped?: () => void, result?: (value: T) => void): Promise<T | undefined> {
+  #run<T>(call: () => Promise<T>, skipped?: () => void, result?: (value: T) => void): Promise<T | undefined> {
     if (this.#closed) {
       skipped?.();
       return Promise.resolve(undefined);
@@ -164,7 +164,7 @@ export class Execution {
             return undefined;
           }
           this.#entries += 1;
-          return { budgetMs: remainingMs, entry: call(remainingMs) };
+          return { budgetMs: remainingMs, entry: call() };
         },
         end: (ok, value) => {
           // Still counted as in the entry: an outcome it gave waits for the checks below.

@@ -25,14 +25,15 @@ export class EntryError extends Error {
 }
 
 /**
- * The wall-clock timeout of an entry, from the CPU time it has left. isolated-vm's timeout counts
- * wall time, and an entry shares the cores with other isolates and the event loop, so it is only
- * the backstop (for a guest that blocks its thread without using CPU); the CPU limit itself is
- * enforced on the thread's CPU time by the entry watchdog (scheduler.ts) and after each entry.
+ * The wall-clock limit of an entry, from the CPU time it has left: the backstop for a guest that
+ * holds its thread without using CPU. The CPU limit itself is enforced on the thread's CPU time by
+ * the entry watchdog (scheduler.ts), which also applies this limit to request entries; only code
+ * loading passes it to isolated-vm as a timeout, because each such timeout costs a native timer
+ * (and at times a timer thread), too much on every request.
  */
 const backstopFactor = 3;
 
-function backstop(cpuMs: number): number {
+export function backstop(cpuMs: number): number {
   return Math.max(10, Math.ceil(cpuMs * backstopFactor));
 }
 
@@ -202,13 +203,12 @@ export class GuestIsolate {
     }
   }
 
-  /** Enters the isolate; resolves to the entry's result (copied). */
-  async enter(kind: EntryKind, execId: number, args: unknown[], timeoutMs: number): Promise<unknown> {
+  /** Enters the isolate; resolves to the entry's result (copied). The caller watches its time. */
+  async enter(kind: EntryKind, execId: number, args: unknown[]): Promise<unknown> {
     try {
       return await this.#enter.apply(undefined, [kind, execId, ...args], {
         arguments: { copy: true },
         result: { copy: true },
-        timeout: backstop(timeoutMs),
       });
     } catch (error) {
       throw this.#classify(error);
@@ -217,9 +217,9 @@ export class GuestIsolate {
 
   /**
    * Enters the isolate to run one request. The hot path: the arguments are primitives (copied only
-   * with a request body), and the usual result is one string.
+   * with a request body), and the usual result is one string. The caller watches its time.
    */
-  async dispatch(execId: number, request: WireRequest, timeoutMs: number): Promise<DispatchResult> {
+  async dispatch(execId: number, request: WireRequest): Promise<DispatchResult> {
     try {
       // A body makes the arguments need a copy; the declared types cannot express that.
       const args = ['dispatch', execId, ...request] as Parameters<EnterRef['apply']>[1];
@@ -228,7 +228,6 @@ export class GuestIsolate {
       return (await this.#enter.apply(undefined, args, {
         ...(request[5] ? { arguments: { copy: true } } : {}),
         result: { copy: true },
-        timeout: backstop(timeoutMs),
       })) as DispatchResult;
     } catch (error) {
       throw this.#classify(error);

@@ -7,7 +7,7 @@
  * CPU time: an entry that uses the CPU time its execution has left is stopped at once.
  */
 import { availableParallelism } from 'node:os';
-import type { GuestIsolate } from './isolate.ts';
+import { backstop, type GuestIsolate } from './isolate.ts';
 
 /** Threads running guest code at once, by default: every core, plus one so a core is not idle while the event loop hands out work. */
 export const defaultThreads = availableParallelism() + 1;
@@ -19,6 +19,8 @@ interface Watched {
   isolate: GuestIsolate;
   startNs: bigint;
   budgetNs: bigint;
+  /** performance.now() past which the entry has held its thread too long, CPU or not. */
+  deadline: number;
   over(): void;
 }
 
@@ -51,11 +53,12 @@ export class Scheduler {
 
   /**
    * Watches an entry running in `isolate` that may use `budgetMs` of CPU time counted from the
-   * isolate's clock reading `fromNs`; calls `over` once when it has used more. Returns the function
-   * that stops watching (call it when the entry ends).
+   * isolate's clock reading `fromNs`; calls `over` once when it has used more, or has held its
+   * thread for the wall-clock backstop (isolate.ts) from now. Returns the function that stops
+   * watching (call it when the entry ends).
    */
   watch(isolate: GuestIsolate, fromNs: bigint, budgetMs: number, over: () => void): () => void {
-    const watched: Watched = { isolate, startNs: fromNs, budgetNs: BigInt(Math.ceil(budgetMs * 1e6)), over };
+    const watched: Watched = { isolate, startNs: fromNs, budgetNs: BigInt(Math.ceil(budgetMs * 1e6)), deadline: performance.now() + backstop(budgetMs), over };
     this.#watched.add(watched);
     // The ticker runs while entries run and stops at the first tick with none (not per entry).
     this.#watchdog ??= setInterval(() => this.#check(), watchEveryMs).unref();
@@ -68,10 +71,11 @@ export class Scheduler {
       this.#watchdog = undefined;
       return;
     }
+    const now = performance.now();
     for (const watched of this.#watched) {
       if (watched.isolate.isDisposed) continue;
       const used = watched.isolate.cpuNs - watched.startNs;
-      if (used > watched.budgetNs) {
+      if (used > watched.budgetNs || now > watched.deadline) {
         this.#watched.delete(watched);
         watched.over();
       }

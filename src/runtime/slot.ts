@@ -150,7 +150,7 @@ export class Slot implements ExecutionHost {
           // Both are handed to the isolate's thread at once (it runs them in order: init first),
           // one hand-over less on a cold start.
           entry: Promise.all([
-            this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }], limits.cpuMs),
+            this.isolate.enter('init', 0, [{ subrequests: limits.subrequests, env }]),
             this.isolate.loadCode(code, filename, limits.cpuMs),
           ]),
         }),
@@ -173,7 +173,7 @@ export class Slot implements ExecutionHost {
   }
 
   /** CPU time per entry lately (ms). */
-  get averageCpuMs(): number {
+  get averageCpuMs(): number | undefined {
     return this.#line.averageCpuMs;
   }
 

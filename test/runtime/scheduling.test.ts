@@ -88,6 +88,22 @@ describe('CPU time is the thread\'s own', () => {
 });
 
 describe('isolates per function', () => {
+  it('packs a light function into one isolate, so extra isolates from a burst go idle', async () => {
+    const runtime = newRuntime({ isolatesPerVersion: 4 });
+    try {
+      const code = sw(`globalThis.id ??= crypto.randomUUID(); return new Response(id);`);
+      await Promise.all(Array.from({ length: 100 }, () => run(runtime, code))); // a cold burst may load more
+      for (let i = 0; i < 200; i++) await run(runtime, code); // what a request costs, once warm
+      const ids = new Set<string>();
+      for (let round = 0; round < 20; round++) {
+        for (const answer of await Promise.all(Array.from({ length: 20 }, () => run(runtime, code)))) ids.add(answer.text);
+      }
+      assert.equal(ids.size, 1, `20 in line at some 30 µs each ran in ${ids.size} isolates (of ${runtime.isolateCount})`);
+    } finally {
+      runtime.close();
+    }
+  });
+
   it('gives a hot function more isolates, each with its own globals, and drops them when idle', async () => {
     const runtime = newRuntime({ isolatesPerVersion: 2, idleTtlMs: 300, limits: { cpuMs: 5000, wallMs: 10_000 } });
     try {
