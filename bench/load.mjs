@@ -9,12 +9,13 @@ const autocannonBin = join(import.meta.dirname, '..', 'node_modules', 'autocanno
 
 /**
  * Loads `url` for `seconds` with `connections` connections (each with up to `pipelining` requests
- * sent ahead); resolves with req/s (average), p99
+ * sent ahead, and at most `rate` requests a second in all when given); resolves with req/s (average), p99
  * latency (ms), errors (socket errors, timeouts and non-2xx together) and non-2xx alone.
  */
-export function load(url, headers = {}, { connections = 50, seconds = 10, pipelining = 1 } = {}) {
+export function load(url, headers = {}, { connections = 50, seconds = 10, pipelining = 1, rate } = {}) {
   if (!/^http:\/\/127\.0\.0\.1[:/]/.test(url)) throw new Error(`benchmarks only load 127.0.0.1, not ${url}`);
   const args = [autocannonBin, '-j', '-c', String(connections), '-d', String(seconds), '-p', String(pipelining)];
+  if (rate) args.push('-R', String(Math.round(rate)));
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
   args.push(url);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
