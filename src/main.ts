@@ -13,6 +13,7 @@ import { cpuClock, type RuntimeOptions } from './runtime/runtime.ts';
 import { CodeChecker } from './runtime/compile.ts';
 import { defaultLimits } from './domain/limits.ts';
 import { ControlPlane } from './control/services.ts';
+import { InvocationLog, type InvocationRecord } from './store/invocation-log.ts';
 import { createApi } from './control/api.ts';
 import { ReplicaLane } from './gateway/lane.ts';
 import { drain, listen, startGatewayNode } from './gateway/node.ts';
@@ -89,10 +90,12 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     }
     const checker = new CodeChecker({ ...defaultLimits, ...options.runtime?.limits }.codeBytes);
     stops.push(() => checker.close());
-    const control = new ControlPlane({ store, secrets, checkCode: (code) => checker.check(code), domainSuffix: options.domainSuffix });
+    const logs = new InvocationLog();
+    const records = (record: InvocationRecord): void => logs.append(record);
+    const control = new ControlPlane({ store, secrets, checkCode: (code) => checker.check(code), domainSuffix: options.domainSuffix, logs });
     const egressAllow = options.egressAllow ?? [];
     const laneSocket = join(dataDir, 'lane.sock');
-    const lane = new ReplicaLane({ dataDir, socketPath: laneSocket, egressAllow });
+    const lane = new ReplicaLane({ dataDir, socketPath: laneSocket, egressAllow, records });
     let laneStopped: Promise<void> | undefined;
     const stopLane = (): Promise<void> => (laneStopped ??= lane.stop(drainMs));
     stops.push(stopLane);
@@ -107,12 +110,12 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     let workerPids: () => number[] = () => [];
     let stopGateway: () => Promise<void>;
     if (count === 1) {
-      const gateway = await startGatewayNode({ ...node, store, secrets, port: options.port, runtime, connections, laneReadiness: lane.readiness });
+      const gateway = await startGatewayNode({ ...node, store, secrets, port: options.port, runtime, connections, laneReadiness: lane.readiness, records });
       ({ url: gatewayUrl } = gateway);
       settled = () => gateway.routes.settled();
       stopGateway = () => gateway.close(drainMs);
     } else {
-      const workers = new GatewayWorkers({ count, config: { ...node, port: options.port, runtime, connections }, subscribe: (listener) => store.subscribe(listener), laneReadiness: lane.readiness, log: (line) => process.stderr.write(`${line}\n`) });
+      const workers = new GatewayWorkers({ count, config: { ...node, port: options.port, runtime, connections }, subscribe: (listener) => store.subscribe(listener), laneReadiness: lane.readiness, records, log: (line) => process.stderr.write(`${line}\n`) });
       // Pushed before starting: workers already started are stopped if a later one fails.
       stopGateway = () => workers.stop(drainMs);
       stops.push(() => workers.stop(0));

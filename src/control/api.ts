@@ -60,6 +60,14 @@ function routes(c: ControlPlane): Route[] {
       if (zoneId === '') throw new EdgefnError('InvalidParameter.InvalidParameter', "'zoneId' must not be empty");
       return ok({ functions: await c.listFunctions(zoneId ?? undefined) });
     } },
+    { method: 'GET', path: `${fn}/logs`, summary: 'Invocation records, newest first (?variant=production|<replica>&limit=1..1000&before=<next>)', handler: async ({ params, query }) => {
+      const limitText = query.get('limit');
+      const limit = limitText === null ? undefined : Number(limitText);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new EdgefnError('InvalidParameter.InvalidParameter', "'limit' must be a whole number from 1 to 1000");
+      const before = query.get('before') ?? undefined;
+      if (before !== undefined && !/^[1-9]\d{0,15}$/.test(before)) throw new EdgefnError('InvalidParameter.InvalidParameter', "'before' must be the 'next' of an earlier page");
+      return ok(await c.listLogs(params.functionId!, { variant: query.get('variant') ?? 'production', ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) }));
+    } },
     { method: 'GET', path: fn, summary: 'Get a function', handler: async ({ params }) => ok(await c.getFunction(params.functionId!)) },
     { method: 'PATCH', path: fn, summary: 'Change a function: {content?, remark?}; new content is a new production version', handler: async ({ params, body }) => {
       const b = objectBody(body);

@@ -18,6 +18,7 @@ import {
   validateFunctionName,
   validateFunctionRemark,
   validateOrigin,
+  isReplicaName,
   validateReplicaName,
   validateReplicaRemark,
   validateRuleRemark,
@@ -27,6 +28,7 @@ import { parseConditions } from '../domain/rules.ts';
 import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
+import { InvocationLog, type InvocationPage } from '../store/invocation-log.ts';
 import type { EnvType, FunctionRecord, ReplicaRecord, RuleRecord, VersionRecord, ZoneRecord } from '../store/types.ts';
 import type { CodeProblem } from '../runtime/compile.ts';
 
@@ -37,6 +39,8 @@ export interface ControlOptions {
   checkCode: (code: string) => CodeProblem | null;
   /** Default access domains are `<function>-<zone id part>.<domainSuffix>`. */
   domainSuffix: string;
+  /** Where invocation records are kept (default: an empty one of the default size). */
+  logs?: InvocationLog;
 }
 
 export interface FunctionView {
@@ -65,12 +69,14 @@ export class ControlPlane {
   readonly #secrets: SecretBox;
   readonly #checkCode: (code: string) => CodeProblem | null;
   readonly #suffix: string;
+  readonly #logs: InvocationLog;
 
   constructor(options: ControlOptions) {
     this.#store = options.store;
     this.#secrets = options.secrets;
     this.#checkCode = options.checkCode;
     this.#suffix = options.domainSuffix;
+    this.#logs = options.logs ?? new InvocationLog();
   }
 
   /** Rejects code that is too large or does not parse; nothing is saved. */
@@ -138,6 +144,15 @@ export class ControlPlane {
     return Promise.all((await this.#store.listFunctions(zoneId)).map((fn) => this.#view(fn)));
   }
 
+  /** A function variant's invocation records, newest first ('production' or a replica's name). */
+  async listLogs(functionId: string, options: { variant: string; limit?: number; before?: string }): Promise<InvocationPage> {
+    await this.#store.getFunction(functionId);
+    if (options.variant !== 'production' && !isReplicaName(options.variant)) {
+      throw new EdgefnError('InvalidParameter.InvalidParameter', "'variant' must be production or a replica name");
+    }
+    return this.#logs.list(functionId, options.variant, options);
+  }
+
   async getFunction(id: string): Promise<FunctionView> {
     return this.#view(await this.#store.getFunction(id));
   }
@@ -151,8 +166,9 @@ export class ControlPlane {
     return this.#view(await this.#store.modifyFunction(id, { ...(patch.remark !== undefined ? { remark: patch.remark } : {}), ...(version ? { version } : {}) }));
   }
 
-  deleteFunction(id: string): Promise<void> {
-    return this.#store.deleteFunction(id);
+  async deleteFunction(id: string): Promise<void> {
+    await this.#store.deleteFunction(id);
+    this.#logs.forget(id);
   }
 
   listVersions(functionId: string): Promise<VersionRecord[]> {

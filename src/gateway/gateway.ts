@@ -14,6 +14,7 @@ import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
 import type { LaneClient } from './lane.ts';
 import type { Geo, GeoLookup } from './geo.ts';
 import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
+import { newRequestId, pathOf, recordWhenDone, requestIdHeader, type RecordSink, type RecordStart } from './records.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   loops: LoopGuard;
   /** Where functions' subrequests may go: the public internet and their zone's origin. */
   egress: EgressDispatchers;
+  /** Where invocation records go (none: not recorded). */
+  records?: RecordSink;
   log?: (line: string) => void;
 }
 
@@ -56,7 +59,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const { routes, runtime, lane } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, extraHeaders: string[]): Promise<void> {
+  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, start: RecordStart, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
@@ -65,11 +68,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const origin = fn.zone.origin;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
     const route = ownHostRoute(target, origin);
-    const { outcome } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', geo), {
+    const { outcome, report } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', geo), {
       route,
       subrequestHeaders: (headers) => stampLoop(headers, loop),
       egress: options.egress.forOrigin(origin),
     });
+    recordWhenDone(options.records, res, start, report);
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
@@ -112,17 +116,19 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
      * Replica selection. Header names are case-insensitive in HTTP (and lowercase in HTTP/2), so
      * Node's lowercased lookup is right; the value must equal a replica name exactly.
      */
+    const requestId = newRequestId();
+    const start: RecordStart = { requestId, at: new Date().toISOString(), zoneId: fn.zone.zone.id, functionId: fn.id, variant: 'production', versionId: fn.productionVersionId, method: req.method ?? 'GET', host, path: pathOf(target.path) };
     const wanted = req.headers[replicaHeader];
     if (typeof wanted === 'string') {
-      const sha = fn.replicas.get(wanted);
-      if (sha !== undefined) {
-        await lane.forward(req, res, { fn, replica: wanted, sha256: sha, geo, loop, statusHeader: [replicaStatusHeader, 'served'] });
+      const replica = fn.replicas.get(wanted);
+      if (replica !== undefined) {
+        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, geo, loop, extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId] });
         return;
       }
-      await runProduction(req, res, target, fn, geo, loop, [replicaStatusHeader, 'not-found']);
+      await runProduction(req, res, target, fn, geo, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId]);
       return;
     }
-    await runProduction(req, res, target, fn, geo, loop, []);
+    await runProduction(req, res, target, fn, geo, loop, start, [requestIdHeader, requestId]);
   }
 
   return (req, res) =>

@@ -18,6 +18,8 @@ import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeF
 import { parseRequestTarget } from './request-target.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
+import { pathOf, recordOf, type RecordStart } from './records.ts';
+import { statusOf, isErrorCode } from '../domain/errors.ts';
 
 const [dataDir, socketPath] = process.argv.slice(2);
 if (!dataDir || !socketPath) {
@@ -80,7 +82,23 @@ const server = createServer((req, res) => {
     const route = ownHostRoute(target, origin);
     const [depth, tree] = h('x-edgefn-loop').split(' ');
     const loop: LoopState = { depth: Number(depth), tree: tree ?? '' };
-    const { outcome } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin) });
+    const start: RecordStart = {
+      requestId: h('x-edgefn-request-id'),
+      at: new Date().toISOString(),
+      zoneId: fn.owner!.zone,
+      functionId: fn.owner!.function,
+      variant: h('x-edgefn-replica'),
+      revision: Number(h('x-edgefn-revision')),
+      method: req.method ?? 'GET',
+      host: target.hostname,
+      path: pathOf(target.path),
+    };
+    const { outcome, report } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin) });
+    // What the client got: the response's status, the error's, or (passed to the origin by the gateway) unknown here.
+    const status = outcome.kind === 'response' ? outcome.status : outcome.kind === 'error' && isErrorCode(outcome.error.code) ? statusOf(outcome.error.code) : 0;
+    void report.then((r) => {
+      if (process.connected) process.send!({ type: 'record', record: recordOf(start, r, status) }, (error: Error | null) => void error);
+    });
     if (outcome.kind === 'response') await writeResponse(res, outcome);
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);

@@ -19,10 +19,13 @@ import type { ErrorCode } from '../domain/errors.ts';
 import { isErrorCode } from '../domain/errors.ts';
 import type { LoopState } from './loop.ts';
 import { hopByHopHeaders } from '../domain/header-list.ts';
+import type { InvocationRecord } from '../store/invocation-log.ts';
 
 export interface LaneOptions {
   dataDir: string;
   socketPath: string;
+  /** Where the lane's invocation records go. */
+  records?: (record: InvocationRecord) => void;
   /** Address ranges functions may reach although they are not public (passed on to the lane). */
   egressAllow?: string[];
   log?: (line: string) => void;
@@ -81,9 +84,13 @@ export interface ForwardOptions {
   fn: FunctionEntry;
   replica: string;
   sha256: string;
+  revision: number;
+  /** The lane records the execution under this id. */
+  requestId: string;
   geo: Record<string, string | number> | undefined;
   loop: LoopState;
-  statusHeader: [string, string];
+  /** Added to whatever the client gets (the replica status, the request id). */
+  extraHeaders: string[];
 }
 
 /** How to start the lane: the built `dist/lane.js`, or the TypeScript source under tsx (tests). */
@@ -144,6 +151,9 @@ export class ReplicaLane {
     });
     this.#child = child;
     child.channel?.unref();
+    child.on('message', (message: { type?: string; record?: InvocationRecord }) => {
+      if (message.type === 'record' && message.record) this.#options.records?.(message.record);
+    });
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
       if (text.includes('lane ready')) {
@@ -190,11 +200,11 @@ export class LaneClient {
   async forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
     const body = await readBody(req, this.#options.requestBodyBytes);
     if (body === 'too-large') {
-      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${this.#options.requestBodyBytes} bytes`, options.statusHeader);
+      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${this.#options.requestBodyBytes} bytes`, options.extraHeaders);
       return;
     }
     if (!(await this.#options.readiness.wait(3000))) {
-      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.statusHeader);
+      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.extraHeaders);
       return;
     }
     /*
@@ -211,6 +221,8 @@ export class LaneClient {
       'x-edgefn-function', options.fn.id,
       'x-edgefn-replica', options.replica,
       'x-edgefn-sha256', options.sha256,
+      'x-edgefn-revision', String(options.revision),
+      'x-edgefn-request-id', options.requestId,
       'x-edgefn-env', options.fn.envHash,
       'x-edgefn-client-ip', req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
       'x-edgefn-origin', options.fn.zone.origin.href,
@@ -222,7 +234,7 @@ export class LaneClient {
     try {
       answer = await this.#pool.request({ path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body });
     } catch (error) {
-      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', `The replica lane did not answer: ${error instanceof Error ? error.message : String(error)}`, options.statusHeader);
+      writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', `The replica lane did not answer: ${error instanceof Error ? error.message : String(error)}`, options.extraHeaders);
       return;
     }
     const outcome = answer.headers['x-edgefn-outcome'];
@@ -234,7 +246,7 @@ export class LaneClient {
     const code = answer.headers[errorHeader.toLowerCase()];
     if (outcome === 'error' && typeof code === 'string' && isErrorCode(code)) {
       const message = await answer.body.text();
-      writeFailure(res, code as ErrorCode, message.replace(/^[^:]+: /, '').trimEnd(), options.statusHeader);
+      writeFailure(res, code as ErrorCode, message.replace(/^[^:]+: /, '').trimEnd(), options.extraHeaders);
       return;
     }
     const out: string[] = [];
@@ -256,7 +268,7 @@ export class LaneClient {
         return;
       }
     }
-    await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.statusHeader);
+    await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.extraHeaders);
   }
 
   close(): Promise<void> {

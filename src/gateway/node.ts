@@ -17,6 +17,7 @@ import { LaneClient, type Readiness } from './lane.ts';
 import { LoopGuard } from './loop.ts';
 import { loadGeoFile } from './geo.ts';
 import { createLimitedServer, type ConnectionLimits } from './connections.ts';
+import type { RecordSink } from './records.ts';
 
 export interface GatewayNodeOptions {
   store: Store;
@@ -34,6 +35,8 @@ export interface GatewayNodeOptions {
   laneSocket: string;
   laneReadiness: Readiness;
   subscribe?: RoutingTableOptions['subscribe'];
+  /** Where invocation records go. */
+  records?: RecordSink;
   onApplied?: RoutingTableOptions['onApplied'];
 }
 
@@ -86,7 +89,7 @@ export async function startGatewayNode(options: GatewayNodeOptions): Promise<Gat
     const loops = new LoopGuard();
     stops.push(() => loops.close());
     const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-    const server = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, ...(geo ? { geo } : {}) }), options.connections);
+    const server = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, ...(geo ? { geo } : {}), ...(options.records ? { records: options.records } : {}) }), options.connections);
     let drainMs = 0;
     stops.push(() => drain(server, drainMs));
     const url = await listen(server, options.port, options.host, options.reusePort);

@@ -17,8 +17,8 @@ export interface FunctionEntry {
   zone: ZoneEntry;
   production: FunctionCode;
   productionVersionId: string;
-  /** Replica name -> the code's sha256 (the lane caches by it). */
-  replicas: Map<string, string>;
+  /** Replica name -> its revision and the code's sha256 (the lane caches by it). */
+  replicas: Map<string, { sha256: string; revision: number }>;
   /** The env vars as stored (secrets encrypted), to tell whether they changed. */
   envKey: string;
   /** A hash of `envKey`: the lane checks the env vars it loads against it (see {@link envHashOf}). */
@@ -96,8 +96,11 @@ export class RoutingTable {
           this.#store.listReplicas(fn.id),
           this.#store.listEnv(fn.id),
         ]);
-        const replicaCode = new Map<string, string>();
-        for (const r of replicas) replicaCode.set(r.name, (await this.#store.getReplica(fn.id, r.name)).sha256);
+        const replicaCode = new Map<string, { sha256: string; revision: number }>();
+        for (const r of replicas) {
+          const { sha256, revision } = await this.#store.getReplica(fn.id, r.name);
+          replicaCode.set(r.name, { sha256, revision });
+        }
         const envKey = envKeyOf(env);
         const old = previous?.functions.get(fn.id);
         const sameEnv = old?.envKey === envKey;

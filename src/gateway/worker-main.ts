@@ -67,6 +67,7 @@ try {
       return () => listeners.delete(listener);
     },
     onApplied: (seq) => send({ type: 'applied', seq }),
+    records: (record) => send({ type: 'record', record }),
   });
   send({ type: 'ready', url: node.url });
 } catch (error) {

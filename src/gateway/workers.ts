@@ -13,6 +13,7 @@ import type { Change } from '../store/types.ts';
 import type { RuntimeOptions } from '../runtime/runtime.ts';
 import type { ConnectionLimits } from './connections.ts';
 import type { Readiness } from './lane.ts';
+import type { InvocationRecord } from '../store/invocation-log.ts';
 
 /** What a worker needs to start, passed to it as JSON. */
 export interface WorkerConfig {
@@ -30,7 +31,7 @@ export interface WorkerConfig {
 /** Messages from the serving process to a worker. */
 export type ToWorker = { type: 'welcome'; laneReady: boolean } | { type: 'change'; change: Change } | { type: 'lane'; ready: boolean } | { type: 'stop'; drainMs: number };
 /** Messages from a worker to the serving process. */
-export type FromWorker = { type: 'hello' } | { type: 'ready'; url: string } | { type: 'applied'; seq: number } | { type: 'failed'; message: string };
+export type FromWorker = { type: 'hello' } | { type: 'ready'; url: string } | { type: 'applied'; seq: number } | { type: 'failed'; message: string } | { type: 'record'; record: InvocationRecord };
 
 export interface GatewayWorkersOptions {
   count: number;
@@ -38,6 +39,8 @@ export interface GatewayWorkersOptions {
   /** The store's change feed. */
   subscribe: (listener: (change: Change) => void) => () => void;
   laneReadiness: Readiness;
+  /** Where the workers' invocation records go. */
+  records?: (record: InvocationRecord) => void;
   /** How long a worker may take to apply a change before it is killed (default 5 s). */
   applyTimeoutMs?: number;
   log?: (line: string) => void;
@@ -140,6 +143,8 @@ export class GatewayWorkers {
         } else if (message.type === 'ready') {
           worker.ready = true;
           resolve(message.url);
+        } else if (message.type === 'record') {
+          this.#options.records?.(message.record);
         } else if (message.type === 'failed') {
           reject(new Error(message.message));
         }

@@ -48,6 +48,8 @@ export interface ExecutionReport {
   hostCpuUs: number;
   /** Wall time in µs, from dispatch to the end of the response and waitUntil work. */
   wallUs: number;
+  /** Subrequests the function made (fetches, the refused one past the limit included). */
+  subrequests: number;
 }
 
 /** The host side of an execution needs these from its isolate slot. */
@@ -334,6 +336,7 @@ export class Execution {
       cpuUs: Math.round(Number(this.#cpuNs) / 1000),
       hostCpuUs: Math.round(this.#hostPoolMs * 1000),
       wallUs: Math.round(Number(process.hrtime.bigint() - this.#started) / 1000),
+      subrequests: this.#subrequests,
     });
   }
 }

@@ -91,6 +91,7 @@ const emptyReport = (failure: ExecutionFailure, logs: ConsoleLine[]): ExecutionR
   cpuUs: 0,
   hostCpuUs: 0,
   wallUs: 0,
+  subrequests: 0,
 });
 
 interface LoadFailure {

@@ -1,0 +1,129 @@
+/**
+ * Invocation logs: one record per execution (production or a replica, from any gateway process or
+ * the replica lane), kept in memory by the serving process for the API. Bounded: each function
+ * variant keeps its newest records up to a count and a byte size, and the whole log a byte total
+ * (past it, the variant holding the most gives way), so a chatty function can push out only its
+ * own records, never another's.
+ */
+
+/** What one execution did. */
+export interface InvocationRecord {
+  /** Also sent to the client as `EO-Request-Id`. */
+  requestId: string;
+  /** ISO time the request arrived. */
+  at: string;
+  zoneId: string;
+  functionId: string;
+  /** 'production' or the replica's name. */
+  variant: string;
+  /** The production version that ran (production only). */
+  versionId?: string;
+  /** The replica revision that ran (replicas only). */
+  revision?: number;
+  method: string;
+  host: string;
+  /** Without the query string, which may hold tokens. */
+  path: string;
+  status: number;
+  /** 'ok', 'passthrough', or the error code the client saw in EO-Function-Error. */
+  outcome: string;
+  logs: { level: string; message: string }[];
+  droppedLogs: number;
+  error?: { message: string; stack?: string };
+  cpuMs: number;
+  wallMs: number;
+  subrequests: number;
+}
+
+export interface InvocationLogOptions {
+  /** Records kept per function variant (default 1,000). */
+  recordsPerVariant?: number;
+  /** Bytes kept per function variant (default 1 MiB). */
+  bytesPerVariant?: number;
+  /** Bytes kept in all (default 64 MiB). */
+  totalBytes?: number;
+}
+
+export interface InvocationPage {
+  records: InvocationRecord[];
+  /** Pass as `before` for the next (older) page; null when there is none. */
+  next: string | null;
+}
+
+interface Kept {
+  seq: number;
+  record: InvocationRecord;
+  bytes: number;
+}
+
+interface Variant {
+  kept: Kept[];
+  bytes: number;
+}
+
+export class InvocationLog {
+  readonly #recordsPerVariant: number;
+  readonly #bytesPerVariant: number;
+  readonly #totalBytes: number;
+  readonly #variants = new Map<string, Variant>();
+  #bytes = 0;
+  #seq = 0;
+
+  constructor(options: InvocationLogOptions = {}) {
+    this.#recordsPerVariant = options.recordsPerVariant ?? 1000;
+    this.#bytesPerVariant = options.bytesPerVariant ?? 2 ** 20;
+    this.#totalBytes = options.totalBytes ?? 64 * 2 ** 20;
+  }
+
+  append(record: InvocationRecord): void {
+    const key = keyOf(record.functionId, record.variant);
+    let variant = this.#variants.get(key);
+    if (!variant) this.#variants.set(key, (variant = { kept: [], bytes: 0 }));
+    const bytes = Buffer.byteLength(JSON.stringify(record));
+    variant.kept.push({ seq: ++this.#seq, record, bytes });
+    variant.bytes += bytes;
+    this.#bytes += bytes;
+    while (variant.kept.length > this.#recordsPerVariant || (variant.bytes > this.#bytesPerVariant && variant.kept.length > 1)) this.#dropOldest(variant);
+    while (this.#bytes > this.#totalBytes) this.#dropOldest(this.#largest());
+  }
+
+  /** The newest records of one function variant, newest first, older than the cursor `before`. */
+  list(functionId: string, variant: string, options: { limit?: number; before?: string } = {}): InvocationPage {
+    const kept = this.#variants.get(keyOf(functionId, variant))?.kept ?? [];
+    const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
+    const before = options.before === undefined ? Infinity : Number(options.before);
+    const records: InvocationRecord[] = [];
+    let last: Kept | undefined;
+    for (let i = kept.length - 1; i >= 0 && records.length < limit; i--) {
+      const item = kept[i]!;
+      if (item.seq >= before) continue;
+      records.push(item.record);
+      last = item;
+    }
+    return { records, next: last !== undefined && kept[0]!.seq < last.seq ? String(last.seq) : null };
+  }
+
+  /** Forgets a function's records (it was deleted). */
+  forget(functionId: string): void {
+    for (const [key, variant] of this.#variants) {
+      if (!key.startsWith(`${functionId}\n`)) continue;
+      this.#bytes -= variant.bytes;
+      this.#variants.delete(key);
+    }
+  }
+
+  #dropOldest(variant: Variant): void {
+    const oldest = variant.kept.shift();
+    if (!oldest) return;
+    variant.bytes -= oldest.bytes;
+    this.#bytes -= oldest.bytes;
+  }
+
+  #largest(): Variant {
+    let largest: Variant | undefined;
+    for (const variant of this.#variants.values()) if (!largest || variant.bytes > largest.bytes) largest = variant;
+    return largest!;
+  }
+}
+
+const keyOf = (functionId: string, variant: string): string => `${functionId}\n${variant}`;

@@ -1,0 +1,133 @@
+/**
+ * Invocation logs (issue 12, API first): every execution, production or replica, in the gateway
+ * process, a gateway worker or the replica lane, leaves one record, found by the request id the
+ * client got in EO-Request-Id.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiClient, assertError, createFunction, createZone, startPlatform, type Api, type Platform } from './helpers.ts';
+import { gatewayRequest } from '../helpers/platform.ts';
+
+interface RecordView {
+  requestId: string;
+  at: string;
+  zoneId: string;
+  functionId: string;
+  variant: string;
+  versionId?: string;
+  revision?: number;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  outcome: string;
+  logs: { level: string; message: string }[];
+  error?: { message: string; stack?: string };
+  cpuMs: number;
+  wallMs: number;
+  subrequests: number;
+}
+
+interface Page {
+  records: RecordView[];
+  next: string | null;
+}
+
+const chatty = `addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  console.log('serving', url.pathname);
+  if (url.pathname === '/throw') throw new Error('broken on purpose');
+  event.respondWith(new Response('production'));
+});`;
+
+/** The record with `requestId`, once it has arrived (records follow the response). */
+async function recordOf(api: Api, functionId: string, requestId: string, variant = 'production'): Promise<RecordView> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const page = await api<Page>('GET', `/api/v1/functions/${functionId}/logs?variant=${variant}&limit=1000`);
+    assert.equal(page.status, 200, page.text);
+    const found = page.body.records.find((r) => r.requestId === requestId);
+    if (found) return found;
+    if (Date.now() > deadline) assert.fail(`no record for ${requestId} in ${page.text.slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+for (const workers of [1, 2]) {
+  describe(`invocation logs (${workers} gateway process${workers > 1 ? 'es' : ''})`, () => {
+    let platform: Platform;
+    let api: Api;
+    let fn: { id: string; domain: string; productionVersion: { id: string } };
+
+    before(async () => {
+      platform = await startPlatform({ workers });
+      api = apiClient(platform);
+      const zone = await createZone(api, `logs${workers}.example`);
+      fn = await createFunction(api, zone.id, 'chatty', chatty);
+    });
+    after(() => platform.close());
+
+    it('records a production execution under the id the client got', async () => {
+      const res = await gatewayRequest(platform.gatewayUrl, fn.domain, '/hello?token=secret-value');
+      assert.equal(res.status, 200);
+      const requestId = res.headers['eo-request-id'];
+      assert.equal(typeof requestId, 'string');
+      const record = await recordOf(api, fn.id, requestId as string);
+      assert.equal(record.variant, 'production');
+      assert.equal(record.versionId, fn.productionVersion.id);
+      assert.equal(record.functionId, fn.id);
+      assert.equal(record.method, 'GET');
+      assert.equal(record.host, fn.domain);
+      assert.equal(record.path, '/hello', 'no query string: it may hold tokens');
+      assert.equal(record.status, 200);
+      assert.equal(record.outcome, 'ok');
+      assert.deepEqual(record.logs, [{ level: 'log', message: 'serving /hello' }]);
+      assert.ok(record.cpuMs > 0 && record.wallMs >= record.cpuMs / 2, `cpu ${record.cpuMs} wall ${record.wallMs}`);
+      assert.equal(record.subrequests, 0);
+      assert.ok(!JSON.stringify(record).includes('secret-value'));
+    });
+
+    it('records a failure with its code, message and stack', async () => {
+      const res = await gatewayRequest(platform.gatewayUrl, fn.domain, '/throw');
+      assert.equal(res.status, 500);
+      const record = await recordOf(api, fn.id, res.headers['eo-request-id'] as string);
+      assert.equal(record.outcome, 'FunctionRuntime.UncaughtException');
+      assert.equal(record.status, 500);
+      assert.match(record.error?.message ?? '', /broken on purpose/);
+      assert.match(record.error?.stack ?? '', /chatty/);
+    });
+
+    it('records a replica execution in the lane under the replica name and revision', async () => {
+      const created = await api<{ revision: number }>('POST', `/api/v1/functions/${fn.id}/replicas`, { name: 'try-it', content: chatty.replace("'production'", "'replica'") });
+      assert.equal(created.status, 201, created.text);
+      const res = await gatewayRequest(platform.gatewayUrl, fn.domain, '/r', { 'eo-function-replica-name': 'try-it' });
+      assert.equal(res.text, 'replica');
+      const record = await recordOf(api, fn.id, res.headers['eo-request-id'] as string, 'try-it');
+      assert.equal(record.variant, 'try-it');
+      assert.equal(record.revision, created.body.revision);
+      assert.equal(record.versionId, undefined);
+      assert.deepEqual(record.logs, [{ level: 'log', message: 'serving /r' }]);
+      const production = await api<Page>('GET', `/api/v1/functions/${fn.id}/logs?variant=production&limit=1000`);
+      assert.ok(!production.body.records.some((r) => r.requestId === record.requestId), 'not in production');
+    });
+
+    it('pages newest first and checks its parameters', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await gatewayRequest(platform.gatewayUrl, fn.domain, `/page/${i}`)).headers['eo-request-id'] as string);
+      await recordOf(api, fn.id, ids[4]!);
+      // Records of different workers may arrive out of order; wait for all five.
+      for (const id of ids) await recordOf(api, fn.id, id);
+      const first = await api<Page>('GET', `/api/v1/functions/${fn.id}/logs?limit=2`);
+      assert.equal(first.body.records.length, 2);
+      assert.ok(first.body.next);
+      const second = await api<Page>('GET', `/api/v1/functions/${fn.id}/logs?limit=2&before=${first.body.next}`);
+      assert.equal(second.body.records.length, 2);
+      const seen = [...first.body.records, ...second.body.records].map((r) => r.requestId);
+      assert.equal(new Set(seen).size, 4, 'pages do not overlap');
+      assertError(await api('GET', `/api/v1/functions/${fn.id}/logs?limit=0`), 400, 'InvalidParameter.InvalidParameter');
+      assertError(await api('GET', `/api/v1/functions/${fn.id}/logs?before=abc`), 400, 'InvalidParameter.InvalidParameter');
+      assertError(await api('GET', `/api/v1/functions/${fn.id}/logs?variant=Bad_Name!`), 400, 'InvalidParameter.InvalidParameter');
+      assertError(await api('GET', '/api/v1/functions/ef-doesnotexist/logs'), 404, 'ResourceUnavailable.FunctionNotFound');
+    });
+  });
+}
