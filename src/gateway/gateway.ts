@@ -112,12 +112,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       writeFailure(res, 'FunctionRuntime.LoopDetected', refused);
       return;
     }
+    const requestId = newRequestId();
+    const start: RecordStart = { requestId, at: new Date().toISOString(), zoneId: fn.zone.zone.id, functionId: fn.id, variant: 'production', versionId: fn.productionVersionId, method: req.method ?? 'GET', host, path: pathOf(target.path) };
     /*
      * Replica selection. Header names are case-insensitive in HTTP (and lowercase in HTTP/2), so
      * Node's lowercased lookup is right; the value must equal a replica name exactly.
      */
-    const requestId = newRequestId();
-    const start: RecordStart = { requestId, at: new Date().toISOString(), zoneId: fn.zone.zone.id, functionId: fn.id, variant: 'production', versionId: fn.productionVersionId, method: req.method ?? 'GET', host, path: pathOf(target.path) };
     const wanted = req.headers[replicaHeader];
     if (typeof wanted === 'string') {
       const replica = fn.replicas.get(wanted);
