@@ -19,7 +19,7 @@ import { parseRequestTarget } from './request-target.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
 import { pathOf, recordOf, type RecordStart } from './records.ts';
-import { statusOf, isErrorCode } from '../domain/errors.ts';
+import { statusOf } from '../domain/errors.ts';
 
 const [dataDir, socketPath] = process.argv.slice(2);
 if (!dataDir || !socketPath) {
@@ -95,7 +95,7 @@ const server = createServer((req, res) => {
     };
     const { outcome, report } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin) });
     // What the client got: the response's status, the error's, or (passed to the origin by the gateway) unknown here.
-    const status = outcome.kind === 'response' ? outcome.status : outcome.kind === 'error' && isErrorCode(outcome.error.code) ? statusOf(outcome.error.code) : 0;
+    const status = outcome.kind === 'response' ? outcome.status : outcome.kind === 'error' ? statusOf(outcome.error.code) : 0;
     void report.then((r) => {
       if (process.connected) process.send!({ type: 'record', record: recordOf(start, r, status) }, (error: Error | null) => void error);
     });
