@@ -13,8 +13,10 @@ import { cpuClock, type RuntimeOptions } from './runtime/runtime.ts';
 import { CodeChecker } from './runtime/compile.ts';
 import { defaultLimits } from './domain/limits.ts';
 import { ControlPlane } from './control/services.ts';
-import { InvocationLog, type InvocationRecord } from './store/invocation-log.ts';
+import { InvocationLog } from './store/invocation-log.ts';
 import { createApi } from './control/api.ts';
+import { defaultFollowLimits, type FollowLimits } from './control/follow.ts';
+import { RecordJoin, type RecordSink } from './gateway/records.ts';
 import { ReplicaLane } from './gateway/lane.ts';
 import { drain, listen, startGatewayNode } from './gateway/node.ts';
 import { GatewayWorkers } from './gateway/workers.ts';
@@ -43,6 +45,13 @@ export interface ServeOptions {
    * whole node and are split between them.
    */
   workers?: number;
+  /**
+   * Invocation records (`--invocation-logs`, default on). Off, no process makes any (clients
+   * still get EO-Request-Id), and the logs API answers FailedOperation.InvocationLogsOff.
+   */
+  invocationLogs?: boolean;
+  /** Follow streams of the logs API: how many at once, heartbeat, slow-follower bound (control/follow.ts). */
+  logFollow?: Partial<FollowLimits>;
   print?: (line: string) => void;
 }
 
@@ -90,12 +99,14 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     }
     const checker = new CodeChecker({ ...defaultLimits, ...options.runtime?.limits }.codeBytes);
     stops.push(() => checker.close());
-    const logs = new InvocationLog();
-    const records = (record: InvocationRecord): void => logs.append(record);
+    const follow = { ...defaultFollowLimits, ...options.logFollow };
+    const logs = options.invocationLogs === false ? null : new InvocationLog({ maxFollowers: follow.maxFollowers });
+    const recordJoin = logs ? new RecordJoin((record) => logs.append(record)) : undefined;
+    const records: RecordSink | undefined = recordJoin ? (note) => recordJoin.take(note) : undefined;
     const control = new ControlPlane({ store, secrets, checkCode: (code) => checker.check(code), domainSuffix: options.domainSuffix, logs });
     const egressAllow = options.egressAllow ?? [];
     const laneSocket = join(dataDir, 'lane.sock');
-    const lane = new ReplicaLane({ dataDir, socketPath: laneSocket, egressAllow, records });
+    const lane = new ReplicaLane({ dataDir, socketPath: laneSocket, egressAllow, ...(records ? { records } : {}) });
     let laneStopped: Promise<void> | undefined;
     const stopLane = (): Promise<void> => (laneStopped ??= lane.stop(drainMs));
     stops.push(stopLane);
@@ -103,6 +114,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
 
     const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
     const node = { dataDir, domainSuffix: options.domainSuffix, host: options.host, egressAllow, laneSocket, ...(options.geoFile ? { geoFile: options.geoFile } : {}) };
+    const recordsOption = records ? { records } : {};
     const runtime = splitRuntime(options.runtime, count);
     const connections = splitConnections({ ...gatewayLimits(), ...options.connections }, options.connections ?? {}, count);
     let gatewayUrl: string;
@@ -110,12 +122,12 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     let workerPids: () => number[] = () => [];
     let stopGateway: () => Promise<void>;
     if (count === 1) {
-      const gateway = await startGatewayNode({ ...node, store, secrets, port: options.port, runtime, connections, laneReadiness: lane.readiness, records });
+      const gateway = await startGatewayNode({ ...node, store, secrets, port: options.port, runtime, connections, laneReadiness: lane.readiness, ...recordsOption });
       ({ url: gatewayUrl } = gateway);
       settled = () => gateway.routes.settled();
       stopGateway = () => gateway.close(drainMs);
     } else {
-      const workers = new GatewayWorkers({ count, config: { ...node, port: options.port, runtime, connections }, subscribe: (listener) => store.subscribe(listener), laneReadiness: lane.readiness, records, log: (line) => process.stderr.write(`${line}\n`) });
+      const workers = new GatewayWorkers({ count, config: { ...node, port: options.port, runtime, connections, invocationLogs: logs !== null }, subscribe: (listener) => store.subscribe(listener), laneReadiness: lane.readiness, ...recordsOption, log: (line) => process.stderr.write(`${line}\n`) });
       // Pushed before starting: workers already started are stopped if a later one fails.
       stopGateway = () => workers.stop(drainMs);
       stops.push(() => workers.stop(0));
@@ -124,9 +136,13 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
       settled = () => workers.settled();
       workerPids = () => workers.pids;
     }
-    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => settled() }), adminLimits);
-    // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain, not two.
-    stops.push(() => Promise.all([stopGateway(), drain(apiServer, drainMs), stopLane()]).then(() => undefined));
+    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => settled(), follow }), adminLimits);
+    // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain,
+    // not two. Follow streams never finish by themselves: they are ended first, so they hold nothing up.
+    stops.push(() => {
+      logs?.close();
+      return Promise.all([stopGateway(), drain(apiServer, drainMs), stopLane()]).then(() => undefined);
+    });
     const apiUrl = await listen(apiServer, options.adminPort, options.host);
     print(`edgefn gateway: ${gatewayUrl}${count > 1 ? ` (${count} worker processes)` : ''}`);
     print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);

@@ -36,6 +36,11 @@ options:
   --queue-per-function N requests and other work one function version may have waiting for
                          its isolates in each worker; past that its new requests get 503
                          FunctionRuntime.TooManyRequests with Retry-After (default 256)
+  --invocation-logs on|off
+                         keep a record of every execution (console lines, outcome, CPU and
+                         wall time) for GET /api/v1/functions/{id}/logs, listed or followed
+                         live with ?follow=1 (default on); off, none are made and the logs
+                         API answers 409 FailedOperation.InvocationLogsOff
 
 On SIGTERM or SIGINT it stops accepting, gives requests in flight up to 10 s, then exits.
 
@@ -51,7 +56,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   let options;
   try {
-    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow', 'workers', 'threads', 'isolates-per-function', 'queue-per-function']);
+    const args = parseArgs(argv, ['data-dir', 'host', 'port', 'admin-port', 'domain-suffix', 'geo-file', 'max-connections', 'max-connections-per-client', 'egress-allow', 'workers', 'threads', 'isolates-per-function', 'queue-per-function', 'invocation-logs']);
     const egressAllow = (args.flags.get('egress-allow') ?? []).flatMap((list) => list.split(',')).map((c) => c.trim()).filter((c) => c !== '');
     try {
       parseIpRanges(egressAllow);
@@ -64,6 +69,8 @@ export async function runServe(argv: string[]): Promise<number> {
     const threads = countFlag(args, 'threads');
     const isolatesPerVersion = countFlag(args, 'isolates-per-function');
     const queuePerVersion = countFlag(args, 'queue-per-function');
+    const invocationLogs = lastFlag(args, 'invocation-logs') ?? 'on';
+    if (invocationLogs !== 'on' && invocationLogs !== 'off') throw new UsageError('--invocation-logs must be on or off');
     if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     options = {
       dataDir: lastFlag(args, 'data-dir') ?? '.edgefn',
@@ -75,6 +82,7 @@ export async function runServe(argv: string[]): Promise<number> {
       connections: { ...(maxConnections ? { maxConnections } : {}), ...(maxPerClient ? { maxPerClient } : {}) },
       egressAllow,
       ...(workers ? { workers } : {}),
+      invocationLogs: invocationLogs === 'on',
       runtime: { ...(threads ? { threads } : {}), ...(isolatesPerVersion ? { isolatesPerVersion } : {}), ...(queuePerVersion ? { queuePerVersion } : {}) },
     };
   } catch (error) {

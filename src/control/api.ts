@@ -9,6 +9,7 @@ import type { ControlPlane } from './services.ts';
 import { createRouter, type Route } from './router.ts';
 import { objectBody, oneOf, onlyFields, optionalInteger, optionalString, requiredString, stringArray } from './input.ts';
 import { openApiDocument } from './openapi.ts';
+import { defaultFollowLimits, followResult, type FollowLimits } from './follow.ts';
 
 export interface ApiOptions {
   control: ControlPlane;
@@ -19,6 +20,8 @@ export interface ApiOptions {
    * returned, the gateway serves no new request with the old code.
    */
   afterWrite?: () => Promise<void>;
+  /** Follow streams of the logs (heartbeat, slow-follower bound; defaults in follow.ts). */
+  follow?: Partial<FollowLimits>;
   log?: (line: string) => void;
 }
 
@@ -26,7 +29,7 @@ const ok = (body: unknown) => ({ status: 200, body });
 const created = (body: unknown) => ({ status: 201, body });
 const noContent = () => ({ status: 204 });
 
-function routes(c: ControlPlane): Route[] {
+function routes(c: ControlPlane, followLimits: FollowLimits): Route[] {
   const fn = '/api/v1/functions/{functionId}';
   const replica = `${fn}/replicas/{name}`;
   const rules = '/api/v1/zones/{zoneId}/rules';
@@ -60,13 +63,20 @@ function routes(c: ControlPlane): Route[] {
       if (zoneId === '') throw new EdgefnError('InvalidParameter.InvalidParameter', "'zoneId' must not be empty");
       return ok({ functions: await c.listFunctions(zoneId ?? undefined) });
     } },
-    { method: 'GET', path: `${fn}/logs`, summary: 'Invocation records, newest first (?variant=production|<replica>&limit=1..1000&before=<next>)', handler: async ({ params, query }) => {
+    { method: 'GET', path: `${fn}/logs`, summary: 'Invocation records, newest first (?variant=production|<replica>&limit=1..1000&before=<next>); with ?follow=1, new records as they come, as NDJSON (application/x-ndjson: one record per line, an empty line every 15 s; ?variant= filters, default every variant)', handler: async ({ params, query }) => {
+      const variant = query.get('variant') ?? undefined;
+      const follow = query.get('follow');
+      if (follow !== null && follow !== '0' && follow !== '1') throw new EdgefnError('InvalidParameter.InvalidParameter', "'follow' must be 1 (or 0)");
+      if (follow === '1') {
+        if (query.has('limit') || query.has('before')) throw new EdgefnError('InvalidParameter.InvalidParameter', "'limit' and 'before' page the list; a follow stream has neither");
+        return followResult((listener, onEnd) => c.followLogs(params.functionId!, variant, listener, onEnd), followLimits);
+      }
       const limitText = query.get('limit');
       const limit = limitText === null ? undefined : Number(limitText);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new EdgefnError('InvalidParameter.InvalidParameter', "'limit' must be a whole number from 1 to 1000");
       const before = query.get('before') ?? undefined;
       if (before !== undefined && !/^[1-9]\d{0,15}$/.test(before)) throw new EdgefnError('InvalidParameter.InvalidParameter', "'before' must be the 'next' of an earlier page");
-      return ok(await c.listLogs(params.functionId!, { variant: query.get('variant') ?? 'production', ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) }));
+      return ok(await c.listLogs(params.functionId!, { variant: variant ?? 'production', ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) }));
     } },
     { method: 'GET', path: fn, summary: 'Get a function', handler: async ({ params }) => ok(await c.getFunction(params.functionId!)) },
     { method: 'PATCH', path: fn, summary: 'Change a function: {content?, remark?}; new content is a new production version', handler: async ({ params, body }) => {
@@ -161,7 +171,7 @@ function routes(c: ControlPlane): Route[] {
 /** The API's request handler. */
 export function createApi(options: ApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const table = routes(options.control);
+  const table = routes(options.control, { ...defaultFollowLimits, ...options.follow });
   const expected = Buffer.from(options.token);
   table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });
   return createRouter(table, {

@@ -4,7 +4,7 @@
  * with their stack and answered with a fixed body: internal messages never leak.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EdgefnError, statusOf } from '../domain/errors.ts';
+import { EdgefnError, retryAfterOf, statusOf } from '../domain/errors.ts';
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -16,6 +16,8 @@ export interface RouteContext {
 export interface RouteResult {
   status: number;
   body?: unknown;
+  /** Instead of a JSON body: writes the whole response itself (a stream that outlives the handler). */
+  stream?: (res: ServerResponse, req: IncomingMessage) => void;
 }
 
 export interface Route {
@@ -61,19 +63,21 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (status === 204) {
     res.writeHead(204).end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 export function sendError(res: ServerResponse, error: unknown, log: (line: string) => void): void {
   if (error instanceof EdgefnError) {
-    sendJson(res, statusOf(error.code), { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+    const retryAfter = retryAfterOf(error.code);
+    const body = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+    sendJson(res, statusOf(error.code), body, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
     return;
   }
   log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -115,7 +119,8 @@ export function createRouter(routes: Route[], options: RouterOptions) {
         const body = req.method === 'GET' || req.method === 'DELETE' ? undefined : await readJson(req);
         const result = await route.handler({ params, query: url.searchParams, body });
         if (req.method !== 'GET') await options.afterWrite?.();
-        sendJson(res, result.status, result.body);
+        if (result.stream) result.stream(res, req);
+        else sendJson(res, result.status, result.body);
         return;
       }
       throw allowed

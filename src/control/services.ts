@@ -28,7 +28,7 @@ import { parseConditions } from '../domain/rules.ts';
 import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
-import { InvocationLog, type InvocationPage } from '../store/invocation-log.ts';
+import { InvocationLog, type InvocationPage, type RecordListener } from '../store/invocation-log.ts';
 import type { EnvType, FunctionRecord, ReplicaRecord, RuleRecord, VersionRecord, ZoneRecord } from '../store/types.ts';
 import type { CodeProblem } from '../runtime/compile.ts';
 
@@ -39,8 +39,11 @@ export interface ControlOptions {
   checkCode: (code: string) => CodeProblem | null;
   /** Default access domains are `<function>-<zone id part>.<domainSuffix>`. */
   domainSuffix: string;
-  /** Where invocation records are kept (default: an empty one of the default size). */
-  logs?: InvocationLog;
+  /**
+   * Where invocation records are kept (default: an empty one of the default size); null when they
+   * are off (`serve --invocation-logs off`): the logs API then answers FailedOperation.InvocationLogsOff.
+   */
+  logs?: InvocationLog | null;
 }
 
 export interface FunctionView {
@@ -69,14 +72,14 @@ export class ControlPlane {
   readonly #secrets: SecretBox;
   readonly #checkCode: (code: string) => CodeProblem | null;
   readonly #suffix: string;
-  readonly #logs: InvocationLog;
+  readonly #logs: InvocationLog | null;
 
   constructor(options: ControlOptions) {
     this.#store = options.store;
     this.#secrets = options.secrets;
     this.#checkCode = options.checkCode;
     this.#suffix = options.domainSuffix;
-    this.#logs = options.logs ?? new InvocationLog();
+    this.#logs = options.logs === undefined ? new InvocationLog() : options.logs;
   }
 
   /** Rejects code that is too large or does not parse; nothing is saved. */
@@ -106,8 +109,11 @@ export class ControlPlane {
     return this.#store.updateZone(id, patch.origin === undefined ? {} : { origin: validateOrigin(patch.origin) });
   }
 
-  deleteZone(id: string): Promise<void> {
-    return this.#store.deleteZone(id);
+  /** Deletes a zone with its functions, and so their invocation records (and ends their followers). */
+  async deleteZone(id: string): Promise<void> {
+    const functions = await this.#store.listFunctions(id);
+    await this.#store.deleteZone(id);
+    for (const fn of functions) this.#logs?.forget(fn.id);
   }
 
   // Functions and versions
@@ -146,11 +152,37 @@ export class ControlPlane {
 
   /** A function variant's invocation records, newest first ('production' or a replica's name). */
   async listLogs(functionId: string, options: { variant: string; limit?: number; before?: string }): Promise<InvocationPage> {
+    const logs = await this.#logsOf(functionId, options.variant);
+    return logs.list(functionId, options.variant, options);
+  }
+
+  /**
+   * Follows a function's new invocation records (of one variant, or of all when `variant` is
+   * undefined): `listener` hears of each as it arrives, `onEnd` when no more will (the function
+   * was deleted, or the server is stopping). Returns the way to stop following.
+   */
+  async followLogs(functionId: string, variant: string | undefined, listener: RecordListener, onEnd: () => void): Promise<() => void> {
+    const logs = await this.#logsOf(functionId, variant);
+    const unsubscribe = logs.subscribe(functionId, variant, listener, onEnd);
+    // Deleted meanwhile? Its records were forgotten before this follower came: look again, so no
+    // follower waits on a function that is gone (a deletion from now on ends it).
+    try {
+      await this.#store.getFunction(functionId);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  /** The log, once the function is known to exist and the variant is well formed. */
+  async #logsOf(functionId: string, variant: string | undefined): Promise<InvocationLog> {
     await this.#store.getFunction(functionId);
-    if (options.variant !== 'production' && !isReplicaName(options.variant)) {
+    if (variant !== undefined && variant !== 'production' && !isReplicaName(variant)) {
       throw new EdgefnError('InvalidParameter.InvalidParameter', "'variant' must be production or a replica name");
     }
-    return this.#logs.list(functionId, options.variant, options);
+    if (!this.#logs) throw new EdgefnError('FailedOperation.InvocationLogsOff', 'Invocation logs are off on this server (edgefn serve --invocation-logs off): no records are made');
+    return this.#logs;
   }
 
   async getFunction(id: string): Promise<FunctionView> {
@@ -168,7 +200,7 @@ export class ControlPlane {
 
   async deleteFunction(id: string): Promise<void> {
     await this.#store.deleteFunction(id);
-    this.#logs.forget(id);
+    this.#logs?.forget(id);
   }
 
   listVersions(functionId: string): Promise<VersionRecord[]> {

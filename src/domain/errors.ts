@@ -37,6 +37,8 @@ const statuses = {
   'LimitExceeded.ReplicaLimitExceeded': 400,
   'LimitExceeded.RuleLimitExceeded': 400,
   'LimitExceeded.EnvironmentVariableLimitExceeded': 400,
+  // Too many follow streams of invocation logs open at once on this server; one leaving frees a place.
+  'LimitExceeded.LogFollowerLimitExceeded': 429,
   'ResourceUnavailable.ZoneNotFound': 404,
   'ResourceUnavailable.FunctionNotFound': 404,
   'ResourceUnavailable.ReplicaNotFound': 404,
@@ -48,6 +50,8 @@ const statuses = {
   'ResourceNotFound.Host': 404,
   'FailedOperation.ProductionChanged': 409,
   'FailedOperation.ReplicaRevisionConflict': 409,
+  // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
+  'FailedOperation.InvocationLogsOff': 409,
   'UnauthorizedOperation.Unauthorized': 401,
   'InternalError.SystemError': 500,
   // Failures of one function execution, reported by the runtime and shown to clients in an
@@ -78,7 +82,8 @@ export function statusOf(code: ErrorCode): number {
 
 /** Seconds a client should wait before trying again, for failures that pass by themselves. */
 export function retryAfterOf(code: ErrorCode): number | undefined {
-  return code === 'FunctionRuntime.TooManyRequests' || code === 'FunctionRuntime.ReplicaLaneUnavailable' ? 1 : undefined;
+  if (code === 'FunctionRuntime.TooManyRequests' || code === 'FunctionRuntime.ReplicaLaneUnavailable') return 1;
+  return code === 'LimitExceeded.LogFollowerLimitExceeded' ? 5 : undefined;
 }
 
 /** Whether a string is one of edgefn's error codes. */

@@ -75,7 +75,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     });
     recordWhenDone(options.records, res, start, report);
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
-    else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http');
+    else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http', extraHeaders);
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
   }
 

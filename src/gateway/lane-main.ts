@@ -18,7 +18,7 @@ import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeF
 import { parseRequestTarget } from './request-target.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
-import { pathOf, recordOf, type RecordStart } from './records.ts';
+import { pathOf, recordOf, type RecordNote, type RecordStart } from './records.ts';
 import { statusOf } from '../domain/errors.ts';
 
 const [dataDir, socketPath] = process.argv.slice(2);
@@ -36,6 +36,8 @@ const runtime = new Runtime({ isolatesPerVersion: 1 });
 // The gateway checked these ranges (serve --egress-allow) before passing them on.
 const egress = new EgressDispatchers(parseIpRanges((process.env.EDGEFN_EGRESS_ALLOW ?? '').split(',').filter((cidr) => cidr !== '')));
 const codes = new Map<string, FunctionCode>();
+// Off with `serve --invocation-logs off`: then the lane makes no records at all.
+const recording = process.env.EDGEFN_INVOCATION_LOGS !== 'off';
 
 /** The gateway named a replica revision and env vars the store no longer (or not yet) holds. */
 class StaleRoute extends Error {}
@@ -94,11 +96,15 @@ const server = createServer((req, res) => {
       path: pathOf(target.path),
     };
     const { outcome, report } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin) });
-    // What the client got: the response's status, the error's, or (passed to the origin by the gateway) unknown here.
+    // What the client got: the response's status, the error's, or (passed to the origin by the
+    // gateway) unknown here: the gateway sends that, and the serving process joins the two.
     const status = outcome.kind === 'response' ? outcome.status : outcome.kind === 'error' ? statusOf(outcome.error.code) : 0;
-    void report.then((r) => {
-      if (process.connected) process.send!({ type: 'record', record: recordOf(start, r, status) }, (error: Error | null) => void error);
-    });
+    if (recording) {
+      void report.then((r) => {
+        const note: RecordNote = { type: 'record', record: recordOf(start, r, status), ...(outcome.kind === 'passthrough' ? { awaitsStatus: true } : {}) };
+        if (process.connected) process.send!(note, (error: Error | null) => void error);
+      });
+    }
     if (outcome.kind === 'response') await writeResponse(res, outcome);
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);

@@ -19,13 +19,13 @@ import type { ErrorCode } from '../domain/errors.ts';
 import { isErrorCode } from '../domain/errors.ts';
 import type { LoopState } from './loop.ts';
 import { hopByHopHeaders } from '../domain/header-list.ts';
-import type { InvocationRecord } from '../store/invocation-log.ts';
+import type { RecordNote, RecordSink } from './records.ts';
 
 export interface LaneOptions {
   dataDir: string;
   socketPath: string;
-  /** Where the lane's invocation records go. */
-  records?: (record: InvocationRecord) => void;
+  /** Where the lane's invocation records go (none: the lane makes none). */
+  records?: RecordSink;
   /** Address ranges functions may reach although they are not public (passed on to the lane). */
   egressAllow?: string[];
   log?: (line: string) => void;
@@ -36,6 +36,8 @@ export interface LaneClientOptions {
   requestBodyBytes: number;
   /** Whether the lane is up; a request waits a few seconds for it when it is not. */
   readiness: Readiness;
+  /** Where to say what the origin answered a replica request passed to it (the lane recorded the rest). */
+  records?: RecordSink;
 }
 
 /** Whether something is up, and a way to wait (bounded) until it is. */
@@ -147,12 +149,12 @@ export class ReplicaLane {
     const child = spawn(command, args, {
       // The IPC channel closes when the gateway dies (even by kill -9): the lane exits with it.
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      env: { ...process.env, EDGEFN_EGRESS_ALLOW: (this.#options.egressAllow ?? []).join(',') },
+      env: { ...process.env, EDGEFN_EGRESS_ALLOW: (this.#options.egressAllow ?? []).join(','), EDGEFN_INVOCATION_LOGS: this.#options.records ? 'on' : 'off' },
     });
     this.#child = child;
     child.channel?.unref();
-    child.on('message', (message: { type?: string; record?: InvocationRecord }) => {
-      if (message.type === 'record' && message.record) this.#options.records?.(message.record);
+    child.on('message', (message: RecordNote) => {
+      if (message.type === 'record') this.#options.records?.(message);
     });
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
@@ -240,7 +242,8 @@ export class LaneClient {
     const outcome = answer.headers['x-edgefn-outcome'];
     if (outcome === 'passthrough') {
       await answer.body.dump();
-      await proxyToOrigin(req, res, options.fn.zone.origin, body, 'http');
+      await proxyToOrigin(req, res, options.fn.zone.origin, body, 'http', options.extraHeaders);
+      this.#options.records?.({ type: 'status', requestId: options.requestId, status: res.headersSent ? res.statusCode : 0 });
       return;
     }
     const code = answer.headers[errorHeader.toLowerCase()];

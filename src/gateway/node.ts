@@ -35,7 +35,7 @@ export interface GatewayNodeOptions {
   laneSocket: string;
   laneReadiness: Readiness;
   subscribe?: RoutingTableOptions['subscribe'];
-  /** Where invocation records go. */
+  /** Where invocation records go (none: no records are made). */
   records?: RecordSink;
   onApplied?: RoutingTableOptions['onApplied'];
 }
@@ -84,7 +84,7 @@ export async function startGatewayNode(options: GatewayNodeOptions): Promise<Gat
     stops.push(await routes.start());
     const egress = new EgressDispatchers(parseIpRanges(options.egressAllow));
     stops.push(() => egress.close());
-    const lane = new LaneClient({ socketPath: options.laneSocket, requestBodyBytes: runtime.limits.requestBodyBytes, readiness: options.laneReadiness });
+    const lane = new LaneClient({ socketPath: options.laneSocket, requestBodyBytes: runtime.limits.requestBodyBytes, readiness: options.laneReadiness, ...(options.records ? { records: options.records } : {}) });
     stops.push(() => lane.close());
     const loops = new LoopGuard();
     stops.push(() => loops.close());

@@ -12,13 +12,17 @@ import { hopByHopHeaders } from '../domain/header-list.ts';
 /** Not passed on to the origin or back: the connection's own headers, and Host (set below). */
 const notForwarded = (name: string): boolean => hopByHopHeaders.has(name) || name === 'host';
 
-/** Forwards a request to `origin` (e.g. http://127.0.0.1:9000). `body` is what was already read, if any. */
+/**
+ * Forwards a request to `origin` (e.g. http://127.0.0.1:9000). `body` is what was already read, if
+ * any; `extraHeaders` are added to the answer (the request id, when a function ran first).
+ */
 export async function proxyToOrigin(
   req: IncomingMessage,
   res: ServerResponse,
   origin: URL,
   body: Uint8Array | null | undefined,
   scheme: 'http' | 'https',
+  extraHeaders: string[] = [],
 ): Promise<void> {
   const headers: string[] = [];
   const raw = req.rawHeaders;
@@ -49,8 +53,8 @@ export async function proxyToOrigin(
       if (value === undefined || notForwarded(name)) continue;
       for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
     }
-    await writeResponse(res, { status: upstream.statusCode, statusText: '', headers: out, body: upstream.body as Readable });
+    await writeResponse(res, { status: upstream.statusCode, statusText: '', headers: out, body: upstream.body as Readable }, extraHeaders);
   } catch (error) {
-    writeFailure(res, 'FunctionRuntime.OriginUnreachable', `Origin ${origin.origin} did not answer: ${error instanceof Error ? error.message : String(error)}`);
+    writeFailure(res, 'FunctionRuntime.OriginUnreachable', `Origin ${origin.origin} did not answer: ${error instanceof Error ? error.message : String(error)}`, extraHeaders);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Invocation records from the gateway's side: a request id for each execution (sent back as
  * `EO-Request-Id`, and to the replica lane), and the record made once both the response has gone
- * and the execution's report is in.
+ * and the execution's report is in. A replica request the function passed to the origin is
+ * recorded by the lane, which cannot know what the origin answered: the gateway sends that status
+ * on its own, and the serving process joins the two ({@link RecordJoin}).
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -10,8 +12,18 @@ import type { InvocationRecord } from '../store/invocation-log.ts';
 
 export const requestIdHeader = 'EO-Request-Id';
 
+/** What gateway processes and the lane tell the serving process's invocation log (also over IPC). */
+export type RecordNote =
+  | {
+      type: 'record';
+      record: InvocationRecord;
+      /** Made in the lane for a request the gateway passed to the origin: its status comes in a 'status' note. */
+      awaitsStatus?: boolean;
+    }
+  | { type: 'status'; requestId: string; status: number };
+
 /** Where records go (the serving process's invocation log, directly or over IPC). */
-export type RecordSink = (record: InvocationRecord) => void;
+export type RecordSink = (note: RecordNote) => void;
 
 export const newRequestId = (): string => randomUUID();
 
@@ -44,7 +56,72 @@ export function recordWhenDone(sink: RecordSink | undefined, res: ServerResponse
   if (!sink) return;
   const closed = res.writableFinished || res.destroyed ? Promise.resolve() : new Promise<void>((done) => res.once('close', () => done()));
   void Promise.all([report, closed]).then(
-    ([r]) => sink(recordOf(start, r, res.headersSent ? res.statusCode : 0)),
+    ([r]) => sink({ type: 'record', record: recordOf(start, r, res.headersSent ? res.statusCode : 0) }),
     () => undefined,
   );
+}
+
+export interface RecordJoinOptions {
+  /** How long a record waits for its status, or a status for its record (default 2 min). */
+  maxWaitMs?: number;
+  /** Records and statuses waiting at once (default 1,000); past that the oldest gives way. */
+  maxWaiting?: number;
+}
+
+/**
+ * Takes record notes from every gateway process and the lane, and appends each record once it is
+ * whole: a lane record that awaits its status is held until the gateway's status note comes (they
+ * travel different channels, so either may come first). Bounded in count and time: a record whose
+ * status never comes (the gateway worker died mid-request) is appended with status 0, a status
+ * whose record never comes (the lane died) is dropped.
+ */
+export class RecordJoin {
+  readonly #append: (record: InvocationRecord) => void;
+  readonly #maxWaitMs: number;
+  readonly #maxWaiting: number;
+  /** By request id, oldest first (a Map keeps insertion order). */
+  readonly #waiting = new Map<string, { since: number; record?: InvocationRecord; status?: number }>();
+  #sweep: NodeJS.Timeout | undefined;
+
+  constructor(append: (record: InvocationRecord) => void, options: RecordJoinOptions = {}) {
+    this.#append = append;
+    this.#maxWaitMs = options.maxWaitMs ?? 120_000;
+    this.#maxWaiting = options.maxWaiting ?? 1000;
+  }
+
+  take(note: RecordNote): void {
+    if (note.type === 'record' && !note.awaitsStatus) {
+      this.#append(note.record);
+      return;
+    }
+    const requestId = note.type === 'record' ? note.record.requestId : note.requestId;
+    const partner = this.#waiting.get(requestId);
+    if (partner) {
+      this.#waiting.delete(requestId);
+      if (note.type === 'record' && partner.status !== undefined) this.#append({ ...note.record, status: partner.status });
+      else if (note.type === 'status' && partner.record) this.#append({ ...partner.record, status: note.status });
+      return;
+    }
+    this.#waiting.set(requestId, note.type === 'record' ? { since: Date.now(), record: note.record } : { since: Date.now(), status: note.status });
+    if (this.#waiting.size > this.#maxWaiting) this.#giveUp(this.#waiting.keys().next().value!);
+    this.#sweep ??= setInterval(() => this.#expire(), Math.min(this.#maxWaitMs, 5000)).unref();
+  }
+
+  #expire(): void {
+    const due = Date.now() - this.#maxWaitMs;
+    for (const [requestId, waiting] of this.#waiting) {
+      if (waiting.since > due) break;
+      this.#giveUp(requestId);
+    }
+    if (this.#waiting.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
+  }
+
+  #giveUp(requestId: string): void {
+    const waiting = this.#waiting.get(requestId);
+    this.#waiting.delete(requestId);
+    if (waiting?.record) this.#append(waiting.record);
+  }
 }

@@ -67,7 +67,7 @@ try {
       return () => listeners.delete(listener);
     },
     onApplied: (seq) => send({ type: 'applied', seq }),
-    records: (record) => send({ type: 'record', record }),
+    ...(config.invocationLogs ? { records: send } : {}),
   });
   send({ type: 'ready', url: node.url });
 } catch (error) {

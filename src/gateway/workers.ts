@@ -13,7 +13,7 @@ import type { Change } from '../store/types.ts';
 import type { RuntimeOptions } from '../runtime/runtime.ts';
 import type { ConnectionLimits } from './connections.ts';
 import type { Readiness } from './lane.ts';
-import type { InvocationRecord } from '../store/invocation-log.ts';
+import type { RecordNote, RecordSink } from './records.ts';
 
 /** What a worker needs to start, passed to it as JSON. */
 export interface WorkerConfig {
@@ -26,12 +26,14 @@ export interface WorkerConfig {
   egressAllow: string[];
   geoFile?: string;
   laneSocket: string;
+  /** Make invocation records (`serve --invocation-logs`). */
+  invocationLogs: boolean;
 }
 
 /** Messages from the serving process to a worker. */
 export type ToWorker = { type: 'welcome'; laneReady: boolean } | { type: 'change'; change: Change } | { type: 'lane'; ready: boolean } | { type: 'stop'; drainMs: number };
 /** Messages from a worker to the serving process. */
-export type FromWorker = { type: 'hello' } | { type: 'ready'; url: string } | { type: 'applied'; seq: number } | { type: 'failed'; message: string } | { type: 'record'; record: InvocationRecord };
+export type FromWorker = { type: 'hello' } | { type: 'ready'; url: string } | { type: 'applied'; seq: number } | { type: 'failed'; message: string } | RecordNote;
 
 export interface GatewayWorkersOptions {
   count: number;
@@ -40,7 +42,7 @@ export interface GatewayWorkersOptions {
   subscribe: (listener: (change: Change) => void) => () => void;
   laneReadiness: Readiness;
   /** Where the workers' invocation records go. */
-  records?: (record: InvocationRecord) => void;
+  records?: RecordSink;
   /** How long a worker may take to apply a change before it is killed (default 5 s). */
   applyTimeoutMs?: number;
   log?: (line: string) => void;
@@ -143,8 +145,8 @@ export class GatewayWorkers {
         } else if (message.type === 'ready') {
           worker.ready = true;
           resolve(message.url);
-        } else if (message.type === 'record') {
-          this.#options.records?.(message.record);
+        } else if (message.type === 'record' || message.type === 'status') {
+          this.#options.records?.(message);
         } else if (message.type === 'failed') {
           reject(new Error(message.message));
         }

@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvocationLog, type InvocationRecord } from './invocation-log.ts';
+import { EdgefnError } from '../domain/errors.ts';
 
 let n = 0;
 const record = (functionId: string, variant = 'production', message = ''): InvocationRecord => ({
@@ -57,5 +58,78 @@ describe('invocation log', () => {
     assert.equal(second.next, null);
     log.forget('ef-p');
     assert.equal(log.list('ef-p', 'production').records.length, 0);
+  });
+});
+
+describe('invocation log followers', () => {
+  it('hears of new records of its function, of one variant or of all, with their JSON, until it unsubscribes', () => {
+    const log = new InvocationLog();
+    log.append(record('ef-f'));
+    const all: string[] = [];
+    const replica: string[] = [];
+    const texts: string[] = [];
+    const stopAll = log.subscribe('ef-f', undefined, (r, json) => {
+      all.push(r.requestId);
+      texts.push(json);
+    });
+    const stopReplica = log.subscribe('ef-f', 'try-it', (r) => replica.push(r.requestId));
+    const production = record('ef-f');
+    const tried = record('ef-f', 'try-it');
+    log.append(production);
+    log.append(tried);
+    log.append(record('ef-other'));
+    assert.deepEqual(all, [production.requestId, tried.requestId], 'every variant, no other function, nothing from before');
+    assert.deepEqual(replica, [tried.requestId], 'only its variant');
+    assert.deepEqual(JSON.parse(texts[0]!), production);
+    assert.equal(log.followers, 2);
+    stopReplica();
+    stopReplica();
+    log.append(record('ef-f', 'try-it'));
+    assert.equal(replica.length, 1, 'no more after unsubscribing');
+    assert.equal(all.length, 3);
+    assert.equal(log.followers, 1, 'unsubscribing twice counts once');
+    stopAll();
+    assert.equal(log.followers, 0);
+  });
+
+  it('keeps appending (and telling the others) when a listener throws', () => {
+    const log = new InvocationLog();
+    const heard: string[] = [];
+    log.subscribe('ef-t', undefined, () => {
+      throw new Error('a broken follower');
+    });
+    log.subscribe('ef-t', undefined, (r) => heard.push(r.requestId));
+    const r = record('ef-t');
+    assert.doesNotThrow(() => log.append(r));
+    assert.deepEqual(heard, [r.requestId]);
+    assert.equal(log.list('ef-t', 'production').records.length, 1);
+  });
+
+  it('ends the followers of a forgotten function, and every follower when closed', () => {
+    const log = new InvocationLog();
+    const ended: string[] = [];
+    const stop = log.subscribe('ef-gone', undefined, () => assert.fail('no record after forget'), () => ended.push('gone'));
+    log.subscribe('ef-kept', 'production', () => undefined, () => ended.push('kept'));
+    log.forget('ef-gone');
+    assert.deepEqual(ended, ['gone']);
+    assert.equal(log.followers, 1);
+    stop();
+    assert.equal(log.followers, 1, 'unsubscribing an ended follower changes nothing');
+    log.append(record('ef-gone'));
+    log.close();
+    assert.deepEqual(ended, ['gone', 'kept']);
+    assert.equal(log.followers, 0);
+    let late = false;
+    log.subscribe('ef-kept', undefined, () => undefined, () => (late = true));
+    assert.ok(late, 'a follower after close ends at once');
+  });
+
+  it('refuses followers past its bound, and takes one again when a place is free', () => {
+    const log = new InvocationLog({ maxFollowers: 2 });
+    const first = log.subscribe('ef-a', undefined, () => undefined);
+    log.subscribe('ef-b', undefined, () => undefined);
+    assert.throws(() => log.subscribe('ef-c', undefined, () => undefined), (error: unknown) => error instanceof EdgefnError && error.code === 'LimitExceeded.LogFollowerLimitExceeded');
+    first();
+    assert.doesNotThrow(() => log.subscribe('ef-c', undefined, () => undefined));
   });
 });

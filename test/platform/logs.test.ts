@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiClient, assertError, createFunction, createZone, startPlatform, type Api, type Platform } from './helpers.ts';
 import { gatewayRequest } from '../helpers/platform.ts';
+import { startServer, type TestServer } from '../helpers/servers.ts';
 
 interface RecordView {
   requestId: string;
@@ -37,6 +38,7 @@ const chatty = `addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   console.log('serving', url.pathname);
   if (url.pathname === '/throw') throw new Error('broken on purpose');
+  if (url.pathname === '/pass') return;
   event.respondWith(new Response('production'));
 });`;
 
@@ -58,14 +60,23 @@ for (const workers of [1, 2]) {
     let platform: Platform;
     let api: Api;
     let fn: { id: string; domain: string; productionVersion: { id: string } };
+    let origin: TestServer;
 
     before(async () => {
+      origin = await startServer((_req, res) => {
+        res.writeHead(201, { 'content-type': 'text/plain' });
+        res.end('from the origin');
+      });
       platform = await startPlatform({ workers });
       api = apiClient(platform);
       const zone = await createZone(api, `logs${workers}.example`);
+      assert.equal((await api('PATCH', `/api/v1/zones/${zone.id}`, { origin: origin.url })).status, 200);
       fn = await createFunction(api, zone.id, 'chatty', chatty);
     });
-    after(() => platform.close());
+    after(async () => {
+      await platform.close();
+      await origin.close();
+    });
 
     it('records a production execution under the id the client got', async () => {
       const res = await gatewayRequest(platform.gatewayUrl, fn.domain, '/hello?token=secret-value');
@@ -109,6 +120,34 @@ for (const workers of [1, 2]) {
       assert.deepEqual(record.logs, [{ level: 'log', message: 'serving /r' }]);
       const production = await api<Page>('GET', `/api/v1/functions/${fn.id}/logs?variant=production&limit=1000`);
       assert.ok(!production.body.records.some((r) => r.requestId === record.requestId), 'not in production');
+    });
+
+    it('records what the origin answered a request passed to it, and tells the client the request id (production and replica)', async () => {
+      const production = await gatewayRequest(platform.gatewayUrl, fn.domain, '/pass');
+      assert.equal(production.status, 201);
+      assert.equal(production.text, 'from the origin');
+      assert.equal(typeof production.headers['eo-request-id'], 'string', 'a passed-through answer carries the request id too');
+      const productionRecord = await recordOf(api, fn.id, production.headers['eo-request-id'] as string);
+      assert.equal(productionRecord.outcome, 'passthrough');
+      assert.equal(productionRecord.status, 201);
+      assert.deepEqual(productionRecord.logs, [{ level: 'log', message: 'serving /pass' }]);
+
+      const created = await api('POST', `/api/v1/functions/${fn.id}/replicas`, { name: 'pass-it', from: 'production' });
+      assert.equal(created.status, 201, created.text);
+      const replica = await gatewayRequest(platform.gatewayUrl, fn.domain, '/pass', { 'eo-function-replica-name': 'pass-it' });
+      assert.equal(replica.status, 201);
+      assert.equal(replica.headers['eo-function-replica-status'], 'served');
+      assert.equal(typeof replica.headers['eo-request-id'], 'string');
+      const replicaRecord = await recordOf(api, fn.id, replica.headers['eo-request-id'] as string, 'pass-it');
+      assert.equal(replicaRecord.outcome, 'passthrough');
+      assert.equal(replicaRecord.status, 201, 'the status the client got, although the lane never saw it');
+      assert.deepEqual(replicaRecord.logs, [{ level: 'log', message: 'serving /pass' }]);
+
+      // An unknown replica name runs production: its pass-through says so, and has its id too.
+      const unknown = await gatewayRequest(platform.gatewayUrl, fn.domain, '/pass', { 'eo-function-replica-name': 'no-such' });
+      assert.equal(unknown.status, 201);
+      assert.equal(unknown.headers['eo-function-replica-status'], 'not-found');
+      assert.equal((await recordOf(api, fn.id, unknown.headers['eo-request-id'] as string)).status, 201);
     });
 
     it('pages newest first and checks its parameters', async () => {
