@@ -22,6 +22,8 @@ await build({
   platform: 'node',
   target: 'node22',
   packages: 'external',
+  // Chunks shared by the entries; `edgefn` loads the platform's code only for serve and dev.
+  splitting: true,
   sourcemap: true,
   logLevel: 'warning',
 });
