@@ -59,7 +59,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const { routes, runtime, lane } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, start: RecordStart, extraHeaders: string[]): Promise<void> {
+  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, start: RecordStart | undefined, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
@@ -73,7 +73,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       subrequestHeaders: (headers) => stampLoop(headers, loop),
       egress: options.egress.forOrigin(origin),
     });
-    recordWhenDone(options.records, res, start, report);
+    if (start && options.records) recordWhenDone(options.records, res, start, report);
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http', extraHeaders);
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
@@ -113,7 +113,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       return;
     }
     const requestId = newRequestId();
-    const start: RecordStart = { requestId, at: new Date().toISOString(), zoneId: fn.zone.zone.id, functionId: fn.id, variant: 'production', versionId: fn.productionVersionId, method: req.method ?? 'GET', host, path: pathOf(target.path) };
+    // Nothing of the record is made when records are off (`serve --invocation-logs off`).
+    const start: RecordStart | undefined = options.records && { requestId, at: new Date().toISOString(), zoneId: fn.zone.zone.id, functionId: fn.id, variant: 'production', versionId: fn.productionVersionId, method: req.method ?? 'GET', host, path: pathOf(target.path) };
     /*
      * Replica selection. Header names are case-insensitive in HTTP (and lowercase in HTTP/2), so
      * Node's lowercased lookup is right; the value must equal a replica name exactly.

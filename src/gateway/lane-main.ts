@@ -18,7 +18,7 @@ import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeF
 import { parseRequestTarget } from './request-target.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
-import { pathOf, recordOf, type RecordNote, type RecordStart } from './records.ts';
+import { batchNotes, pathOf, recordOf, type RecordStart } from './records.ts';
 import { statusOf } from '../domain/errors.ts';
 
 const [dataDir, socketPath] = process.argv.slice(2);
@@ -38,6 +38,10 @@ const egress = new EgressDispatchers(parseIpRanges((process.env.EDGEFN_EGRESS_AL
 const codes = new Map<string, FunctionCode>();
 // Off with `serve --invocation-logs off`: then the lane makes no records at all.
 const recording = process.env.EDGEFN_INVOCATION_LOGS !== 'off';
+const records = batchNotes((batch, sent) => {
+  if (process.connected) process.send!(batch, () => sent?.());
+  else sent?.();
+});
 
 /** The gateway named a replica revision and env vars the store no longer (or not yet) holds. */
 class StaleRoute extends Error {}
@@ -99,12 +103,7 @@ const server = createServer((req, res) => {
     // What the client got: the response's status, the error's, or (passed to the origin by the
     // gateway) unknown here: the gateway sends that, and the serving process joins the two.
     const status = outcome.kind === 'response' ? outcome.status : outcome.kind === 'error' ? statusOf(outcome.error.code) : 0;
-    if (recording) {
-      void report.then((r) => {
-        const note: RecordNote = { type: 'record', record: recordOf(start, r, status), ...(outcome.kind === 'passthrough' ? { awaitsStatus: true } : {}) };
-        if (process.connected) process.send!(note, (error: Error | null) => void error);
-      });
-    }
+    if (recording) void report.then((r) => records.sink({ type: 'record', record: recordOf(start, r, status), ...(outcome.kind === 'passthrough' ? { awaitsStatus: true } : {}) }));
     if (outcome.kind === 'response') await writeResponse(res, outcome);
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);
@@ -131,7 +130,7 @@ const stop = (): void => {
     if (exited) return;
     exited = true;
     runtime.close();
-    void store.close().finally(() => process.exit(0));
+    void store.close().finally(() => records.flush(() => process.exit(0)));
   };
   setTimeout(exit, 10_000).unref();
   server.close(exit);

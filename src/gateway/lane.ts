@@ -19,7 +19,7 @@ import type { ErrorCode } from '../domain/errors.ts';
 import { isErrorCode } from '../domain/errors.ts';
 import type { LoopState } from './loop.ts';
 import { hopByHopHeaders } from '../domain/header-list.ts';
-import type { RecordNote, RecordSink } from './records.ts';
+import type { RecordBatch, RecordSink } from './records.ts';
 
 export interface LaneOptions {
   dataDir: string;
@@ -153,8 +153,9 @@ export class ReplicaLane {
     });
     this.#child = child;
     child.channel?.unref();
-    child.on('message', (message: RecordNote) => {
-      if (message.type === 'record') this.#options.records?.(message);
+    child.on('message', (message: RecordBatch) => {
+      const sink = this.#options.records;
+      if (message.type === 'records' && sink) for (const note of message.notes) sink(note);
     });
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {

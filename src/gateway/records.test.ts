@@ -2,7 +2,7 @@
 // gateway saw, whichever comes first, and never holds either without bound.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordJoin } from './records.ts';
+import { batchNotes, RecordJoin, type RecordBatch } from './records.ts';
 import type { InvocationRecord } from '../store/invocation-log.ts';
 
 const record = (requestId: string, status = 0): InvocationRecord => ({
@@ -57,5 +57,29 @@ describe('record join', () => {
     const deadline = Date.now() + 10_000;
     while (appended.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(appended.map((r) => [r.requestId, r.status]), [['never', 0]]);
+  });
+});
+
+describe('record batches over IPC', () => {
+  it('sends a batch when it is full, or after its delay, and flushes on demand', async () => {
+    const sent: RecordBatch[] = [];
+    const { sink, flush } = batchNotes((batch, done) => {
+      sent.push(batch);
+      done?.();
+    }, { maxNotes: 3, maxDelayMs: 30 });
+    for (let i = 0; i < 4; i++) sink({ type: 'record', record: record(`r${i}`, 200) });
+    assert.deepEqual(sent.map((b) => b.notes.length), [3], 'a full batch goes at once');
+    const deadline = Date.now() + 10_000;
+    while (sent.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(sent.map((b) => b.notes.length), [3, 1], 'the rest goes after the delay');
+    sink({ type: 'status', requestId: 'r9', status: 201 });
+    let flushed = false;
+    flush(() => (flushed = true));
+    assert.ok(flushed);
+    assert.deepEqual(sent.at(-1)?.notes, [{ type: 'status', requestId: 'r9', status: 201 }]);
+    let empty = false;
+    flush(() => (empty = true));
+    assert.ok(empty, 'nothing to send: done at once');
+    assert.equal(sent.length, 3);
   });
 });

@@ -12,10 +12,14 @@ import { guardProcess } from './process-guard.ts';
 import { Readiness } from './lane.ts';
 import { startGatewayNode, type GatewayNode } from './node.ts';
 import type { FromWorker, ToWorker, WorkerConfig } from './workers.ts';
+import { batchNotes } from './records.ts';
 
-const send = (message: FromWorker): void => {
-  if (process.connected) process.send!(message, (error: Error | null) => void error);
+/** Sends to the serving process; `sent` runs once the message is out (or cannot go). */
+const send = (message: FromWorker, sent?: () => void): void => {
+  if (process.connected) process.send!(message, () => sent?.());
+  else sent?.();
 };
+const records = batchNotes(send);
 
 guardProcess('gateway worker');
 const config = JSON.parse(process.env.EDGEFN_WORKER ?? 'null') as WorkerConfig | null;
@@ -36,7 +40,8 @@ function stop(drainMs: number): void {
   stopping = true;
   const exit = (): never => process.exit(0);
   setTimeout(exit, drainMs + 1000).unref();
-  void (node ? node.close(drainMs) : Promise.resolve()).finally(exit);
+  // The last requests' records go before the process does.
+  void (node ? node.close(drainMs) : Promise.resolve()).finally(() => records.flush(exit));
 }
 
 process.on('message', (message: ToWorker) => {
@@ -67,7 +72,7 @@ try {
       return () => listeners.delete(listener);
     },
     onApplied: (seq) => send({ type: 'applied', seq }),
-    ...(config.invocationLogs ? { records: send } : {}),
+    ...(config.invocationLogs ? { records: records.sink } : {}),
   });
   send({ type: 'ready', url: node.url });
 } catch (error) {

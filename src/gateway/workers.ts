@@ -13,7 +13,7 @@ import type { Change } from '../store/types.ts';
 import type { RuntimeOptions } from '../runtime/runtime.ts';
 import type { ConnectionLimits } from './connections.ts';
 import type { Readiness } from './lane.ts';
-import type { RecordNote, RecordSink } from './records.ts';
+import type { RecordBatch, RecordSink } from './records.ts';
 
 /** What a worker needs to start, passed to it as JSON. */
 export interface WorkerConfig {
@@ -33,7 +33,7 @@ export interface WorkerConfig {
 /** Messages from the serving process to a worker. */
 export type ToWorker = { type: 'welcome'; laneReady: boolean } | { type: 'change'; change: Change } | { type: 'lane'; ready: boolean } | { type: 'stop'; drainMs: number };
 /** Messages from a worker to the serving process. */
-export type FromWorker = { type: 'hello' } | { type: 'ready'; url: string } | { type: 'applied'; seq: number } | { type: 'failed'; message: string } | RecordNote;
+export type FromWorker = { type: 'hello' } | { type: 'ready'; url: string } | { type: 'applied'; seq: number } | { type: 'failed'; message: string } | RecordBatch;
 
 export interface GatewayWorkersOptions {
   count: number;
@@ -145,8 +145,9 @@ export class GatewayWorkers {
         } else if (message.type === 'ready') {
           worker.ready = true;
           resolve(message.url);
-        } else if (message.type === 'record' || message.type === 'status') {
-          this.#options.records?.(message);
+        } else if (message.type === 'records') {
+          const sink = this.#options.records;
+          if (sink) for (const note of message.notes) sink(note);
         } else if (message.type === 'failed') {
           reject(new Error(message.message));
         }
