@@ -136,7 +136,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
       settled = () => workers.settled();
       workerPids = () => workers.pids;
     }
-    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => settled(), follow }), adminLimits);
+    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => settled(), follow, gatewayUrl }), adminLimits);
     // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain,
     // not two. Follow streams never finish by themselves: they are ended first, so they hold nothing up.
     stops.push(() => {

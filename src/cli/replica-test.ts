@@ -35,13 +35,18 @@ interface Exchange {
 const shownBodyBytes = 64 * 1024;
 
 async function gatewayUrl(config: CliConfig, api: ApiClient, flag: string | undefined): Promise<URL> {
-  const text = flag ?? config.gateway ?? ((await api.get('/platform')).gateway as string | undefined);
+  const given = flag ?? config.gateway;
+  const text = given ?? ((await api.get('/platform')).gateway as string | null);
   if (!text) throw new CliError('the API did not say where the gateway is: pass --gateway URL');
+  let url: URL;
   try {
-    return new URL(text);
+    url = new URL(text);
   } catch {
     throw new CliError(`'${text}' is not a gateway URL`);
   }
+  // A gateway listening on every address is reached at the API's host.
+  if (given === undefined && (url.hostname === '0.0.0.0' || url.hostname === '[::]')) url.hostname = new URL(config.api).hostname;
+  return url;
 }
 
 function parseHeaders(lines: string[]): [string, string][] {

@@ -47,11 +47,14 @@ async function sync(api: ApiClient, functionId: string, name: string, options: R
   }
   let version: Json;
   try {
-    version = await withProgress('Syncing', api.request('POST', `${replicaPath(functionId, name)}/sync`, { productionVersion: production.id, confirm: true }));
+    const body = { productionVersion: production.id, replicaRevision: replica.revision, confirm: true };
+    version = await withProgress('Syncing', api.request('POST', `${replicaPath(functionId, name)}/sync`, body));
   } catch (error) {
-    if (error instanceof CliError && error.code === 'FailedOperation.ProductionChanged') {
-      throw new CliError(`production of ${fn.name as string} changed after this comparison (it was ${production.id as string}); nothing was synced. Run the command again to see the new diff [${error.code}]`, { code: error.code });
-    }
+    const moved =
+      error instanceof CliError && error.code === 'FailedOperation.ProductionChanged' ? `production of ${fn.name as string} changed after this comparison (it was ${production.id as string})`
+      : error instanceof CliError && error.code === 'FailedOperation.ReplicaRevisionConflict' ? `replica ${name} changed after this comparison (it was revision ${replica.revision as number})`
+      : undefined;
+    if (moved) throw new CliError(`${moved}; nothing was synced. Run the command again to see the new diff [${(error as CliError).code!}]`, { code: (error as CliError).code! });
     throw error;
   }
   const undo = `edgefn versions rollback ${functionId} ${production.id as string}`;

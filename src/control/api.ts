@@ -20,6 +20,8 @@ export interface ApiOptions {
    * returned, the gateway serves no new request with the old code.
    */
   afterWrite?: () => Promise<void>;
+  /** Where this platform's gateway listens, for clients that send test requests (the CLI). */
+  gatewayUrl?: string;
   /** Follow streams of the logs (heartbeat, slow-follower bound; defaults in follow.ts). */
   follow?: Partial<FollowLimits>;
   log?: (line: string) => void;
@@ -135,10 +137,11 @@ function routes(c: ControlPlane, followLimits: FollowLimits): Route[] {
       return noContent();
     } },
     { method: 'GET', path: `${replica}/compare`, summary: 'Compare production with the replica (unified diff)', handler: async ({ params }) => ok(await c.compare(params.functionId!, params.name!)) },
-    { method: 'POST', path: `${replica}/sync`, summary: 'Sync the replica to production: {productionVersion, confirm: true}', handler: async ({ params, body }) => {
+    { method: 'POST', path: `${replica}/sync`, summary: 'Sync the replica to production: {productionVersion, replicaRevision?, confirm: true}; either one stale is a 409', handler: async ({ params, body }) => {
       const b = objectBody(body);
-      onlyFields(b, ['productionVersion', 'confirm']);
-      return created(await c.sync(params.functionId!, params.name!, { productionVersion: requiredString(b, 'productionVersion'), confirm: b.confirm === true }));
+      onlyFields(b, ['productionVersion', 'replicaRevision', 'confirm']);
+      const replicaRevision = optionalInteger(b, 'replicaRevision');
+      return created(await c.sync(params.functionId!, params.name!, { productionVersion: requiredString(b, 'productionVersion'), ...(replicaRevision !== undefined ? { replicaRevision } : {}), confirm: b.confirm === true }));
     } },
 
     { method: 'POST', path: rules, summary: 'Create a trigger rule: {conditions: [[{target, operator, values, ignoreCase?, name?}]], functionId, remark?}', handler: async ({ params, body }) => {
@@ -173,6 +176,7 @@ export function createApi(options: ApiOptions): (req: IncomingMessage, res: Serv
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const table = routes(options.control, { ...defaultFollowLimits, ...options.follow });
   const expected = Buffer.from(options.token);
+  table.push({ method: 'GET', path: '/api/v1/platform', summary: "This platform: {gateway} is the gateway's URL (its host is the listening address; a wildcard address means this API's host)", handler: async () => ok({ gateway: options.gatewayUrl ?? null }) });
   table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });
   return createRouter(table, {
     log,

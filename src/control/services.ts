@@ -296,11 +296,15 @@ export class ControlPlane {
    * The second confirmation of "Compare and Sync": the replica's code becomes a new production
    * version, but only if production is still the version that was compared. The replica remains.
    */
-  async sync(functionId: string, name: string, input: { productionVersion: string; confirm: boolean }) {
+  async sync(functionId: string, name: string, input: { productionVersion: string; replicaRevision?: number; confirm: boolean }) {
     if (input.confirm !== true) {
       throw new EdgefnError('InvalidParameter.ConfirmationRequired', 'Syncing overwrites production: send confirm: true with the production version you compared');
     }
     const replica = await this.#store.getReplica(functionId, name);
+    // What is synced is this revision's content, so checking it here is enough.
+    if (input.replicaRevision !== undefined && input.replicaRevision !== replica.revision) {
+      throw new EdgefnError('FailedOperation.ReplicaRevisionConflict', `Replica ${name} is at revision ${replica.revision}, not the compared revision ${input.replicaRevision}: compare again`);
+    }
     const created = await this.#store.addProductionVersion(
       functionId,
       { content: replica.content, sha256: replica.sha256, source: `sync:${name}`, remark: replica.remark },

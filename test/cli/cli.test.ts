@@ -75,10 +75,11 @@ describe('edgefn CLI against edgefn serve', () => {
     assert.match(wrong.stderr, /UnauthorizedOperation\.Unauthorized/);
     assert.equal(existsSync(join(home.XDG_CONFIG_HOME!, 'edgefn', 'config.json')), false, 'a refused login saves nothing');
 
-    const result = await ok(['login', '--api', serve.apiUrl, '--token-stdin', '--gateway', serve.gatewayUrl], `${token}\n`);
+    // No --gateway: `replicas test` asks the API where the gateway is.
+    const result = await ok(['login', '--api', serve.apiUrl, '--token-stdin'], `${token}\n`);
     const path = join(home.XDG_CONFIG_HOME!, 'edgefn', 'config.json');
     assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { api: serve.apiUrl, token, gateway: serve.gatewayUrl });
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { api: serve.apiUrl, token });
     assert.doesNotMatch(result.stdout + result.stderr, new RegExp(token));
   });
 
@@ -176,6 +177,9 @@ describe('edgefn CLI against edgefn serve', () => {
     assert.match(conflict.stderr, /InvalidParameter\.ReplicaNameConflict/);
     const usage = await cli(['zones', 'frobnicate']);
     assert.equal(usage.code, 1);
+    const noGateway = await cli(['replicas', 'test', functionId, 'test-replica', '--gateway', 'http://127.0.0.1:1']);
+    assert.equal(noGateway.code, 2);
+    assert.match(noGateway.stderr, /cannot reach the gateway at http:\/\/127\.0\.0\.1:1/);
     const unreachable = await runCli(['zones', 'list'], { ...home, EDGEFN_API: 'http://127.0.0.1:1', EDGEFN_TOKEN: token });
     assert.equal(unreachable.code, 2);
     assert.match(unreachable.stderr, /cannot reach the edgefn API at http:\/\/127\.0\.0\.1:1/);
@@ -223,6 +227,41 @@ describe('edgefn CLI against edgefn serve', () => {
     }
     assert.match(term.output(), /Synced: production of hello is now ver-/);
     assert.equal(await gatewayText('www.example.com', '/pic'), 'replica-three ');
+  });
+
+  it('refuses a sync whose comparison went stale while the user read it, and changes nothing', async () => {
+    const change = (path: string, body: unknown) =>
+      fetch(`${serve.apiUrl}/api/v1${path}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // Production moves between the diff and the answers.
+    const term = ptyCli(['replicas', 'sync', functionId, 'test-replica'], home);
+    try {
+      await term.expect(/Sync replica test-replica to production of hello\?/);
+      assert.equal((await change(`/functions/${functionId}`, { content: code('moved') })).status, 200);
+      term.write('y\r');
+      await term.expect(/Type the function's name/);
+      term.write('hello\r');
+      assert.equal(await term.exited, 1);
+    } finally {
+      term.kill();
+    }
+    assert.match(term.output(), /production of hello changed after this comparison.*nothing was synced.*\[FailedOperation\.ProductionChanged\]/s);
+    assert.equal(await gatewayText('www.example.com', '/pic'), 'moved ');
+
+    // The replica moves between the diff and the answers: what would be synced is not what was shown.
+    const again = ptyCli(['replicas', 'sync', functionId, 'test-replica'], home);
+    try {
+      await again.expect(/Sync replica test-replica to production of hello\?/);
+      assert.equal((await change(`/functions/${functionId}/replicas/test-replica`, { content: code('unseen') })).status, 200);
+      again.write('y\r');
+      await again.expect(/Type the function's name/);
+      again.write('hello\r');
+      assert.equal(await again.exited, 1);
+    } finally {
+      again.kill();
+    }
+    assert.match(again.output(), /replica test-replica changed after this comparison.*nothing was synced.*\[FailedOperation\.ReplicaRevisionConflict\]/s);
+    assert.equal(await gatewayText('www.example.com', '/pic'), 'moved ');
+    await ok(['replicas', 'update', functionId, 'test-replica', '--file', file('v4.js', code('replica-three'))]);
   });
 
   it('edits a replica in $EDITOR: a syntax error is shown and the editor reopens', async () => {

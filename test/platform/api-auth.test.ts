@@ -45,6 +45,8 @@ const contractRoutes = [
   'PATCH /api/v1/zones/{zoneId}/rules/{ruleId}',
   'DELETE /api/v1/zones/{zoneId}/rules/{ruleId}',
   'PUT /api/v1/zones/{zoneId}/rules/order',
+  'GET /api/v1/functions/{functionId}/logs',
+  'GET /api/v1/platform',
 ];
 
 describe('API: authentication, OpenAPI, malformed requests', () => {
@@ -85,6 +87,12 @@ describe('API: authentication, OpenAPI, malformed requests', () => {
       const [method, path] = route.split(' ') as [string, string];
       assert.ok(doc.paths[path]?.[method.toLowerCase()], `OpenAPI lacks ${route}`);
     }
+  });
+
+  it("tells clients where the gateway is: GET /api/v1/platform", async () => {
+    const answer = await api<{ gateway: string }>('GET', '/api/v1/platform');
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.body.gateway, platform.gatewayUrl);
   });
 
   const concrete = (path: string): string =>

@@ -211,6 +211,19 @@ describe('API: replicas, compare and sync', () => {
     fn = moved.body;
   });
 
+  it('refuses a sync naming a stale replica revision with 409 FailedOperation.ReplicaRevisionConflict and changes nothing', async () => {
+    const compare = (await api<Compare>('GET', `${base()}/test-replica/compare`)).body;
+    const edited = await api<ReplicaView>('PATCH', `${base()}/test-replica`, { content: sw('edited after the compare') });
+    assert.equal(edited.status, 200, edited.text);
+    const count = await versionCount();
+    const body = { productionVersion: compare.production.version.id, replicaRevision: compare.replica.revision, confirm: true };
+    assertError(await api('POST', `${base()}/test-replica/sync`, body), 409, 'FailedOperation.ReplicaRevisionConflict');
+    assert.equal(await versionCount(), count);
+    assertError(await api('POST', `${base()}/test-replica/sync`, { ...body, replicaRevision: 'one' }), 400, 'InvalidParameter.InvalidParameter');
+    // Put the compared code back for the tests that follow.
+    assert.equal((await api('PATCH', `${base()}/test-replica`, { content: compare.replica.content })).status, 200);
+  });
+
   it('syncs: a new production version with source sync:<name> and the replica code; the replica remains', async () => {
     const compare = (await api<Compare>('GET', `${base()}/test-replica/compare`)).body;
     const before = await getReplica('test-replica');
