@@ -1,56 +1,35 @@
-/** A small parser for `--flag value`, `--flag=value` and repeatable flags. */
-export interface ParsedArgs {
-  positional: string[];
-  flags: Map<string, string[]>;
-}
+/**
+ * Option values shared by `edgefn serve` and `edgefn dev` (parsed by commander, like every other
+ * command), and waiting for a stop signal.
+ */
+import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 
-/** Parses argv; `booleans` are flags that take no value. Unknown flags are an error. */
-export function parseArgs(argv: string[], known: readonly string[], booleans: readonly string[] = []): ParsedArgs {
-  const positional: string[] = [];
-  const flags = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (!known.includes(name) && !booleans.includes(name)) throw new UsageError(`unknown option --${name}`);
-    let value: string;
-    if (booleans.includes(name)) value = 'true';
-    else if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      const next = argv[++i];
-      if (next === undefined) throw new UsageError(`--${name} needs a value`);
-      value = next;
-    }
-    flags.set(name, [...(flags.get(name) ?? []), value]);
-  }
-  return { positional, flags };
-}
-
-export class UsageError extends Error {}
-
-/** The last value of a flag, or a default. */
-export function lastFlag(args: ParsedArgs, name: string): string | undefined {
-  return args.flags.get(name)?.at(-1);
-}
-
-/** A port flag (0-65535; 0 picks a free port), or the default. */
-export function portFlag(args: ParsedArgs, name: string, fallback: number): number {
-  const value = Number(lastFlag(args, name) ?? fallback);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--${name} must be 0-65535`);
-  return value;
-}
-
-/** A positive integer flag, or undefined when absent. */
-export function countFlag(args: ParsedArgs, name: string): number | undefined {
-  const text = lastFlag(args, name);
-  if (text === undefined) return undefined;
+/** A port (0-65535; 0 picks a free port). */
+export function port(text: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive whole number`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError('must be 0-65535');
   return value;
+}
+
+/** A positive whole number. */
+export function count(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return value;
+}
+
+/**
+ * Parses argv with `command` (its own usage errors and --help printed by commander): the parsed
+ * command, or the exit code to stop with (0 after --help, 1 for bad input).
+ */
+export function parseOrExit(command: Command, argv: string[]): Command | number {
+  command.exitOverride();
+  try {
+    return command.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    throw error;
+  }
 }
 
 /** Resolves on SIGINT or SIGTERM: long-running commands then shut down cleanly. */

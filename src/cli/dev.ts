@@ -13,23 +13,22 @@ import { parseRequestTarget } from '../gateway/request-target.ts';
 import { egressDispatcher, hostKey } from '../runtime/host/egress.ts';
 import { parseIpRange } from '../domain/ip-range.ts';
 import { guardProcess } from '../gateway/process-guard.ts';
-import { lastFlag, parseArgs, portFlag, untilStopped, UsageError } from './args.ts';
+import { Command, InvalidArgumentError } from 'commander';
+import { parseOrExit, port, untilStopped } from './args.ts';
 import { parseEnvFile, parseEnvPair, parseGeo } from './dev-options.ts';
 
-const help = `usage: edgefn dev <file.js> [options]
-
-Serves one edge function on 127.0.0.1 and reloads it when the file changes.
-
-options:
-  --port N           port to listen on (default 8080; 0 picks a free one)
-  --env KEY=VALUE    an env var for the function (repeatable); a value that is valid JSON
-                     object/array is given to the function parsed
-  --env-file PATH    env vars from a file of KEY=VALUE lines
-  --origin URL       where pass-through requests and fetches to the request's own host go
-  --geo SPEC         simulated client location for request.eo.geo: a JSON file, or
-                     key=value pairs like countryCodeAlpha2=CN,regionCode=GD,cityName=Shenzhen
-  --quiet            print only errors, not a line per request
-`;
+function command(): Command {
+  return new Command('edgefn dev')
+    .description('Serves one edge function on 127.0.0.1 and reloads it when the file changes.')
+    .argument('<file>', 'the function file')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', port, 8080)
+    .option('--env <KEY=VALUE>', 'an env var for the function (repeatable); a value that is a valid JSON object or array is given to the function parsed', (pair: string, all: Record<string, unknown>) => ({ ...all, ...parseEnvPair(pair) }), {})
+    .option('--env-file <path>', 'env vars from a file of KEY=VALUE lines (repeatable; --env wins)', (path: string, all: Record<string, unknown>) => ({ ...all, ...parseEnvFile(readEnvFile(path)) }), {})
+    .option('--origin <url>', "where pass-through requests and fetches to the request's own host go", parseOrigin)
+    .option('--geo <spec>', 'simulated client location for request.eo.geo: a JSON file, or key=value pairs like countryCodeAlpha2=CN,regionCode=GD,cityName=Shenzhen', parseGeo)
+    .option('--quiet', 'print only errors, not a line per request')
+    .addHelpText('after', '\nExample:\n  $ edgefn dev examples/hello.js --port 8080 --env GREETING=hi --origin http://127.0.0.1:9000\n');
+}
 
 export interface DevServer {
   url: string;
@@ -134,36 +133,17 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
 
 /** The CLI entry for `edgefn dev`. */
 export async function runDev(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(help);
-    return 0;
-  }
-  let options: DevOptions;
-  try {
-    const args = parseArgs(argv, ['port', 'env', 'env-file', 'origin', 'geo'], ['quiet']);
-    const file = args.positional[0];
-    if (!file || args.positional.length > 1) throw new UsageError('give exactly one function file');
-    const env: Record<string, unknown> = {};
-    for (const path of args.flags.get('env-file') ?? []) Object.assign(env, parseEnvFile(readFileSync(path, 'utf8')));
-    for (const pair of args.flags.get('env') ?? []) Object.assign(env, parseEnvPair(pair));
-    const port = portFlag(args, 'port', 8080);
-    const originText = lastFlag(args, 'origin');
-    const geoText = lastFlag(args, 'geo');
-    options = {
-      file,
-      port,
-      env,
-      quiet: args.flags.has('quiet'),
-      ...(originText ? { origin: parseOrigin(originText) } : {}),
-      ...(geoText ? { geo: parseGeo(geoText) } : {}),
-    };
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`edgefn dev: ${error.message}\n\n${help}`);
-      return 2;
-    }
-    throw error;
-  }
+  const parsed = parseOrExit(command(), argv);
+  if (typeof parsed === 'number') return parsed;
+  const flags = parsed.opts<{ port: number; env: Record<string, unknown>; envFile: Record<string, unknown>; origin?: URL; geo?: Record<string, string | number>; quiet?: boolean }>();
+  const options: DevOptions = {
+    file: parsed.args[0]!,
+    port: flags.port,
+    env: { ...flags.envFile, ...flags.env },
+    quiet: flags.quiet === true,
+    ...(flags.origin ? { origin: flags.origin } : {}),
+    ...(flags.geo ? { geo: flags.geo } : {}),
+  };
   guardProcess('edgefn dev');
   const server = await startDevServer(options);
   process.stdout.write(`edgefn dev: serving ${options.file} on ${server.url}\n`);
@@ -178,8 +158,16 @@ function parseOrigin(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--origin ${text} is not a URL`);
+    throw new InvalidArgumentError('not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--origin must be an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http(s) URL');
   return url;
+}
+
+function readEnvFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }

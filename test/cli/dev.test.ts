@@ -122,7 +122,7 @@ describe('edgefn dev (command line)', () => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
-    assert.equal(code, 2);
-    assert.match(err, /--port must be 0-65535/);
+    assert.equal(code, 1);
+    assert.match(err, /option '--port <n>' argument 'x' is invalid\. must be 0-65535/);
   });
 });

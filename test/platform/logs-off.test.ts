@@ -73,9 +73,9 @@ describe('edgefn serve --invocation-logs', () => {
 
   it('takes only on or off', () => {
     const run = spawnSync(process.execPath, ['bin/edgefn.js', 'serve', '--invocation-logs', 'maybe'], { encoding: 'utf8' });
-    assert.equal(run.status, 2);
-    assert.match(run.stderr, /--invocation-logs must be on or off/);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /option '--invocation-logs <on\|off>' argument 'maybe' is invalid\. Allowed choices are on, off/);
     const help = spawnSync(process.execPath, ['bin/edgefn.js', 'serve', '--help'], { encoding: 'utf8' });
-    assert.match(help.stdout, /--invocation-logs on\|off/);
+    assert.match(help.stdout, /--invocation-logs <on\|off>/);
   });
 });
