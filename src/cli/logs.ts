@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Json } from './client.ts';
 import { context, functionIdOf, noun, seg, verb } from './context.ts';
 import { CliError } from './errors.ts';
-import { colours, printJson, printLine } from './output.ts';
+import { colours, inert, printJson, printLine } from './output.ts';
 
 interface Options {
   json?: boolean;
@@ -28,7 +28,7 @@ export function printRecord(r: Json): void {
   const head = [
     colours.dim((r.at as string).replace('T', ' ').replace('Z', '')),
     colours.cyan(variant),
-    `${r.method as string} ${r.path as string}`,
+    inert(`${r.method as string} ${r.path as string}`),
     status >= 500 || failed ? colours.red(String(status)) : String(status),
     failed ? colours.red(r.outcome as string) : (r.outcome as string),
     `cpu ${r.cpuMs as number} ms`,
@@ -37,12 +37,12 @@ export function printRecord(r: Json): void {
   ];
   printLine(head.join('  '));
   for (const line of r.logs as { level: string; message: string }[]) {
-    const text = `  [${line.level}] ${line.message.replace(/\n/g, '\n    ')}`;
+    const text = `  [${line.level}] ${inert(line.message).replace(/\n/g, '\n    ')}`;
     printLine(line.level === 'error' ? colours.red(text) : line.level === 'warn' ? colours.yellow(text) : text);
   }
   if ((r.droppedLogs as number) > 0) printLine(colours.dim(`  (${r.droppedLogs as number} more console lines dropped)`));
   const error = r.error as { message: string; stack?: string } | undefined;
-  if (error) printLine(colours.red(`  ${(error.stack ?? error.message).replace(/\n/g, '\n  ')}`));
+  if (error) printLine(colours.red(`  ${inert(error.stack ?? error.message).replace(/\n/g, '\n  ')}`));
 }
 
 export function registerLogs(program: Command): void {

@@ -36,7 +36,7 @@ export function printFields(fields: [string, string | number | undefined][]): vo
 
 /** A unified diff, its added and removed lines coloured on a terminal. */
 export function colourDiff(diff: string): string {
-  return diff
+  return inert(diff)
     .split('\n')
     .map((line) => {
       if (line.startsWith('+++') || line.startsWith('---')) return pc.bold(line);
@@ -46,6 +46,19 @@ export function colourDiff(diff: string): string {
       return line;
     })
     .join('\n');
+}
+
+/**
+ * Text that came from a function (bodies, headers, console lines, errors), made safe to print: a
+ * hostile function must not drive the user's terminal with escape sequences (retitle it, write
+ * the clipboard, hide lines), so control characters other than newline and tab are shown as
+ * `\xNN` / `\u{NN}`.
+ */
+export function inert(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
 }
 
 /** Short local time of an ISO timestamp, for tables. */

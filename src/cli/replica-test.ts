@@ -11,7 +11,7 @@ import type { ApiClient, Json } from './client.ts';
 import type { CliConfig } from './config.ts';
 import { seg } from './context.ts';
 import { CliError } from './errors.ts';
-import { colours, printJson, printLine } from './output.ts';
+import { colours, inert, printJson, printLine } from './output.ts';
 import { withProgress } from './prompt.ts';
 
 export interface TestOptions {
@@ -102,8 +102,12 @@ async function exchange(api: ApiClient, gateway: URL, fn: Json, options: TestOpt
   return { ...response, record };
 }
 
-/** The lines of one exchange, in the order both sides are compared. */
+/** The lines of one exchange, in the order both sides are compared, safe to print. */
 function linesOf(ex: Exchange, headerNames: string[]): [string, string][] {
+  return rawLinesOf(ex, headerNames).map(([key, line]) => [key, inert(line)]);
+}
+
+function rawLinesOf(ex: Exchange, headerNames: string[]): [string, string][] {
   const lines: [string, string][] = [['status', String(ex.status)]];
   for (const name of headerNames) lines.push([`header ${name}`, ex.headers[name] === undefined ? '' : `${name}: ${ex.headers[name]}`]);
   const shown = ex.body.length > shownBodyBytes ? `${ex.body.slice(0, shownBodyBytes)}… (${ex.body.length - shownBodyBytes} more characters)` : ex.body;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ApiClient, Json } from './client.ts';
 import { context, functionIdOf, noun, readCode, seg, verb } from './context.ts';
 import { CliError } from './errors.ts';
-import { colourDiff, colours, printFields, printJson, printLine, printTable, shortTime } from './output.ts';
+import { colourDiff, colours, inert, printFields, printJson, printLine, printTable, shortTime } from './output.ts';
 import { confirm, confirmByTyping, requireInteractive, withProgress } from './prompt.ts';
 import { editReplica } from './replica-edit.ts';
 import { testReplica, type TestOptions } from './replica-test.ts';
@@ -98,7 +98,7 @@ export function registerReplicas(program: Command): void {
     if (options.json) return printJson(replica);
     showReplica(replica);
     printLine();
-    printLine(replica.content as string);
+    printLine(inert(replica.content as string));
   });
 
   zone(verb(replicas, 'update <function> <replica>', "replace a replica's code", 'edgefn replicas update hello test-replica --zone example.com --file hello.js'))

@@ -345,6 +345,24 @@ describe('edgefn CLI against edgefn serve', () => {
     }
   });
 
+  it("shows a function's escape sequences as text: a hostile function cannot drive the user's terminal", async () => {
+    const hostile = `addEventListener('fetch', (event) => {
+      console.log('\\u001b]0;owned\\u0007 title \\u001b[2J\\r cleared \\u202e reversed');
+      event.respondWith(new Response('\\u001b[31mred\\u001b[0m'));
+    });`;
+    await ok(['replicas', 'update', functionId, 'test-replica', '--file', file('hostile.js', hostile)]);
+    const tested = await ok(['replicas', 'test', functionId, 'test-replica']);
+    const listed = await ok(['logs', 'list', functionId, '--replica', 'test-replica', '--limit', '1']);
+    const shown = await ok(['replicas', 'get', functionId, 'test-replica']);
+    for (const text of [tested.stdout, listed.stdout, shown.stdout]) {
+      assert.doesNotMatch(text, /[\u001b\u0007\r\u202e]/, text);
+    }
+    assert.match(listed.stdout, /\[log\] \\x1b\]0;owned\\x07 title \\x1b\[2J\\x0d cleared \\u\{202e\} reversed/);
+    assert.match(tested.stdout, /^\\x1b\[31mred\\x1b\[0m$/m);
+    const json = JSON.parse((await ok(['replicas', 'test', functionId, 'test-replica', '--json'])).stdout) as { replica: { body: string } };
+    assert.equal(json.replica.body, '\u001b[31mred\u001b[0m', '--json keeps the exact text (JSON escapes it)');
+  });
+
   it('deletes with --yes, and refuses without a terminal', async () => {
     const refused = await cli(['functions', 'delete', functionId]);
     assert.equal(refused.code, 1);
