@@ -69,7 +69,7 @@ function follow(target: { apiUrl: string; token: string }, functionId: string, q
           res.once('aborted', () => done('aborted'));
           res.once('error', () => done('aborted'));
         }),
-        async waitFor(requestId, timeoutMs = 5000) {
+        async waitFor(requestId, timeoutMs = 10_000) {
           const deadline = Date.now() + timeoutMs;
           for (;;) {
             const found = follower.records.find((r) => r.record.requestId === requestId);
@@ -114,6 +114,17 @@ const chatty = (answer: string) => `addEventListener('fetch', (event) => {
   event.respondWith(new Response(${JSON.stringify(answer)}));
 });`;
 
+/** When the list first shows the record `requestId` (polled). */
+async function whenListed(api: Api, functionId: string, variant: string, requestId: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const page = await api<{ records: RecordView[] }>('GET', `/api/v1/functions/${functionId}/logs?variant=${variant}&limit=1000`);
+    if (page.body.records.some((r) => r.requestId === requestId)) return Date.now();
+    if (Date.now() > deadline) assert.fail(`no record ${requestId} listed`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const until = async (check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -151,12 +162,15 @@ for (const workers of [1, 2]) {
         const productionId = production.headers['eo-request-id'] as string;
         await toAll.waitFor(productionId);
 
-        const sent = Date.now();
         const replica = await gatewayRequest(platform.gatewayUrl, fn.domain, '/tried', { 'eo-function-replica-name': 'try-it' });
         assert.equal(replica.text, 'replica');
         const replicaId = replica.headers['eo-request-id'] as string;
+        // Streamed as it happens: with the follower no later than 1 s after the log has it. (Not
+        // timed from the request: the lane runs only on CPU time production leaves, so on a busy
+        // machine its record itself may come later; production's is timed below.)
+        const listedAt = await whenListed(api, fn.id, 'try-it', replicaId);
         const followed = await toReplica.waitFor(replicaId);
-        assert.ok(followed.at - sent <= 1000, `followed ${followed.at - sent} ms after the request`);
+        assert.ok(followed.at - listedAt <= 1000, `followed ${followed.at - listedAt} ms after it was listed`);
         assert.equal(followed.record.variant, 'try-it');
         assert.deepEqual(followed.record.logs, [{ level: 'log', message: 'serving /tried' }]);
         assert.ok(!toReplica.records.some((r) => r.record.requestId === productionId), "production's record is not the replica's follower's");
@@ -171,12 +185,16 @@ for (const workers of [1, 2]) {
       }
     });
 
-    it('follows production alone when asked, from a gateway worker too', async () => {
+    it('follows production alone when asked, within a second of each request, from a gateway worker too', async () => {
       const toProduction = await follow(platform, fn.id, '&variant=production');
       try {
-        const ids: string[] = [];
-        for (let i = 0; i < 6; i++) ids.push((await gatewayRequest(platform.gatewayUrl, fn.domain, `/p/${i}`)).headers['eo-request-id'] as string);
-        for (const id of ids) assert.equal((await toProduction.waitFor(id)).record.variant, 'production');
+        for (let i = 0; i < 6; i++) {
+          const sent = Date.now();
+          const id = (await gatewayRequest(platform.gatewayUrl, fn.domain, `/p/${i}`)).headers['eo-request-id'] as string;
+          const followed = await toProduction.waitFor(id);
+          assert.equal(followed.record.variant, 'production');
+          assert.ok(followed.at - sent <= 1000, `followed ${followed.at - sent} ms after the request`);
+        }
       } finally {
         toProduction.close();
       }
@@ -304,16 +322,17 @@ describe('following invocation logs: bounds and endings', () => {
 
 describe('following invocation logs: stopping the server', () => {
   it('ends follow streams at once when the server stops, so the drain does not wait for them', async () => {
-    const platform = await startPlatform({ workers: 1, drainMs: 60_000 });
+    const platform = await startPlatform({ workers: 1, drainMs: 20_000 });
     const api = apiClient(platform);
     const zone = await createZone(api, 'follow-stop.example');
     const fn = await createFunction(api, zone.id, 'stopping', chatty('ok'));
     const followers = [await follow(platform, fn.id), await follow(platform, fn.id, '&variant=production')];
     const started = Date.now();
-    await platform.close();
-    // Without ending them, the drain would wait its whole 60 s for these streams.
-    assert.ok(Date.now() - started < 30_000, `stopped in ${Date.now() - started} ms`);
+    const closed = platform.close();
+    // Ended cleanly, and long before the drain's deadline (which would cut them: 'aborted').
     for (const f of followers) assert.equal(await f.done, 'end');
+    assert.ok(Date.now() - started < 10_000, `ended ${Date.now() - started} ms after the stop began`);
+    await closed;
   });
 });
 
