@@ -11,8 +11,6 @@ import { CliError } from './errors.ts';
 export interface CliConfig {
   api: string;
   token: string;
-  /** The gateway's URL, for `replicas test`; asked of the API when absent. */
-  gateway?: string;
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,7 +29,7 @@ function readFileConfig(path: string): Partial<CliConfig> {
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
     const pick = (key: string) => (typeof parsed[key] === 'string' ? { [key]: parsed[key] } : {});
-    return { ...pick('api'), ...pick('token'), ...pick('gateway') };
+    return { ...pick('api'), ...pick('token') };
   } catch {
     throw new CliError(`${path} is not valid JSON: run edgefn login again`);
   }
@@ -43,8 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   const api = env.EDGEFN_API || file.api;
   const token = env.EDGEFN_TOKEN || file.token;
   if (!api || !token) throw new CliError('not logged in: run `edgefn login --api URL --token-stdin` (or set EDGEFN_API and EDGEFN_TOKEN)');
-  const gateway = env.EDGEFN_GATEWAY || file.gateway;
-  return { api: normaliseApiUrl(api), token, ...(gateway ? { gateway } : {}) };
+  return { api: normaliseApiUrl(api), token };
 }
 
 /** `http://host:8787`, `http://host:8787/` and `http://host:8787/api/v1` all mean the same API. */

@@ -12,20 +12,18 @@ export function registerLogin(program: Command): void {
     .description('save the API URL and admin token to ~/.config/edgefn/config.json (mode 0600)')
     .requiredOption('--api <url>', 'the API address, e.g. http://127.0.0.1:8787')
     .option('--token-stdin', 'read the token from stdin (otherwise it is asked for, hidden)')
-    .option('--gateway <url>', 'the gateway address for `replicas test` (default: asked of the API)')
     .option('--json', 'print only JSON')
     .addHelpText('after', '\nExample:\n  $ cat .edgefn/admin-token | edgefn login --api http://127.0.0.1:8787 --token-stdin\n')
-    .action(async (options: { api: string; tokenStdin?: boolean; gateway?: string; json?: boolean }) => {
+    .action(async (options: { api: string; tokenStdin?: boolean; json?: boolean }) => {
       const api = normaliseApiUrl(options.api);
       let token: string;
       if (options.tokenStdin) token = (await readStdin()).trim();
       else if (interactive()) token = (await hidden('Admin token')).trim();
       else throw new CliError('no token: pipe it in with --token-stdin (never put it on the command line)');
       if (token === '') throw new CliError('the token is empty');
-      if (options.gateway !== undefined) normaliseApiUrl(options.gateway);
-      // Check both before saving anything: a wrong URL or token is refused here, not later.
+      // Checked before saving anything: a wrong URL or token is refused here, not later.
       await new ApiClient({ api, token }).get('/zones');
-      const path = saveConfig({ api, token, ...(options.gateway ? { gateway: options.gateway } : {}) });
+      const path = saveConfig({ api, token });
       if (options.json) printJson({ api, config: path });
       else printLine(`Logged in to ${api}; saved to ${path}`);
     });

@@ -1,14 +1,10 @@
 /**
- * `edgefn replicas test`: one request through the gateway with `EO-Function-Replica-Name` set,
- * to the function's default domain, then the execution's invocation record (found by the
- * `EO-Request-Id` the gateway answered with). `--compare` sends the same request to production
- * and shows both side by side.
+ * `edgefn replicas test`: one request through the gateway to the function's default domain with
+ * `EO-Function-Replica-Name` set (the API's test route sends it), then the execution's invocation
+ * record. `--compare` sends the same request to production and shows both side by side.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { ApiClient, Json } from './client.ts';
-import type { CliConfig } from './config.ts';
 import { seg } from './context.ts';
 import { CliError } from './errors.ts';
 import { colours, inert, printJson, printLine } from './output.ts';
@@ -21,32 +17,15 @@ export interface TestOptions {
   header: string[];
   data?: string;
   compare?: boolean;
-  gateway?: string;
 }
 
+/** What the API's test route answers. */
 interface Exchange {
   status: number;
-  headers: Record<string, string>;
+  headers: [string, string][];
   body: string;
+  bodyTruncated: boolean;
   record: Json | null;
-}
-
-/** Shown bodies are cut here; the rest is counted, not printed. */
-const shownBodyBytes = 64 * 1024;
-
-async function gatewayUrl(config: CliConfig, api: ApiClient, flag: string | undefined): Promise<URL> {
-  const given = flag ?? config.gateway;
-  const text = given ?? ((await api.get('/platform')).gateway as string | null);
-  if (!text) throw new CliError('the API did not say where the gateway is: pass --gateway URL');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new CliError(`'${text}' is not a gateway URL`);
-  }
-  // A gateway listening on every address is reached at the API's host.
-  if (given === undefined && (url.hostname === '0.0.0.0' || url.hostname === '[::]')) url.hostname = new URL(config.api).hostname;
-  return url;
 }
 
 function parseHeaders(lines: string[]): [string, string][] {
@@ -57,50 +36,24 @@ function parseHeaders(lines: string[]): [string, string][] {
   });
 }
 
-function send(gateway: URL, host: string, options: TestOptions, replica: string | undefined): Promise<Omit<Exchange, 'record'>> {
-  if (!options.path.startsWith('/')) throw new CliError(`--path must start with /: ${options.path}`);
-  const body = options.data === undefined ? undefined : options.data.startsWith('@') ? readFileSync(options.data.slice(1)) : Buffer.from(options.data);
-  const method = (options.request ?? (body ? 'POST' : 'GET')).toUpperCase();
-  const headers: [string, string][] = [['host', host], ...parseHeaders(options.header)];
-  if (replica !== undefined) headers.push(['EO-Function-Replica-Name', replica]);
-  if (body) headers.push(['content-length', String(body.byteLength)]);
-  const request = gateway.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname: gateway.hostname, port: gateway.port, path: options.path, method, headers: headers.flat(), setHost: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const flat: Record<string, string> = {};
-        for (let i = 0; i < res.rawHeaders.length; i += 2) {
-          const name = res.rawHeaders[i]!.toLowerCase();
-          flat[name] = flat[name] === undefined ? res.rawHeaders[i + 1]! : `${flat[name]}, ${res.rawHeaders[i + 1]!}`;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', (error) => reject(new CliError(`cannot reach the gateway at ${gateway.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, { exitCode: 2 })));
-    req.end(body);
-  });
-}
-
-/** The invocation record of `requestId`: records arrive once the response is done, so look a few times. */
-async function recordOf(api: ApiClient, functionId: string, variant: string, requestId: string | undefined): Promise<Json | null> {
-  if (!requestId) return null;
-  for (let attempt = 0; attempt < 30; attempt++) {
-    const page = await api.get(`/functions/${seg(functionId)}/logs?variant=${seg(variant)}&limit=100`);
-    const record = (page.records as Json[]).find((r) => r.requestId === requestId);
-    if (record) return record;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+function requestOf(options: TestOptions, variant: string): Json {
+  let body: string | undefined;
+  if (options.data !== undefined) {
+    if (!options.data.startsWith('@')) body = options.data;
+    else {
+      try {
+        body = readFileSync(options.data.slice(1), 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${options.data.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
   }
-  return null;
+  const method = (options.request ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
+  return { variant, method, path: options.path, headers: parseHeaders(options.header), ...(body !== undefined ? { body } : {}) };
 }
 
-async function exchange(api: ApiClient, gateway: URL, fn: Json, options: TestOptions, replica: string | undefined): Promise<Exchange> {
-  const response = await send(gateway, fn.domain as string, options, replica);
-  const record = await recordOf(api, fn.id as string, replica ?? 'production', response.headers['eo-request-id']);
-  return { ...response, record };
-}
+const exchange = async (api: ApiClient, functionId: string, options: TestOptions, variant: string): Promise<Exchange> =>
+  (await api.request('POST', `/functions/${seg(functionId)}/test`, requestOf(options, variant))) as unknown as Exchange;
 
 /** The lines of one exchange, in the order both sides are compared, safe to print. */
 function linesOf(ex: Exchange, headerNames: string[]): [string, string][] {
@@ -109,8 +62,11 @@ function linesOf(ex: Exchange, headerNames: string[]): [string, string][] {
 
 function rawLinesOf(ex: Exchange, headerNames: string[]): [string, string][] {
   const lines: [string, string][] = [['status', String(ex.status)]];
-  for (const name of headerNames) lines.push([`header ${name}`, ex.headers[name] === undefined ? '' : `${name}: ${ex.headers[name]}`]);
-  const shown = ex.body.length > shownBodyBytes ? `${ex.body.slice(0, shownBodyBytes)}… (${ex.body.length - shownBodyBytes} more characters)` : ex.body;
+  for (const name of headerNames) {
+    const values = ex.headers.filter(([n]) => n === name).map(([, v]) => v);
+    lines.push([`header ${name}`, values.length === 0 ? '' : `${name}: ${values.join(', ')}`]);
+  }
+  const shown = ex.bodyTruncated ? `${ex.body}… (cut at ${ex.body.length} characters)` : ex.body;
   shown.split('\n').forEach((line, i) => lines.push([`body ${i}`, line]));
   const r = ex.record;
   if (!r) {
@@ -126,9 +82,11 @@ function rawLinesOf(ex: Exchange, headerNames: string[]): [string, string][] {
   return lines;
 }
 
+const namesOf = (ex: Exchange): string[] => [...new Set(ex.headers.map(([name]) => name))].sort();
+
 function printExchange(title: string, ex: Exchange): void {
   printLine(colours.bold(title));
-  for (const [key, line] of linesOf(ex, Object.keys(ex.headers).sort())) {
+  for (const [key, line] of linesOf(ex, namesOf(ex))) {
     if (key === 'outcome') printLine(colours.dim(`── invocation record ${ex.record!.requestId as string}`));
     if (key === 'body 0' || key === 'record') printLine();
     printLine(key === 'status' ? `HTTP ${line}` : line);
@@ -136,7 +94,7 @@ function printExchange(title: string, ex: Exchange): void {
 }
 
 function printSideBySide(replica: string, a: Exchange, b: Exchange): void {
-  const names = [...new Set([...Object.keys(a.headers), ...Object.keys(b.headers)])].sort();
+  const names = [...new Set([...namesOf(a), ...namesOf(b)])].sort();
   const left = new Map(linesOf(a, names));
   const right = new Map(linesOf(b, names));
   const keys = [...new Set([...left.keys(), ...right.keys()])];
@@ -153,12 +111,10 @@ function printSideBySide(replica: string, a: Exchange, b: Exchange): void {
   printLine(colours.dim(`${count} line${count === 1 ? '' : 's'} differ (marked ≠)`));
 }
 
-export async function testReplica(config: CliConfig, api: ApiClient, functionId: string, replica: string, options: TestOptions): Promise<void> {
+export async function testReplica(api: ApiClient, functionId: string, replica: string, options: TestOptions): Promise<void> {
   const fn = await api.get(`/functions/${seg(functionId)}`);
-  await api.get(`/functions/${seg(functionId)}/replicas/${seg(replica)}`); // a missing replica would silently run production
-  const gateway = await gatewayUrl(config, api, options.gateway);
-  const ofReplica = await withProgress('Waiting for the response', exchange(api, gateway, fn, options, replica));
-  const ofProduction = options.compare ? await withProgress('Waiting for production', exchange(api, gateway, fn, options, undefined)) : undefined;
+  const ofReplica = await withProgress('Waiting for the response', exchange(api, functionId, options, replica));
+  const ofProduction = options.compare ? await withProgress('Waiting for production', exchange(api, functionId, options, 'production')) : undefined;
   if (options.json) return printJson({ replica: ofReplica, ...(ofProduction ? { production: ofProduction } : {}) });
   if (ofProduction) printSideBySide(replica, ofReplica, ofProduction);
   else printExchange(`replica ${replica} of ${fn.name as string}`, ofReplica);

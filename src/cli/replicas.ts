@@ -154,9 +154,8 @@ export function registerReplicas(program: Command): void {
     .option('-H, --header <header>', "a request header 'Name: value' (repeatable)", (value: string, all: string[]) => [...all, value], [] as string[])
     .option('-d, --data <data>', 'the request body (@file reads a file)')
     .option('--compare', 'send the same request to production and show both, differences marked')
-    .option('--gateway <url>', 'the gateway address (default: from login, EDGEFN_GATEWAY, or the API)')
     .action(async (ref: string, name: string, options: ReplicaOptions & TestOptions) => {
       const { api, functionId } = await target(ref, options);
-      await testReplica(context().config, api, functionId, name, options);
+      await testReplica(api, functionId, name, options);
     });
 }

@@ -9,6 +9,7 @@ import type { ControlPlane } from './services.ts';
 import { createRouter, type Route } from './router.ts';
 import { objectBody, oneOf, onlyFields, optionalInteger, optionalString, requiredString, stringArray } from './input.ts';
 import { openApiDocument } from './openapi.ts';
+import { parseTestInput, runTestRequest } from './test-request.ts';
 import { defaultFollowLimits, followResult, type FollowLimits } from './follow.ts';
 
 export interface ApiOptions {
@@ -31,7 +32,7 @@ const ok = (body: unknown) => ({ status: 200, body });
 const created = (body: unknown) => ({ status: 201, body });
 const noContent = () => ({ status: 204 });
 
-function routes(c: ControlPlane, followLimits: FollowLimits): Route[] {
+function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string | undefined): Route[] {
   const fn = '/api/v1/functions/{functionId}';
   const replica = `${fn}/replicas/{name}`;
   const rules = '/api/v1/zones/{zoneId}/rules';
@@ -79,6 +80,12 @@ function routes(c: ControlPlane, followLimits: FollowLimits): Route[] {
       const before = query.get('before') ?? undefined;
       if (before !== undefined && !/^[1-9]\d{0,15}$/.test(before)) throw new EdgefnError('InvalidParameter.InvalidParameter', "'before' must be the 'next' of an earlier page");
       return ok(await c.listLogs(params.functionId!, { variant: variant ?? 'production', ...(limit !== undefined ? { limit } : {}), ...(before !== undefined ? { before } : {}) }));
+    } },
+    { method: 'POST', path: `${fn}/test`, summary: "Send a test request through this platform's gateway to the function's default domain: {variant: production|<replica>, method, path, headers: [[name, value]], body?}; answers {status, headers, body, bodyTruncated, requestId, record}", handler: async ({ params, body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['variant', 'method', 'path', 'headers', 'body']);
+      if (!gatewayUrl) throw new EdgefnError('FailedOperation.TestRequestFailed', 'This API has no gateway to send test requests through');
+      return ok(await runTestRequest(c, gatewayUrl, params.functionId!, parseTestInput(b)));
     } },
     { method: 'GET', path: fn, summary: 'Get a function', handler: async ({ params }) => ok(await c.getFunction(params.functionId!)) },
     { method: 'PATCH', path: fn, summary: 'Change a function: {content?, remark?}; new content is a new production version', handler: async ({ params, body }) => {
@@ -174,7 +181,7 @@ function routes(c: ControlPlane, followLimits: FollowLimits): Route[] {
 /** The API's request handler. */
 export function createApi(options: ApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const table = routes(options.control, { ...defaultFollowLimits, ...options.follow });
+  const table = routes(options.control, { ...defaultFollowLimits, ...options.follow }, options.gatewayUrl);
   const expected = Buffer.from(options.token);
   table.push({ method: 'GET', path: '/api/v1/platform', summary: "This platform: {gateway} is the gateway's URL (its host is the listening address; a wildcard address means this API's host)", handler: async () => ok({ gateway: options.gatewayUrl ?? null }) });
   table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });

@@ -49,6 +49,7 @@ const statuses = {
   'UnsupportedOperation.MethodNotAllowed': 405,
   'ResourceNotFound.Host': 404,
   'FailedOperation.ProductionChanged': 409,
+  'FailedOperation.TestRequestFailed': 502,
   'FailedOperation.ReplicaRevisionConflict': 409,
   // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
   'FailedOperation.InvocationLogsOff': 409,

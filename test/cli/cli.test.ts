@@ -75,7 +75,6 @@ describe('edgefn CLI against edgefn serve', () => {
     assert.match(wrong.stderr, /UnauthorizedOperation\.Unauthorized/);
     assert.equal(existsSync(join(home.XDG_CONFIG_HOME!, 'edgefn', 'config.json')), false, 'a refused login saves nothing');
 
-    // No --gateway: `replicas test` asks the API where the gateway is.
     const result = await ok(['login', '--api', serve.apiUrl, '--token-stdin'], `${token}\n`);
     const path = join(home.XDG_CONFIG_HOME!, 'edgefn', 'config.json');
     assert.equal(statSync(path).mode & 0o777, 0o600);
@@ -177,9 +176,12 @@ describe('edgefn CLI against edgefn serve', () => {
     assert.match(conflict.stderr, /InvalidParameter\.ReplicaNameConflict/);
     const usage = await cli(['zones', 'frobnicate']);
     assert.equal(usage.code, 1);
-    const noGateway = await cli(['replicas', 'test', functionId, 'test-replica', '--gateway', 'http://127.0.0.1:1']);
-    assert.equal(noGateway.code, 2);
-    assert.match(noGateway.stderr, /cannot reach the gateway at http:\/\/127\.0\.0\.1:1/);
+    const badPath = await cli(['replicas', 'test', functionId, 'test-replica', '--path', 'no-slash']);
+    assert.equal(badPath.code, 1);
+    assert.match(badPath.stderr, /'path' must start with \/.*\[InvalidParameter\.InvalidParameter\]/);
+    const noReplica = await cli(['replicas', 'test', functionId, 'nope']);
+    assert.equal(noReplica.code, 1, 'a missing replica is refused, not silently run as production');
+    assert.match(noReplica.stderr, /ResourceUnavailable\.ReplicaNotFound/);
     const unreachable = await runCli(['zones', 'list'], { ...home, EDGEFN_API: 'http://127.0.0.1:1', EDGEFN_TOKEN: token });
     assert.equal(unreachable.code, 2);
     assert.match(unreachable.stderr, /cannot reach the edgefn API at http:\/\/127\.0\.0\.1:1/);

@@ -21,7 +21,7 @@ export function cliHome(): { HOME: string; XDG_CONFIG_HOME: string } {
 
 const cleanEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
   const base = { ...process.env };
-  for (const key of ['EDGEFN_API', 'EDGEFN_TOKEN', 'EDGEFN_GATEWAY', 'VISUAL', 'EDITOR', 'FORCE_COLOR']) delete base[key];
+  for (const key of ['EDGEFN_API', 'EDGEFN_TOKEN', 'VISUAL', 'EDITOR', 'FORCE_COLOR']) delete base[key];
   return { ...base, NO_COLOR: '1', ...env };
 };
 

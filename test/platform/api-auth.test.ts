@@ -47,6 +47,7 @@ const contractRoutes = [
   'PUT /api/v1/zones/{zoneId}/rules/order',
   'GET /api/v1/functions/{functionId}/logs',
   'GET /api/v1/platform',
+  'POST /api/v1/functions/{functionId}/test',
 ];
 
 describe('API: authentication, OpenAPI, malformed requests', () => {
