@@ -1,5 +1,5 @@
 // Lint rules, including the import layers of design/architecture.md:
-// cli -> (HTTP) control; control -> store, runtime, domain; gateway -> store, runtime, domain;
+// cli, console -> (HTTP) control; control -> store, runtime, domain; gateway -> store, runtime, domain;
 // runtime -> domain; store -> domain; domain -> nothing.
 import tseslint from 'typescript-eslint';
 
@@ -45,6 +45,9 @@ export default tseslint.config(
   ]),
   layer(['src/cli/**/*.ts'], [
     { group: ['**/store/**', '**/control/**', '**/gateway/**', '**/runtime/**'], message: 'The CLI talks to the HTTP API only (`edgefn dev` in dev.ts is the exception).' },
+  ]),
+  layer(['console/src/**/*.ts', 'console/src/**/*.tsx'], [
+    { group: ['**/src/**', '**/test/**', 'node:*'], message: 'The console runs in the browser and talks to the platform only through the HTTP API (console/src/api.ts).' },
   ]),
   // `edgefn dev` is a one-function gateway: it runs the runtime and the gateway's HTTP helpers.
   layer(['src/cli/dev.ts'], [

@@ -1,6 +1,13 @@
 // Builds the guest runtime bundle (runs inside isolates) and the host programs (the CLI, the
-// replica lane process and the gateway worker process) into dist/.
+// replica lane process and the gateway worker process) into dist/, and the web console into
+// console/dist/ (served by edgefn serve on the admin port).
 import { build } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+// Chunk names change with their content: start clean so no stale file is left behind.
+rmSync('dist', { recursive: true, force: true });
+rmSync('console/dist', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/runtime/guest/index.ts'],
@@ -27,3 +34,24 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// The console: one script and one stylesheet, named by content hash (served as immutable), and
+// index.html pointing at them (with a per-response CSP nonce put in by the server).
+const console = await build({
+  entryPoints: { app: 'console/src/main.tsx' },
+  outdir: 'console/dist/assets',
+  entryNames: '[name]-[hash]',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome120', 'firefox120', 'safari17'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const outputs = Object.keys(console.metafile.outputs).map((path) => basename(path));
+const named = (ext) => outputs.find((name) => name.startsWith('app-') && name.endsWith(ext));
+writeFileSync('console/dist/index.html', readFileSync('console/index.html', 'utf8').replace('%SCRIPT%', named('.js')).replace('%STYLE%', named('.css')));

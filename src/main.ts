@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { SqliteStore } from './store/sqlite.ts';
 import { loadSecretBox } from './store/secrets.ts';
 import { cpuClock, type RuntimeOptions } from './runtime/runtime.ts';
@@ -15,12 +16,16 @@ import { defaultLimits } from './domain/limits.ts';
 import { ControlPlane } from './control/services.ts';
 import { InvocationLog } from './store/invocation-log.ts';
 import { createApi } from './control/api.ts';
+import { withConsole } from './control/console.ts';
 import { defaultFollowLimits, type FollowLimits } from './control/follow.ts';
 import { RecordJoin, type RecordSink } from './gateway/records.ts';
 import { ReplicaLane } from './gateway/lane.ts';
 import { drain, listen, startGatewayNode } from './gateway/node.ts';
 import { GatewayWorkers } from './gateway/workers.ts';
 import { adminLimits, createLimitedServer, gatewayLimits, type ConnectionLimits } from './gateway/connections.ts';
+
+// The built web console (scripts/build.mjs); this file and its bundle both sit one level below the root.
+const consoleDir = fileURLToPath(new URL('../console/dist', import.meta.url));
 
 export { guardProcess } from './gateway/process-guard.ts';
 
@@ -136,7 +141,8 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
       settled = () => workers.settled();
       workerPids = () => workers.pids;
     }
-    const apiServer = createLimitedServer(createApi({ control, token, afterWrite: () => settled(), follow, gatewayUrl }), adminLimits);
+    const api = createApi({ control, token, afterWrite: () => settled(), follow, gatewayUrl });
+    const apiServer = createLimitedServer(withConsole(consoleDir, api), adminLimits);
     // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain,
     // not two. Follow streams never finish by themselves: they are ended first, so they hold nothing up.
     stops.push(() => {

@@ -1,0 +1,69 @@
+/**
+ * The console's only way to the platform: the public HTTP API, with the admin token from
+ * sessionStorage in the Authorization header (never a cookie, so no other site can ride on it).
+ */
+const tokenKey = 'edgefn.token';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const token = {
+  get: (): string | null => sessionStorage.getItem(tokenKey),
+  set: (value: string): void => sessionStorage.setItem(tokenKey, value),
+  clear: (): void => sessionStorage.removeItem(tokenKey),
+};
+
+/** Called when the API refuses the token (it was changed, or signed out elsewhere). */
+let onUnauthorized: () => void = () => undefined;
+export const whenUnauthorized = (callback: () => void): void => {
+  onUnauthorized = callback;
+};
+
+export async function call<T>(method: string, path: string, body?: unknown, given = token.get()): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${given ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    let error: { code?: string; message?: string; details?: Record<string, unknown> } = {};
+    try {
+      error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+    } catch {
+      // not JSON
+    }
+    if (res.status === 401 && given === token.get()) onUnauthorized();
+    throw new ApiError(res.status, error.code ?? `HTTP ${res.status}`, error.message ?? res.statusText, error.details);
+  }
+  return (text === '' ? {} : JSON.parse(text)) as T;
+}
+
+export const enc = encodeURIComponent;
+
+// The API's objects, as far as the console reads them.
+export interface Zone { id: string; name: string; origin: string }
+export interface VersionRef { id: string; sha256: string; source: string; createdAt: string }
+export interface Fn { id: string; zoneId: string; name: string; remark: string; domain: string; productionVersion: VersionRef; createdAt: string; updatedAt: string }
+export interface Replica { functionId: string; name: string; remark: string; revision: number; createdAt: string; modifiedAt: string; content?: string }
+export interface Version extends VersionRef { remark: string; content?: string }
+export interface EnvVar { key: string; type: 'string' | 'json' | 'secret'; value?: string; updatedAt: string }
+export interface Condition { target: string; operator: string; values: string[]; ignoreCase: boolean; name?: string }
+export interface Rule { id: string; zoneId: string; conditions: Condition[][]; action: { type: string; functionId?: string }; remark: string }
+export interface Compare { production: { version: { id: string }; content: string }; replica: { name: string; revision: number; content: string }; diff: string; added: number; removed: number }
+export interface LogRecord {
+  requestId: string; at: string; variant: string; versionId?: string; revision?: number; method: string; path: string;
+  status: number; outcome: string; logs: { level: string; message: string }[]; droppedLogs: number;
+  error?: { message: string; stack?: string }; cpuMs: number; wallMs: number; subrequests: number;
+}
+export interface TestResult { status: number; headers: [string, string][]; body: string; bodyTruncated: boolean; requestId: string | null; record: LogRecord | null }

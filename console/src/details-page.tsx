@@ -1,0 +1,239 @@
+/** Function details: production, its replicas, testing, rules, env vars and version history. */
+import { useState } from 'preact/hooks';
+import { call, enc, type EnvVar, type Fn, type Replica, type Rule, type Version, type VersionRef } from './api.ts';
+import { CodeEditor } from './editor.tsx';
+import { CompareAndSync, EditReplica, NewReplica } from './replica-dialogs.tsx';
+import { TestPanel } from './test-panel.tsx';
+import { Dialog, ErrorNote, Loading, useLoad, when } from './ui.tsx';
+
+const maxReplicas = 2;
+
+type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; name: string } | { kind: 'rollback'; version: Version } | null;
+
+const describe = (rule: Rule): string =>
+  rule.conditions.map((group) => group.map((c) => `${c.target}${c.name ? `:${c.name}` : ''} ${c.operator}${c.ignoreCase ? ' (any case)' : ''} ${c.values.join(', ')}`.trim()).join(' and ')).join(' — or — ');
+
+async function load(id: string) {
+  const fn = await call<Fn>('GET', `/functions/${enc(id)}`);
+  const [production, replicas, env, versions, rules] = await Promise.all([
+    call<Version>('GET', `/functions/${enc(id)}/versions/${enc(fn.productionVersion.id)}`),
+    call<{ replicas: Replica[] }>('GET', `/functions/${enc(id)}/replicas`),
+    call<{ env: EnvVar[] }>('GET', `/functions/${enc(id)}/env`),
+    call<{ versions: Version[] }>('GET', `/functions/${enc(id)}/versions`),
+    call<{ rules: Rule[] }>('GET', `/zones/${enc(fn.zoneId)}/rules`),
+  ]);
+  return { fn, production: production.content ?? '', replicas: replicas.replicas, env: env.env, versions: versions.versions, rules: rules.rules.filter((r) => r.action.functionId === id) };
+}
+
+export function DetailsPage(props: { id: string }) {
+  const { data, error, reload } = useLoad(() => load(props.id), [props.id]);
+  const [open, setOpen] = useState<Open>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const done = (message: string | null) => {
+    setOpen(null);
+    setNotice(message);
+    reload();
+  };
+  if (!data) {
+    return (
+      <main>
+        <ErrorNote error={error} />
+        <Loading height="30rem" />
+      </main>
+    );
+  }
+  const { fn } = data;
+  const full = data.replicas.length >= maxReplicas;
+  const rollback = async (version: Version) => {
+    try {
+      const created = await call<VersionRef>('POST', `/functions/${enc(fn.id)}/versions/${enc(version.id)}/rollback`);
+      done(`Rolled back: production is now ${created.id}, with the code of ${version.id}.`);
+    } catch (e) {
+      setOpen(null);
+      setActionError(e);
+    }
+  };
+  return (
+    <main>
+      <p>
+        <a href="#/">Function Management</a> /
+      </p>
+      <div class="title">
+        <h1>{fn.name}</h1>
+        <a href={`#/functions/${fn.id}/logs`}>Logs</a>
+      </div>
+      <dl class="facts">
+        <dt>Function ID</dt>
+        <dd class="mono">{fn.id}</dd>
+        <dt>Default domain</dt>
+        <dd class="mono">{fn.domain}</dd>
+        <dt>Production version</dt>
+        <dd class="mono">{fn.productionVersion.id}</dd>
+        {fn.remark && (
+          <>
+            <dt>Remark</dt>
+            <dd>{fn.remark}</dd>
+          </>
+        )}
+      </dl>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <ErrorNote error={error ?? actionError} />
+
+      <section class="card" aria-labelledby="production-title">
+        <h2 id="production-title">Production code</h2>
+        <CodeEditor label="Production code" value={data.production} readOnly />
+      </section>
+
+      <section class="card" aria-labelledby="replicas-title">
+        <div class="title">
+          <h2 id="replicas-title">Code Replica</h2>
+          <div class="actions">
+            {full && <span class="muted" id="replica-limit">A function has at most {maxReplicas} replicas: delete one to make another.</span>}
+            <button type="button" disabled={full} aria-describedby={full ? 'replica-limit' : undefined} onClick={() => setOpen({ kind: 'new' })}>
+              New Replica
+            </button>
+          </div>
+        </div>
+        {data.replicas.length === 0 ? (
+          <p class="muted">No replicas. A replica runs for requests with the header EO-Function-Replica-Name: its name; every other request runs production.</p>
+        ) : (
+          <div class="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th>Replica</th>
+                  <th>Revision</th>
+                  <th>Modified</th>
+                  <th>Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.replicas.map((r) => (
+                  <tr>
+                    <td class="mono">{r.name}</td>
+                    <td>{r.revision}</td>
+                    <td>{when(r.modifiedAt)}</td>
+                    <td class="actions">
+                      <button type="button" class="secondary" aria-label={`Edit ${r.name}`} onClick={() => setOpen({ kind: 'edit', name: r.name })}>
+                        Edit
+                      </button>
+                      <button type="button" aria-label={`Compare and Sync to Production Code: ${r.name}`} onClick={() => setOpen({ kind: 'sync', name: r.name })}>
+                        Compare and Sync to Production Code
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <TestPanel fn={fn} replicas={data.replicas.map((r) => r.name)} />
+
+      <section class="card" aria-labelledby="rules-title">
+        <h2 id="rules-title">Trigger rules</h2>
+        {data.rules.length === 0 ? (
+          <p class="muted">No trigger rule runs this function; it answers at its default domain.</p>
+        ) : (
+          <ul>
+            {data.rules.map((r) => (
+              <li>
+                <span class="mono">{r.id}</span>: {describe(r)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="env-title">
+        <h2 id="env-title">Environment variables</h2>
+        {data.env.length === 0 ? (
+          <p class="muted">None. Production and replicas share them.</p>
+        ) : (
+          <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Type</th>
+                <th>Value</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.env.map((e) => (
+                <tr>
+                  <td class="mono">{e.key}</td>
+                  <td>{e.type}</td>
+                  <td class="mono">{e.type === 'secret' ? <span aria-label="hidden secret value">••••••••</span> : e.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          </div>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="versions-title">
+        <h2 id="versions-title">Version history</h2>
+        <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Created</th>
+              <th>Source</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.versions.map((v) => (
+              <tr>
+                <td class="mono">{v.id}</td>
+                <td>{when(v.createdAt)}</td>
+                <td>{v.source}</td>
+                <td>
+                  {v.id === fn.productionVersion.id ? (
+                    <strong>Production</strong>
+                  ) : (
+                    <button type="button" class="secondary" aria-label={`Roll back to ${v.id}`} onClick={() => setOpen({ kind: 'rollback', version: v })}>
+                      Roll back
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        </div>
+      </section>
+
+      {open?.kind === 'new' && <NewReplica fn={fn} production={data.production} taken={data.replicas.map((r) => r.name)} onClose={() => setOpen(null)} onCreated={() => done('Replica created.')} />}
+      {open?.kind === 'edit' && <EditReplica fn={fn} name={open.name} onClose={() => setOpen(null)} onSaved={() => done(`Saved replica ${open.name}.`)} />}
+      {open?.kind === 'sync' && (
+        <CompareAndSync fn={fn} name={open.name} onClose={() => setOpen(null)} onSynced={(v, previous) => done(`Synced: production is now ${v.id} (was ${previous}; Roll back restores it).`)} />
+      )}
+      {open?.kind === 'rollback' && (
+        <Dialog title="Roll back" onClose={() => setOpen(null)}>
+          <p>
+            Make a new production version of <strong>{fn.name}</strong> with the code of <strong class="mono">{open.version.id}</strong>? Production is now{' '}
+            <span class="mono">{fn.productionVersion.id}</span>, which stays in the history.
+          </p>
+          <div class="actions">
+            <button type="button" class="secondary" onClick={() => setOpen(null)}>
+              Cancel
+            </button>
+            <button type="button" class="danger" onClick={() => void rollback(open.version)}>
+              Roll back
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,263 @@
+/**
+ * The web console in real headless Chromium against a real `edgefn serve`: the seed's click-path
+ * (sign in, New Replica, edit, test, Compare and Sync, roll back), the conflict flow, the replica
+ * limit, secrets never rendered, sign-out, a narrow window, and the page's CSP holding with no
+ * violations. Screenshots of each step go to test-results/console/.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { startServeProcess, type ServeProcess } from '../helpers/serve-process.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+
+const token = 'test-token';
+const shots = join('test-results', 'console');
+const dir = mkdtempSync(join(tmpdir(), 'edgefn-console-'));
+const secret = 'sk-console-never-shown-4242';
+
+const code = (label: string) => `addEventListener('fetch', (event) => {
+  console.log('${label} saw ' + new URL(event.request.url).pathname);
+  event.respondWith(new Response('${label} answers'));
+});
+`;
+
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+let functionId = '';
+const problems: string[] = [];
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${serve.apiUrl}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** What production (or a replica) answers through the gateway, as a client sees it. */
+function viaGateway(replica?: string): Promise<string> {
+  const url = new URL(serve.gatewayUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: '/pic', setHost: false, headers: { host: 'www.example.com', ...(replica ? { 'eo-function-replica-name': replica } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+let step = 0;
+const shot = (name: string) => page.screenshot({ path: join(shots, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+
+/** Replaces the text of a CodeMirror editor as a user would: select all, type. */
+async function typeCode(editor: Locator, text: string): Promise<void> {
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
+describe('web console in Chromium', () => {
+  before(async () => {
+    rmSync(shots, { recursive: true, force: true });
+    mkdirSync(shots, { recursive: true });
+    serve = await startServeProcess(join(dir, 'data'));
+    const zone = await api<{ id: string }>('POST', '/zones', { name: 'example.com', origin: 'http://127.0.0.1:9' });
+    const fn = await api<{ id: string }>('POST', '/functions', { zoneId: zone.id, name: 'hello', content: code('production'), remark: 'the seed function' });
+    functionId = fn.id;
+    await api('POST', `/zones/${zone.id}/rules`, { conditions: [[{ target: 'host', operator: 'equal', values: ['www.example.com'] }]], functionId });
+    await api('PUT', `/functions/${functionId}/env/GREETING`, { value: 'hi', type: 'string' });
+    await api('PUT', `/functions/${functionId}/env/API_KEY`, { value: secret, type: 'secret' });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (m) => {
+      // The API's refusals the tests provoke (401, 400, 409) are logged by Chromium; anything else counts.
+      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (400|401|409)/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.kill9();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the console with a strict CSP and immutable hashed assets', async () => {
+    const res = await fetch(`${serve.apiUrl}/`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const html = await res.text();
+    const script = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, html);
+    const asset = await fetch(`${serve.apiUrl}${script}`);
+    assert.equal(asset.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    assert.equal((await fetch(`${serve.apiUrl}/assets/nope.js`)).status, 404);
+    assert.equal((await fetch(`${serve.apiUrl}/api/v1/zones`)).status, 401, 'the API is unchanged under /api/v1');
+  });
+
+  it('explains a wrong token, then signs in', async () => {
+    await page.goto(`${serve.apiUrl}/`);
+    await page.getByLabel('Admin token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'That token was refused' }).waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /\[UnauthorizedOperation\.Unauthorized\]/);
+    await shot('sign-in-refused');
+    await page.getByLabel('Admin token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Function Management' }).waitFor();
+    await page.getByRole('link', { name: 'hello' }).waitFor();
+    assert.equal(await page.evaluate('document.cookie'), '', 'the token is never a cookie');
+    assert.equal(await page.evaluate("sessionStorage.getItem('edgefn.token')"), token);
+    await shot('function-management');
+  });
+
+  it('runs the seed flow by clicks: New Replica, edit, test, Compare and Sync, roll back', async () => {
+    await page.getByRole('link', { name: 'hello' }).click();
+    await page.getByRole('heading', { name: 'Code Replica' }).waitFor();
+    await shot('function-details');
+
+    // New Replica from production; Save; an invalid name, then a valid one.
+    await page.getByRole('button', { name: 'New Replica' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New Replica' });
+    await dialog.getByLabel('Copy production code').check();
+    await dialog.getByRole('textbox', { name: 'Replica code' }).filter({ hasText: 'production saw' }).waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByLabel('Replica name').fill('Test--Replica');
+    await dialog.getByText('Only lowercase letters a-z, digits 0-9 and hyphens.').waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Create' }).isDisabled(), true);
+    await dialog.getByLabel('Replica name').fill('test--replica');
+    await dialog.getByText('No two hyphens in a row.').waitFor();
+    await shot('replica-name-invalid');
+    await dialog.getByLabel('Replica name').fill('test-replica');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'test-replica', exact: true }).waitFor();
+
+    // Edit: a syntax error is shown in the editor at its line; then the fix is saved.
+    await page.getByRole('button', { name: 'Edit test-replica' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit replica test-replica' });
+    const editor = edit.getByRole('textbox', { name: 'Replica code' });
+    await editor.filter({ hasText: 'production saw' }).waitFor();
+    await typeCode(editor, `${code('replica')}\nfunction (\n`);
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('alert').filter({ hasText: 'InvalidParameter.BadContent' }).waitFor();
+    await edit.locator('.cm-lintRange-error').first().waitFor();
+    await shot('replica-syntax-error');
+    await typeCode(editor, code('replica'));
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved replica test-replica' }).waitFor();
+    assert.equal(await viaGateway('test-replica'), 'replica answers');
+    assert.equal(await viaGateway(), 'production answers');
+
+    // Send to the replica: the new code's response and its console line.
+    await page.getByLabel('Target').selectOption('test-replica');
+    await page.getByLabel('Path').fill('/pic');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const result = page.getByRole('region', { name: 'Replica test-replica' });
+    await result.getByLabel('Response body').filter({ hasText: 'replica answers' }).waitFor();
+    await result.getByLabel('Console output').filter({ hasText: '[log] replica saw /pic' }).waitFor();
+    await page.getByRole('button', { name: 'Send to both' }).click();
+    await page.getByRole('region', { name: 'Production' }).getByLabel('Response body').filter({ hasText: 'production answers' }).waitFor();
+    await shot('send-to-both');
+
+    // Compare and Sync, Confirm Sync, Sync to production.
+    const before = (await api<{ productionVersion: { id: string } }>('GET', `/functions/${functionId}`)).productionVersion.id;
+    await page.getByRole('button', { name: 'Compare and Sync to Production Code: test-replica' }).click();
+    const compare = page.getByRole('dialog', { name: 'Compare replica test-replica with production' });
+    await compare.locator('.cm-mergeView').waitFor();
+    await shot('compare');
+    await compare.getByRole('button', { name: 'Confirm Sync' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Sync to production' });
+    await confirm.getByText(before).waitFor();
+    await confirm.getByText('can be restored', { exact: false }).or(confirm.getByText('Roll back restores it', { exact: false })).first().waitFor();
+    await shot('sync-confirm');
+    await confirm.getByRole('button', { name: 'Sync to production' }).click();
+    await page.getByRole('status').filter({ hasText: 'Synced: production is now' }).waitFor();
+    assert.equal(await viaGateway(), 'replica answers', 'production serves the synced code');
+
+    // Roll back to the version that was replaced.
+    await page.getByRole('button', { name: `Roll back to ${before}` }).click();
+    await page.getByRole('dialog', { name: 'Roll back' }).getByRole('button', { name: 'Roll back' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rolled back' }).waitFor();
+    assert.equal(await viaGateway(), 'production answers', 'the rollback is served');
+    await shot('rolled-back');
+  });
+
+  it('keeps the user\'s text when someone else saved first, and explains with a diff', async () => {
+    await page.getByRole('button', { name: 'Edit test-replica' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit replica test-replica' });
+    const editor = edit.getByRole('textbox', { name: 'Replica code' });
+    await editor.filter({ hasText: 'replica saw' }).waitFor();
+    await api('PATCH', `/functions/${functionId}/replicas/test-replica`, { content: code('someone-else') });
+    await typeCode(editor, code('mine'));
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByRole('status').filter({ hasText: 'Someone else saved this replica' }).waitFor();
+    await edit.locator('.cm-mergeView').filter({ hasText: 'someone-else saw' }).waitFor();
+    assert.match((await editor.textContent()) ?? '', /mine saw/, 'the user\'s text stays in the editor');
+    assert.equal(await viaGateway('test-replica'), 'someone-else answers');
+    await shot('conflict');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved replica test-replica' }).waitFor();
+    assert.equal(await viaGateway('test-replica'), 'mine answers');
+  });
+
+  it('disables New Replica at two replicas and says why; never renders a secret', async () => {
+    await api('POST', `/functions/${functionId}/replicas`, { name: 'second', from: 'production' });
+    await page.reload();
+    await page.getByRole('cell', { name: 'second', exact: true }).waitFor();
+    const button = page.getByRole('button', { name: 'New Replica' });
+    assert.equal(await button.isDisabled(), true);
+    await page.getByText('A function has at most 2 replicas').waitFor();
+    await page.getByRole('cell', { name: 'API_KEY', exact: true }).waitFor();
+    assert.doesNotMatch(await page.content(), new RegExp(secret));
+    await shot('replica-limit');
+  });
+
+  it('shows live logs per variant', async () => {
+    await page.getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await viaGateway('second');
+    await page.getByRole('list', { name: 'Invocation records' }).getByText('[log] production saw /pic').first().waitFor();
+    await page.getByLabel('Variant').selectOption('second');
+    await shot('logs');
+    await page.goBack();
+  });
+
+  it('works in a 390 px window and by keyboard', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`${serve.apiUrl}/#/functions/${functionId}`);
+    await page.getByRole('heading', { name: 'Code Replica' }).waitFor();
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    const wide = await page.evaluate(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(0, 5).map((e) => e.tagName + '.' + e.className).join(' ')`);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px: ${String(wide)}`);
+    await shot('narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // Keyboard: Tab reaches the replica actions, Enter opens the dialog, Escape closes it.
+    await page.getByRole('button', { name: 'Edit test-replica' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Edit replica test-replica' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  });
+
+  it('signs out: the token is gone and the sign-in page is back', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin token').waitFor();
+    assert.equal(await page.evaluate("sessionStorage.getItem('edgefn.token')"), null);
+    await page.reload();
+    await page.getByLabel('Admin token').waitFor();
+    assert.deepEqual(problems, [], 'no script errors and no CSP violations');
+  });
+});
