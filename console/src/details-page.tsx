@@ -8,7 +8,7 @@ import { Dialog, ErrorNote, Loading, useLoad, when } from './ui.tsx';
 
 const maxReplicas = 2;
 
-type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; name: string } | { kind: 'rollback'; version: Version } | null;
+type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; name: string } | { kind: 'delete'; name: string } | { kind: 'rollback'; version: Version } | null;
 
 const describe = (rule: Rule): string =>
   rule.conditions.map((group) => group.map((c) => `${c.target}${c.name ? `:${c.name}` : ''} ${c.operator}${c.ignoreCase ? ' (any case)' : ''} ${c.values.join(', ')}`.trim()).join(' and ')).join(' — or — ');
@@ -45,6 +45,15 @@ export function DetailsPage(props: { id: string }) {
   }
   const { fn } = data;
   const full = data.replicas.length >= maxReplicas;
+  const removeReplica = async (name: string) => {
+    try {
+      await call('DELETE', `/functions/${enc(fn.id)}/replicas/${enc(name)}`);
+      done(`Deleted replica ${name}.`);
+    } catch (e) {
+      setOpen(null);
+      setActionError(e);
+    }
+  };
   const rollback = async (version: Version) => {
     try {
       const created = await call<VersionRef>('POST', `/functions/${enc(fn.id)}/versions/${enc(version.id)}/rollback`);
@@ -124,6 +133,9 @@ export function DetailsPage(props: { id: string }) {
                       </button>
                       <button type="button" aria-label={`Compare and Sync to Production Code: ${r.name}`} onClick={() => setOpen({ kind: 'sync', name: r.name })}>
                         Compare and Sync to Production Code
+                      </button>
+                      <button type="button" class="secondary" aria-label={`Delete ${r.name}`} onClick={() => setOpen({ kind: 'delete', name: r.name })}>
+                        Delete
                       </button>
                     </td>
                   </tr>
@@ -217,6 +229,21 @@ export function DetailsPage(props: { id: string }) {
       {open?.kind === 'edit' && <EditReplica fn={fn} name={open.name} onClose={() => setOpen(null)} onSaved={() => done(`Saved replica ${open.name}.`)} />}
       {open?.kind === 'sync' && (
         <CompareAndSync fn={fn} name={open.name} onClose={() => setOpen(null)} onSynced={(v, previous) => done(`Synced: production is now ${v.id} (was ${previous}; Roll back restores it).`)} />
+      )}
+      {open?.kind === 'delete' && (
+        <Dialog title="Delete replica" onClose={() => setOpen(null)}>
+          <p>
+            Delete replica <strong class="mono">{open.name}</strong> of <strong>{fn.name}</strong>? Requests naming it will run production. Production is not changed.
+          </p>
+          <div class="actions">
+            <button type="button" class="secondary" onClick={() => setOpen(null)}>
+              Cancel
+            </button>
+            <button type="button" class="danger" onClick={() => void removeReplica(open.name)}>
+              Delete replica
+            </button>
+          </div>
+        </Dialog>
       )}
       {open?.kind === 'rollback' && (
         <Dialog title="Roll back" onClose={() => setOpen(null)}>

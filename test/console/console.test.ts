@@ -124,6 +124,21 @@ describe('web console in Chromium', () => {
     await shot('function-management');
   });
 
+  it('creates a function by clicks; broken code is marked at its line first', async () => {
+    await page.getByRole('button', { name: 'Create function' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create function' });
+    await dialog.getByLabel('Function name').fill('made-in-console');
+    await typeCode(dialog.getByRole('textbox', { name: 'Function code' }), 'addEventListener("fetch", (e) => {\n  e.respondWith(new Response("made"))\n');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'InvalidParameter.BadContent' }).waitFor();
+    await dialog.locator('.cm-lintRange-error, .cm-lintPoint-error').first().waitFor({ state: 'attached' });
+    await typeCode(dialog.getByRole('textbox', { name: 'Function code' }), 'addEventListener("fetch", (e) => e.respondWith(new Response("made")));\n');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'made-in-console' }).waitFor();
+    await page.getByRole('link', { name: 'Function Management' }).click();
+    await page.getByRole('link', { name: 'hello' }).waitFor();
+  });
+
   it('runs the seed flow by clicks: New Replica, edit, test, Compare and Sync, roll back', async () => {
     await page.getByRole('link', { name: 'hello' }).click();
     await page.getByRole('heading', { name: 'Code Replica' }).waitFor();
@@ -223,6 +238,15 @@ describe('web console in Chromium', () => {
     await page.getByRole('cell', { name: 'API_KEY', exact: true }).waitFor();
     assert.doesNotMatch(await page.content(), new RegExp(secret));
     await shot('replica-limit');
+    // Deleting one (after a confirmation) makes room again.
+    await page.getByRole('button', { name: 'Delete second' }).click();
+    await page.getByRole('dialog', { name: 'Delete replica' }).getByRole('button', { name: 'Delete replica' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted replica second' }).waitFor();
+    await page.getByRole('cell', { name: 'second', exact: true }).waitFor({ state: 'detached' });
+    assert.equal(await button.isDisabled(), false);
+    await api('POST', `/functions/${functionId}/replicas`, { name: 'second', from: 'production' });
+    await page.reload();
+    await page.getByRole('cell', { name: 'second', exact: true }).waitFor();
   });
 
   it('shows live logs per variant', async () => {
