@@ -15,14 +15,15 @@ const describe = (rule: Rule): string =>
 
 async function load(id: string) {
   const fn = await call<Fn>('GET', `/functions/${enc(id)}`);
-  const [production, replicas, env, versions, rules] = await Promise.all([
+  const [production, replicas, env, versions, rules, platform] = await Promise.all([
     call<Version>('GET', `/functions/${enc(id)}/versions/${enc(fn.productionVersion.id)}`),
     call<{ replicas: Replica[] }>('GET', `/functions/${enc(id)}/replicas`),
     call<{ env: EnvVar[] }>('GET', `/functions/${enc(id)}/env`),
     call<{ versions: Version[] }>('GET', `/functions/${enc(id)}/versions`),
     call<{ rules: Rule[] }>('GET', `/zones/${enc(fn.zoneId)}/rules`),
+    call<{ gateway: string | null }>('GET', '/platform'),
   ]);
-  return { fn, production: production.content ?? '', replicas: replicas.replicas, env: env.env, versions: versions.versions, rules: rules.rules.filter((r) => r.action.functionId === id) };
+  return { fn, production: production.content ?? '', replicas: replicas.replicas, env: env.env, versions: versions.versions, rules: rules.rules.filter((r) => r.action.functionId === id), gateway: platform.gateway };
 }
 
 export function DetailsPage(props: { id: string }) {
@@ -146,7 +147,7 @@ export function DetailsPage(props: { id: string }) {
         )}
       </section>
 
-      <TestPanel fn={fn} replicas={data.replicas.map((r) => r.name)} />
+      <TestPanel fn={fn} replicas={data.replicas.map((r) => r.name)} gateway={data.gateway} />
 
       <section class="card" aria-labelledby="rules-title">
         <h2 id="rules-title">Trigger rules</h2>

@@ -57,7 +57,7 @@ function ResultView(props: { title: string; result: TestResult }) {
   );
 }
 
-export function TestPanel(props: { fn: Fn; replicas: string[] }) {
+export function TestPanel(props: { fn: Fn; replicas: string[]; gateway: string | null }) {
   const [target, setTarget] = useState('production');
   const [method, setMethod] = useState('GET');
   const [path, setPath] = useState('/');
@@ -84,6 +84,9 @@ export function TestPanel(props: { fn: Fn; replicas: string[] }) {
   return (
     <section class="card" aria-labelledby="test-title">
       <h2 id="test-title">Test</h2>
+      <p class="muted">
+        Requests go through the gateway{props.gateway ? ` at ${props.gateway}` : ''} to <span class="mono">{props.fn.domain}</span>; a replica is chosen with the header EO-Function-Replica-Name.
+      </p>
       <form
         class="test-form"
         onSubmit={(event) => {

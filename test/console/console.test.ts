@@ -202,6 +202,21 @@ describe('web console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Synced: production is now' }).waitFor();
     assert.equal(await viaGateway(), 'replica answers', 'production serves the synced code');
 
+    // A comparison that went stale (production moved) is refused and shown anew.
+    await api('PATCH', `/functions/${functionId}/replicas/test-replica`, { content: code('replica-two') });
+    await page.getByRole('button', { name: 'Compare and Sync to Production Code: test-replica' }).click();
+    const stale = page.getByRole('dialog', { name: 'Compare replica test-replica with production' });
+    await stale.locator('.cm-mergeView').filter({ hasText: 'replica-two saw' }).waitFor();
+    await api('PATCH', `/functions/${functionId}`, { content: code('moved') });
+    await stale.getByRole('button', { name: 'Confirm Sync' }).click();
+    await page.getByRole('dialog', { name: 'Sync to production' }).getByRole('button', { name: 'Sync to production' }).click();
+    await stale.getByRole('alert').filter({ hasText: 'The code changed after this comparison, so nothing was synced' }).waitFor();
+    await stale.locator('.cm-mergeView').filter({ hasText: 'moved saw' }).waitFor();
+    assert.equal(await viaGateway(), 'moved answers', 'nothing was synced');
+    await shot('sync-stale');
+    await stale.getByRole('button', { name: 'Close' }).click();
+    await page.reload();
+
     // Roll back to the version that was replaced.
     await page.getByRole('button', { name: `Roll back to ${before}` }).click();
     await page.getByRole('dialog', { name: 'Roll back' }).getByRole('button', { name: 'Roll back' }).click();
@@ -214,7 +229,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Edit test-replica' }).click();
     const edit = page.getByRole('dialog', { name: 'Edit replica test-replica' });
     const editor = edit.getByRole('textbox', { name: 'Replica code' });
-    await editor.filter({ hasText: 'replica saw' }).waitFor();
+    await editor.filter({ hasText: 'replica-two saw' }).waitFor();
     await api('PATCH', `/functions/${functionId}/replicas/test-replica`, { content: code('someone-else') });
     await typeCode(editor, code('mine'));
     await edit.getByRole('button', { name: 'Save' }).click();

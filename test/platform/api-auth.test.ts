@@ -138,8 +138,8 @@ describe('API: authentication, OpenAPI, malformed requests', () => {
     assert.equal((await api<{ zones: unknown[] }>('GET', '/api/v1/zones')).body.zones.length, 1);
   });
 
-  it('answers 404 with an error body for an unknown route', async () => {
-    for (const path of ['/api/v1/nope', '/api/v2/zones', '/', `/api/v1/functions/${fn.id}/unknown`]) {
+  it('answers 404 with an error body for an unknown route (/ is the web console)', async () => {
+    for (const path of ['/api/v1/nope', '/api/v2/zones', '/api', `/api/v1/functions/${fn.id}/unknown`]) {
       const answer = await api('GET', path);
       assert.equal(answer.status, 404, `${path}: ${answer.text}`);
       const body = answer.body as { error?: { code?: unknown; message?: unknown } };
