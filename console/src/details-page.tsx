@@ -4,7 +4,7 @@ import { call, enc, type EnvVar, type Fn, type Replica, type Rule, type Version,
 import { CodeEditor } from './editor.tsx';
 import { CompareAndSync, EditReplica, NewReplica } from './replica-dialogs.tsx';
 import { TestPanel } from './test-panel.tsx';
-import { Dialog, ErrorNote, Loading, useLoad, when } from './ui.tsx';
+import { Confirm, ErrorNote, Loading, Table, useLoad, when } from './ui.tsx';
 
 const maxReplicas = 2;
 
@@ -112,38 +112,26 @@ export function DetailsPage(props: { id: string }) {
         {data.replicas.length === 0 ? (
           <p class="muted">No replicas. A replica runs for requests with the header EO-Function-Replica-Name: its name; every other request runs production.</p>
         ) : (
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th>Replica</th>
-                  <th>Revision</th>
-                  <th>Modified</th>
-                  <th>Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.replicas.map((r) => (
-                  <tr>
-                    <td class="mono">{r.name}</td>
-                    <td>{r.revision}</td>
-                    <td>{when(r.modifiedAt)}</td>
-                    <td class="actions">
-                      <button type="button" class="secondary" aria-label={`Edit ${r.name}`} onClick={() => setOpen({ kind: 'edit', name: r.name })}>
-                        Edit
-                      </button>
-                      <button type="button" aria-label={`Compare and Sync to Production Code: ${r.name}`} onClick={() => setOpen({ kind: 'sync', name: r.name })}>
-                        Compare and Sync to Production Code
-                      </button>
-                      <button type="button" class="secondary" aria-label={`Delete ${r.name}`} onClick={() => setOpen({ kind: 'delete', name: r.name })}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table head={['Replica', 'Revision', 'Modified', 'Actions']}>
+            {data.replicas.map((r) => (
+              <tr>
+                <td class="mono">{r.name}</td>
+                <td>{r.revision}</td>
+                <td>{when(r.modifiedAt)}</td>
+                <td class="actions">
+                  <button type="button" class="secondary" aria-label={`Edit ${r.name}`} onClick={() => setOpen({ kind: 'edit', name: r.name })}>
+                    Edit
+                  </button>
+                  <button type="button" aria-label={`Compare and Sync to Production Code: ${r.name}`} onClick={() => setOpen({ kind: 'sync', name: r.name })}>
+                    Compare and Sync to Production Code
+                  </button>
+                  <button type="button" class="secondary" aria-label={`Delete ${r.name}`} onClick={() => setOpen({ kind: 'delete', name: r.name })}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
 
@@ -169,61 +157,38 @@ export function DetailsPage(props: { id: string }) {
         {data.env.length === 0 ? (
           <p class="muted">None. Production and replicas share them.</p>
         ) : (
-          <div class="scroll">
-          <table>
-            <thead>
+          <Table head={['Key', 'Type', 'Value']}>
+            {data.env.map((e) => (
               <tr>
-                <th>Key</th>
-                <th>Type</th>
-                <th>Value</th>
+                <td class="mono">{e.key}</td>
+                <td>{e.type}</td>
+                <td class="mono">{e.type === 'secret' ? <span aria-label="hidden secret value">••••••••</span> : e.value}</td>
               </tr>
-            </thead>
-            <tbody>
-              {data.env.map((e) => (
-                <tr>
-                  <td class="mono">{e.key}</td>
-                  <td>{e.type}</td>
-                  <td class="mono">{e.type === 'secret' ? <span aria-label="hidden secret value">••••••••</span> : e.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          </div>
+            ))}
+          </Table>
         )}
       </section>
 
       <section class="card" aria-labelledby="versions-title">
         <h2 id="versions-title">Version history</h2>
-        <div class="scroll">
-        <table>
-          <thead>
+        <Table head={['Version', 'Created', 'Source', '']}>
+          {data.versions.map((v) => (
             <tr>
-              <th>Version</th>
-              <th>Created</th>
-              <th>Source</th>
-              <th />
+              <td class="mono">{v.id}</td>
+              <td>{when(v.createdAt)}</td>
+              <td>{v.source}</td>
+              <td>
+                {v.id === fn.productionVersion.id ? (
+                  <strong>Production</strong>
+                ) : (
+                  <button type="button" class="secondary" aria-label={`Roll back to ${v.id}`} onClick={() => setOpen({ kind: 'rollback', version: v })}>
+                    Roll back
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {data.versions.map((v) => (
-              <tr>
-                <td class="mono">{v.id}</td>
-                <td>{when(v.createdAt)}</td>
-                <td>{v.source}</td>
-                <td>
-                  {v.id === fn.productionVersion.id ? (
-                    <strong>Production</strong>
-                  ) : (
-                    <button type="button" class="secondary" aria-label={`Roll back to ${v.id}`} onClick={() => setOpen({ kind: 'rollback', version: v })}>
-                      Roll back
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        </div>
+          ))}
+        </Table>
       </section>
 
       {open?.kind === 'new' && <NewReplica fn={fn} production={data.production} taken={data.replicas.map((r) => r.name)} onClose={() => setOpen(null)} onCreated={() => done('Replica created.')} />}
@@ -232,35 +197,19 @@ export function DetailsPage(props: { id: string }) {
         <CompareAndSync fn={fn} name={open.name} onClose={() => setOpen(null)} onSynced={(v, previous) => done(`Synced: production is now ${v.id} (was ${previous}; Roll back restores it).`)} />
       )}
       {open?.kind === 'delete' && (
-        <Dialog title="Delete replica" onClose={() => setOpen(null)}>
+        <Confirm title="Delete replica" action="Delete replica" onClose={() => setOpen(null)} onConfirm={() => void removeReplica(open.name)}>
           <p>
             Delete replica <strong class="mono">{open.name}</strong> of <strong>{fn.name}</strong>? Requests naming it will run production. Production is not changed.
           </p>
-          <div class="actions">
-            <button type="button" class="secondary" onClick={() => setOpen(null)}>
-              Cancel
-            </button>
-            <button type="button" class="danger" onClick={() => void removeReplica(open.name)}>
-              Delete replica
-            </button>
-          </div>
-        </Dialog>
+        </Confirm>
       )}
       {open?.kind === 'rollback' && (
-        <Dialog title="Roll back" onClose={() => setOpen(null)}>
+        <Confirm title="Roll back" action="Roll back" onClose={() => setOpen(null)} onConfirm={() => void rollback(open.version)}>
           <p>
             Make a new production version of <strong>{fn.name}</strong> with the code of <strong class="mono">{open.version.id}</strong>? Production is now{' '}
             <span class="mono">{fn.productionVersion.id}</span>, which stays in the history.
           </p>
-          <div class="actions">
-            <button type="button" class="secondary" onClick={() => setOpen(null)}>
-              Cancel
-            </button>
-            <button type="button" class="danger" onClick={() => void rollback(open.version)}>
-              Roll back
-            </button>
-          </div>
-        </Dialog>
+        </Confirm>
       )}
     </main>
   );

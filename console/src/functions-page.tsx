@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { call, type Fn, type Replica, type Zone } from './api.ts';
 import { CodeEditor, type CodeProblem } from './editor.tsx';
-import { Dialog, ErrorNote, Loading, useLoad, when } from './ui.tsx';
+import { Dialog, ErrorNote, Loading, Table, useLoad, when } from './ui.tsx';
 import { problemOf } from './problems.ts';
 
 interface Row extends Fn {
@@ -122,36 +122,22 @@ export function FunctionsPage() {
           <h2>
             {zone.name} <span class="muted">{zone.id} · origin {zone.origin}</span>
           </h2>
-          <div class="scroll">
-            <table>
-              <thead>
+          <Table head={['Name', 'Remark', 'Default domain', 'Production version', 'Replicas', 'Last change']}>
+            {data.rows
+              .filter((fn) => fn.zoneId === zone.id)
+              .map((fn) => (
                 <tr>
-                  <th>Name</th>
-                  <th>Remark</th>
-                  <th>Default domain</th>
-                  <th>Production version</th>
-                  <th>Replicas</th>
-                  <th>Last change</th>
+                  <td>
+                    <a href={`#/functions/${fn.id}`}>{fn.name}</a>
+                  </td>
+                  <td>{fn.remark}</td>
+                  <td class="mono">{fn.domain}</td>
+                  <td class="mono">{fn.productionVersion.id}</td>
+                  <td>{fn.replicas}</td>
+                  <td>{when(fn.updatedAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {data.rows
-                  .filter((fn) => fn.zoneId === zone.id)
-                  .map((fn) => (
-                    <tr>
-                      <td>
-                        <a href={`#/functions/${fn.id}`}>{fn.name}</a>
-                      </td>
-                      <td>{fn.remark}</td>
-                      <td class="mono">{fn.domain}</td>
-                      <td class="mono">{fn.productionVersion.id}</td>
-                      <td>{fn.replicas}</td>
-                      <td>{when(fn.updatedAt)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+          </Table>
         </section>
       ))}
       {dialog === 'function' && data && (

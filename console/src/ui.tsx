@@ -73,3 +73,38 @@ export function Loading(props: { height?: string }) {
     </div>
   );
 }
+
+/** A table that scrolls sideways on its own in a narrow window, rather than the page. */
+export function Table(props: { head: string[]; children: ComponentChildren }) {
+  return (
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            {props.head.map((title) => (
+              <th>{title}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A question before a change: Cancel, or the action's own button. */
+export function Confirm(props: { title: string; action: string; onConfirm: () => void; onClose: () => void; children: ComponentChildren }) {
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      {props.children}
+      <div class="actions">
+        <button type="button" class="secondary" onClick={props.onClose}>
+          Cancel
+        </button>
+        <button type="button" class="danger" onClick={props.onConfirm}>
+          {props.action}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
