@@ -59,7 +59,13 @@ export interface Replica { functionId: string; name: string; remark: string; rev
 export interface Version extends VersionRef { remark: string; content?: string }
 export interface EnvVar { key: string; type: 'string' | 'json' | 'secret'; value?: string; updatedAt: string }
 export interface Condition { target: string; operator: string; values: string[]; ignoreCase: boolean; name?: string }
-export interface Rule { id: string; zoneId: string; conditions: Condition[][]; action: { type: string; functionId?: string }; remark: string }
+export interface RuleAction {
+  type: 'direct' | 'weight' | 'region';
+  functionId?: string;
+  targets?: { functionId: string; weight?: number; regions?: string[] }[];
+  sticky?: { by: string; name?: string };
+}
+export interface Rule { id: string; zoneId: string; conditions: Condition[][]; action: RuleAction; remark: string }
 export interface Compare { production: { version: { id: string }; content: string }; replica: { name: string; revision: number; content: string }; diff: string; added: number; removed: number }
 export interface LogRecord {
   requestId: string; at: string; variant: string; versionId?: string; revision?: number; method: string; path: string;

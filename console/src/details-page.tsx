@@ -13,6 +13,16 @@ type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; n
 const describe = (rule: Rule): string =>
   rule.conditions.map((group) => group.map((c) => `${c.target}${c.name ? `:${c.name}` : ''} ${c.operator}${c.ignoreCase ? ' (any case)' : ''} ${c.values.join(', ')}`.trim()).join(' and ')).join(' — or — ');
 
+/** What the rule does with this function: always, a share of requests, or some regions. */
+function share(rule: Rule, id: string): string {
+  const target = rule.action.targets?.find((t) => t.functionId === id);
+  if (rule.action.type === 'weight' && target) return ` — runs ${target.weight}% of matching requests${rule.action.sticky ? `, sticky by ${rule.action.sticky.by}${rule.action.sticky.name ? ` ${rule.action.sticky.name}` : ''}` : ''}`;
+  if (rule.action.type === 'region' && target) return ` — runs for clients in ${target.regions?.join(', ') ?? ''}`;
+  return '';
+}
+
+const choosesFunction = (rule: Rule, id: string): boolean => rule.action.functionId === id || (rule.action.targets ?? []).some((t) => t.functionId === id);
+
 async function load(id: string) {
   const fn = await call<Fn>('GET', `/functions/${enc(id)}`);
   const [production, replicas, env, versions, rules, platform] = await Promise.all([
@@ -23,7 +33,7 @@ async function load(id: string) {
     call<{ rules: Rule[] }>('GET', `/zones/${enc(fn.zoneId)}/rules`),
     call<{ gateway: string | null }>('GET', '/platform'),
   ]);
-  return { fn, production: production.content ?? '', replicas: replicas.replicas, env: env.env, versions: versions.versions, rules: rules.rules.filter((r) => r.action.functionId === id), gateway: platform.gateway };
+  return { fn, production: production.content ?? '', replicas: replicas.replicas, env: env.env, versions: versions.versions, rules: rules.rules.filter((r) => choosesFunction(r, id)), gateway: platform.gateway };
 }
 
 export function DetailsPage(props: { id: string }) {
@@ -146,6 +156,7 @@ export function DetailsPage(props: { id: string }) {
             {data.rules.map((r) => (
               <li>
                 <span class="mono">{r.id}</span>: {describe(r)}
+                {share(r, fn.id)}
               </li>
             ))}
           </ul>

@@ -1,6 +1,7 @@
 /**
- * `edgefn rules …`: trigger rules, tried in order, the first match runs its function. A condition
- * is written `TARGET[:NAME] OPERATOR[-i] [VALUE ...]` (e.g. `host equal www.example.com`,
+ * `edgefn rules …`: trigger rules, tried in order, the first match runs its function (--function),
+ * one of several by weight (--weight, optionally --sticky) or by the client's region (--region). A
+ * condition is written `TARGET[:NAME] OPERATOR[-i] [VALUE ...]` (e.g. `host equal www.example.com`,
  * `request_header:x-env equal beta`, `url equal-i /Pic`); repeated --when are ANDed, --or starts
  * another group.
  */
@@ -44,7 +45,54 @@ function describeConditions(groups: Json[][]): string {
 
 function describeAction(action: Json): string {
   if (action.type === 'direct') return action.functionId as string;
-  return `${action.type as string}: ${JSON.stringify(action.targets)}`;
+  const targets = action.targets as Json[];
+  if (action.type === 'weight') {
+    const sticky = action.sticky as Json | undefined;
+    const by = sticky ? ` (sticky by ${sticky.by as string}${sticky.name ? ` ${sticky.name as string}` : ''})` : '';
+    return `${targets.map((t) => `${t.functionId as string} ${t.weight as number}%`).join(', ')}${by}`;
+  }
+  return targets.map((t) => `${t.functionId as string} in ${(t.regions as string[]).join(',')}`).join('; ');
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+/** `NAME=VALUE` of --weight and --region; the function may be a name in the zone or an id. */
+function split(text: string, flag: string): [string, string] {
+  const eq = text.lastIndexOf('=');
+  if (eq < 1 || eq === text.length - 1) throw new CliError(`--${flag} '${text}': write FUNCTION=${flag === 'weight' ? 'PERCENT' : 'CODES'}`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+function parseSticky(text: string): Json {
+  if (text === 'client_ip') return { by: 'client_ip' };
+  const colon = text.indexOf(':');
+  const by = text.slice(0, colon);
+  if (colon < 1 || (by !== 'cookie' && by !== 'header')) throw new CliError(`--sticky '${text}': write cookie:NAME, header:NAME or client_ip`);
+  return { by, name: text.slice(colon + 1) };
+}
+
+/** The rule's action from --function, --weight or --region (exactly one kind). */
+async function actionOf(api: ApiClient, zoneId: string, options: { function?: string; weight: string[]; sticky?: string; region: string[] }): Promise<Json> {
+  const kinds = [options.function !== undefined, options.weight.length > 0, options.region.length > 0].filter(Boolean).length;
+  if (kinds !== 1) throw new CliError('give exactly one of --function, --weight (repeated) or --region (repeated)');
+  if (options.sticky !== undefined && options.weight.length === 0) throw new CliError('--sticky goes with --weight');
+  if (options.function !== undefined) return { functionId: await functionIdOf(api, options.function, zoneId) };
+  if (options.weight.length > 0) {
+    const targets = [];
+    for (const item of options.weight) {
+      const [fn, percent] = split(item, 'weight');
+      const weight = Number(percent.replace(/%$/, ''));
+      if (!Number.isInteger(weight)) throw new CliError(`--weight '${item}': the share is a whole percent, 0-100`);
+      targets.push({ functionId: await functionIdOf(api, fn, zoneId), weight });
+    }
+    return { action: { type: 'weight', targets, ...(options.sticky !== undefined ? { sticky: parseSticky(options.sticky) } : {}) } };
+  }
+  const targets = [];
+  for (const item of options.region) {
+    const [fn, codes] = split(item, 'region');
+    targets.push({ functionId: await functionIdOf(api, fn, zoneId), regions: codes.split(',').map((c) => c.trim()).filter((c) => c !== '') });
+  }
+  return { action: { type: 'region', targets } };
 }
 
 /** The zone of a rule: given, or found by looking through the zones. */
@@ -63,20 +111,24 @@ export function registerRules(program: Command): void {
 
   const create = verb(rules, 'create', 'create a trigger rule (it runs after the existing ones)', "edgefn rules create --zone example.com --function hello --when 'host equal www.example.com' --when 'url equal /pic' --or --when 'url equal /img'")
     .requiredOption('--zone <zone>', 'the zone (id or name)')
-    .requiredOption('--function <function>', 'the function to run (id or name)')
+    .option('--function <function>', 'the function to run (id or name)')
+    .option('--weight <function=percent>', 'a canary: run this function for that share of requests (repeatable; the shares add up to 100)', collect, [] as string[])
+    .option('--sticky <key>', 'keep each client on one side of --weight: cookie:NAME, header:NAME or client_ip')
+    .option('--region <function=codes>', 'run this function for clients in these regions, e.g. hello-cn=CN,CN.GD (repeatable; one must list Default)', collect, [] as string[])
     .option('--when <condition>', "a condition: 'TARGET[:NAME] OPERATOR[-i] [VALUE ...]' (repeatable; all must match)")
     .option('--or', 'start another group of --when conditions (either group may match)')
-    .option('--remark <text>', 'a note about the rule');
+    .option('--remark <text>', 'a note about the rule')
+    .addHelpText('after', "\nA canary and a regional rule:\n  $ edgefn rules create --zone example.com --when 'host equal www.example.com' --weight hello=90 --weight hello-next=10 --sticky cookie:uid\n  $ edgefn rules create --zone example.com --when 'host equal www.example.com' --region hello-cn=CN --region hello=Default\n");
   // Commander keeps options by name, not in order; the groups need the order of --when and --or.
   const groups: Json[][] = [[]];
   create.on('option:when', (value: string) => groups.at(-1)!.push(parseWhen(value)));
   create.on('option:or', () => groups.push([]));
-  create.action(async (options: Options & { function: string; remark?: string }) => {
+  create.action(async (options: Options & { function?: string; weight: string[]; sticky?: string; region: string[]; remark?: string }) => {
     if (groups.some((group) => group.length === 0)) throw new CliError('each group needs at least one --when (and --or goes between groups)');
     const { api } = context();
     const zoneId = await zoneIdOf(api, options.zone!);
-    const functionId = await functionIdOf(api, options.function, zoneId);
-    const rule = await api.request('POST', `/zones/${seg(zoneId)}/rules`, { conditions: groups, functionId, ...(options.remark !== undefined ? { remark: options.remark } : {}) });
+    const target = await actionOf(api, zoneId, options);
+    const rule = await api.request('POST', `/zones/${seg(zoneId)}/rules`, { conditions: groups, ...target, ...(options.remark !== undefined ? { remark: options.remark } : {}) });
     if (options.json) printJson(rule);
     else printLine(`Created rule ${rule.id as string}: when ${describeConditions(rule.conditions as Json[][])} run ${describeAction(rule.action as Json)}`);
   });

@@ -151,11 +151,12 @@ function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string 
       return created(await c.sync(params.functionId!, params.name!, { productionVersion: requiredString(b, 'productionVersion'), ...(replicaRevision !== undefined ? { replicaRevision } : {}), confirm: b.confirm === true }));
     } },
 
-    { method: 'POST', path: rules, summary: 'Create a trigger rule: {conditions: [[{target, operator, values, ignoreCase?, name?}]], functionId, remark?}', handler: async ({ params, body }) => {
+    { method: 'POST', path: rules, summary: 'Create a trigger rule: {conditions: [[{target, operator, values, ignoreCase?, name?}]], functionId | action: {type: direct|weight|region, ...}, remark?}', handler: async ({ params, body }) => {
       const b = objectBody(body);
-      onlyFields(b, ['conditions', 'functionId', 'remark']);
+      onlyFields(b, ['conditions', 'functionId', 'action', 'remark']);
       const remark = optionalString(b, 'remark');
-      return created(await c.createRule(params.zoneId!, { conditions: b.conditions, functionId: requiredString(b, 'functionId'), ...(remark !== undefined ? { remark } : {}) }));
+      const functionId = optionalString(b, 'functionId');
+      return created(await c.createRule(params.zoneId!, { conditions: b.conditions, ...(functionId !== undefined ? { functionId } : {}), ...(b.action !== undefined ? { action: b.action } : {}), ...(remark !== undefined ? { remark } : {}) }));
     } },
     { method: 'GET', path: rules, summary: 'List trigger rules in execution order', handler: async ({ params }) => ok({ rules: await c.listRules(params.zoneId!) }) },
     { method: 'PUT', path: `${rules}/order`, summary: 'Order the rules: {ruleIds: [...]} (every id, first runs first)', handler: async ({ params, body }) => {
@@ -164,12 +165,12 @@ function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string 
       return ok({ rules: await c.reorderRules(params.zoneId!, stringArray(b, 'ruleIds')) });
     } },
     { method: 'GET', path: `${rules}/{ruleId}`, summary: 'Get a trigger rule', handler: async ({ params }) => ok(await c.getRule(params.zoneId!, params.ruleId!)) },
-    { method: 'PATCH', path: `${rules}/{ruleId}`, summary: 'Change a trigger rule: {conditions?, functionId?, remark?}', handler: async ({ params, body }) => {
+    { method: 'PATCH', path: `${rules}/{ruleId}`, summary: 'Change a trigger rule: {conditions?, functionId? | action?, remark?}', handler: async ({ params, body }) => {
       const b = objectBody(body);
-      onlyFields(b, ['conditions', 'functionId', 'remark']);
+      onlyFields(b, ['conditions', 'functionId', 'action', 'remark']);
       const functionId = optionalString(b, 'functionId');
       const remark = optionalString(b, 'remark');
-      return ok(await c.updateRule(params.zoneId!, params.ruleId!, { ...(b.conditions !== undefined ? { conditions: b.conditions } : {}), ...(functionId !== undefined ? { functionId } : {}), ...(remark !== undefined ? { remark } : {}) }));
+      return ok(await c.updateRule(params.zoneId!, params.ruleId!, { ...(b.conditions !== undefined ? { conditions: b.conditions } : {}), ...(functionId !== undefined ? { functionId } : {}), ...(b.action !== undefined ? { action: b.action } : {}), ...(remark !== undefined ? { remark } : {}) }));
     } },
     { method: 'DELETE', path: `${rules}/{ruleId}`, summary: 'Delete a trigger rule', handler: async ({ params }) => {
       await c.deleteRule(params.zoneId!, params.ruleId!);

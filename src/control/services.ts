@@ -24,7 +24,7 @@ import {
   validateRuleRemark,
   validateZoneName,
 } from '../domain/names.ts';
-import { parseConditions } from '../domain/rules.ts';
+import { parseConditions, parseRuleAction, type RuleAction } from '../domain/rules.ts';
 import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
@@ -320,13 +320,24 @@ export class ControlPlane {
     if (fn.zoneId !== zoneId) throw new EdgefnError('ResourceUnavailable.FunctionNotFound', `Function ${functionId} is not in zone ${zoneId}`);
   }
 
-  async createRule(zoneId: string, input: { conditions: unknown; functionId: string; remark?: string }): Promise<RuleRecord> {
+  /** The action of a rule: `functionId` is the short form of a direct action; every target must be in the zone. */
+  async #ruleAction(zoneId: string, input: { functionId?: string; action?: unknown }): Promise<RuleAction> {
+    if ((input.functionId === undefined) === (input.action === undefined)) {
+      throw new EdgefnError('InvalidParameter.InvalidParameter', "Give either 'functionId' (run that function) or 'action' ({type: direct|weight|region, ...}), not both");
+    }
+    const action = input.functionId !== undefined ? { type: 'direct' as const, functionId: input.functionId } : parseRuleAction(input.action);
+    const ids = action.type === 'direct' ? [action.functionId] : action.targets.map((t) => t.functionId);
+    for (const id of ids) await this.#assertFunctionInZone(zoneId, id);
+    return action;
+  }
+
+  async createRule(zoneId: string, input: { conditions: unknown; functionId?: string; action?: unknown; remark?: string }): Promise<RuleRecord> {
     const conditions = parseConditions(input.conditions);
     const remark = input.remark ?? '';
     validateRuleRemark(remark);
     await this.#store.getZone(zoneId);
-    await this.#assertFunctionInZone(zoneId, input.functionId);
-    return this.#store.createRule({ zoneId, conditions, action: { type: 'direct', functionId: input.functionId }, remark }, maxRulesPerZone);
+    const action = await this.#ruleAction(zoneId, input);
+    return this.#store.createRule({ zoneId, conditions, action, remark }, maxRulesPerZone);
   }
 
   listRules(zoneId: string): Promise<RuleRecord[]> {
@@ -337,13 +348,13 @@ export class ControlPlane {
     return this.#store.getRule(zoneId, id);
   }
 
-  async updateRule(zoneId: string, id: string, patch: { conditions?: unknown; functionId?: string; remark?: string }): Promise<RuleRecord> {
+  async updateRule(zoneId: string, id: string, patch: { conditions?: unknown; functionId?: string; action?: unknown; remark?: string }): Promise<RuleRecord> {
     const conditions = patch.conditions === undefined ? undefined : parseConditions(patch.conditions);
     if (patch.remark !== undefined) validateRuleRemark(patch.remark);
-    if (patch.functionId !== undefined) await this.#assertFunctionInZone(zoneId, patch.functionId);
+    const action = patch.functionId === undefined && patch.action === undefined ? undefined : await this.#ruleAction(zoneId, patch);
     return this.#store.updateRule(zoneId, id, {
       ...(conditions ? { conditions } : {}),
-      ...(patch.functionId !== undefined ? { action: { type: 'direct' as const, functionId: patch.functionId } } : {}),
+      ...(action ? { action } : {}),
       ...(patch.remark !== undefined ? { remark: patch.remark } : {}),
     });
   }

@@ -50,6 +50,7 @@ const statuses = {
   'ResourceNotFound.Host': 404,
   'FailedOperation.ProductionChanged': 409,
   'FailedOperation.TestRequestFailed': 502,
+  'FailedOperation.FunctionInUse': 409,
   'FailedOperation.ReplicaRevisionConflict': 409,
   // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
   'FailedOperation.InvocationLogsOff': 409,

@@ -1,6 +1,6 @@
 /** Trigger-rule actions: which function runs (direct, weighted canary, or by region). */
 import { EdgefnError } from './errors.ts';
-import { isRecord, maxActionTargets, type RuleAction } from './rules.ts';
+import { isRecord, maxActionTargets, type RuleAction, type Sticky } from './rules.ts';
 
 function failAction(message: string): never {
   throw new EdgefnError('InvalidParameter.InvalidParameter', `Invalid rule action: ${message}.`);
@@ -29,16 +29,32 @@ function parseTargets(input: Record<string, unknown>, allowed: readonly string[]
 }
 
 const regionPattern = /^[A-Z]{2}(?:\.[A-Z0-9]{1,3})?$/;
+/** An HTTP token: what cookie and header names are made of. */
+const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+
+function parseSticky(input: unknown): Sticky {
+  if (!isRecord(input)) failAction('sticky must be an object: {by: "cookie"|"header", name} or {by: "client_ip"}');
+  const { by, name } = input;
+  if (by === 'client_ip') {
+    for (const key of Object.keys(input)) if (key !== 'by') failAction(`sticky has unknown field ${JSON.stringify(key)}`);
+    return { by };
+  }
+  if (by !== 'cookie' && by !== 'header') failAction('sticky.by must be cookie, header or client_ip');
+  for (const key of Object.keys(input)) if (key !== 'by' && key !== 'name') failAction(`sticky has unknown field ${JSON.stringify(key)}`);
+  if (typeof name !== 'string' || !tokenPattern.test(name)) failAction(`sticky by ${by} needs a name: 1-128 characters of an HTTP token`);
+  return { by, name: by === 'header' ? name.toLowerCase() : name };
+}
 
 /**
  * Parses API input for a rule action. Errors are `InvalidParameter.InvalidParameter`.
  * - `{type: 'direct', functionId}`.
- * - `{type: 'weight', targets: [{functionId, weight}]}`: 1-5 distinct functions, integer weights
- *   0-100 summing to 100.
+ * - `{type: 'weight', targets: [{functionId, weight}], sticky?}`: 1-5 distinct functions, integer
+ *   weights 0-100 summing to 100; `sticky` as in {@link Sticky}.
  * - `{type: 'region', targets: [{functionId, regions}]}`: 1-5 distinct functions; regions are
  *   ISO 3166 codes (`CN`) or subdivisions (`CN.GD`), folded to uppercase; exactly one `Default`
- *   overall. Regions may not overlap: a code listed twice, or a country together with one of its
- *   subdivisions, is refused (EdgeOne states the rule, not what counts as overlap; this is our reading).
+ *   overall. Regions may not overlap: a code listed twice is refused. A country and one of its
+ *   subdivisions may both be listed: the most specific entry wins (`CN.GD` before `CN`), as
+ *   {@link selectFunctionId} picks.
  */
 export function parseRuleAction(input: unknown): RuleAction {
   if (!isRecord(input)) failAction('expected an object with a type');
@@ -49,7 +65,7 @@ export function parseRuleAction(input: unknown): RuleAction {
       return { type, functionId: parseFunctionId(input.functionId, 'a direct action') };
     }
     case 'weight': {
-      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets') failAction(`unknown field ${JSON.stringify(key)}`);
+      for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets' && key !== 'sticky') failAction(`unknown field ${JSON.stringify(key)}`);
       const targets = parseTargets(input, ['functionId', 'weight']).map((target, i) => {
         const { weight } = target;
         if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100) {
@@ -59,7 +75,7 @@ export function parseRuleAction(input: unknown): RuleAction {
       });
       const sum = targets.reduce((total, target) => total + target.weight, 0);
       if (sum !== 100) failAction(`weights must add up to 100, they add up to ${sum}`);
-      return { type, targets };
+      return { type, targets, ...(input.sticky !== undefined ? { sticky: parseSticky(input.sticky) } : {}) };
     }
     case 'region': {
       for (const key of Object.keys(input)) if (key !== 'type' && key !== 'targets') failAction(`unknown field ${JSON.stringify(key)}`);
@@ -80,10 +96,6 @@ export function parseRuleAction(input: unknown): RuleAction {
         return { functionId: String(target.functionId), regions: codes };
       });
       if (!owners.has('Default')) failAction('exactly one target must list the Default region');
-      for (const code of owners.keys()) {
-        const dot = code.indexOf('.');
-        if (dot > 0 && owners.has(code.slice(0, dot))) failAction(`regions ${code.slice(0, dot)} and ${code} overlap`);
-      }
       return { type, targets };
     }
     default:
@@ -93,14 +105,18 @@ export function parseRuleAction(input: unknown): RuleAction {
 
 /**
  * Picks the function a matched action runs. `random` returns a number in [0, 1) (weight actions);
+ * `stickyKey` (weight actions with `sticky`) is the client's cookie, header value or address: the
+ * same key always gets the same function, and raising one target's weight only moves clients to
+ * that target (weighted rendezvous hashing: each target scores the key, the highest score wins).
  * `region` is the client's region, `CN` or `CN.GD` (region actions): a subdivision entry wins over
  * its country, and `Default` takes the rest.
  */
-export function selectFunctionId(action: RuleAction, pick: { random: () => number; region?: string }): string {
+export function selectFunctionId(action: RuleAction, pick: { random: () => number; region?: string; stickyKey?: string }): string {
   switch (action.type) {
     case 'direct':
       return action.functionId;
     case 'weight': {
+      if (action.sticky && pick.stickyKey !== undefined) return rendezvous(action.targets, pick.stickyKey);
       const roll = pick.random() * 100;
       let total = 0;
       let chosen = '';
@@ -128,4 +144,44 @@ export function selectFunctionId(action: RuleAction, pick: { random: () => numbe
       return byCountry ?? byDefault;
     }
   }
+}
+
+/**
+ * Weighted rendezvous: target i scores w_i / -ln(u_i), u_i a uniform hash of (key, target) in
+ * (0, 1); the highest wins, so each target wins with probability w_i / sum(w), and a target whose
+ * weight grows can only gain keys.
+ */
+function rendezvous(targets: readonly { functionId: string; weight: number }[], key: string): string {
+  let best = '';
+  let bestScore = -1;
+  for (const target of targets) {
+    if (target.weight === 0) continue;
+    const u = (hash53(`${target.functionId}\n${key}`) + 0.5) / 2 ** 53;
+    const score = target.weight / -Math.log(u);
+    if (score > bestScore) {
+      bestScore = score;
+      best = target.functionId;
+    }
+  }
+  return best;
+}
+
+/** A 53-bit string hash: two FNV-1a lanes with different primes, each mixed by MurmurHash3's finalizer. */
+function hash53(text: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  a = mix32(a);
+  b = mix32(b ^ a);
+  return (b & 0x1fffff) * 2 ** 32 + (a >>> 0);
+}
+
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }

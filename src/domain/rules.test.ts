@@ -509,9 +509,27 @@ describe('parseRuleAction', () => {
     fails({ type: 'region', targets: [{ functionId: 'a', regions: ['CN'] }] }, /Default/);
     fails({ type: 'region', targets: [{ functionId: 'a', regions: ['Default'] }, { functionId: 'b', regions: ['Default'] }] }, /Default is listed more than once/);
     fails({ type: 'region', targets: [{ functionId: 'a', regions: ['CN', 'Default'] }, { functionId: 'b', regions: ['cn'] }] }, /CN is listed more than once/);
-    fails({ type: 'region', targets: [{ functionId: 'a', regions: ['CN', 'Default'] }, { functionId: 'b', regions: ['CN.GD'] }] }, /CN and CN.GD overlap/);
+    // A country and its subdivision may both be listed: the subdivision is more specific and wins.
+    assert.doesNotThrow(() => parseRuleAction({ type: 'region', targets: [{ functionId: 'a', regions: ['CN', 'Default'] }, { functionId: 'b', regions: ['CN.GD'] }] }));
     fails({ type: 'region', targets: [{ functionId: 'a', regions: ['China', 'Default'] }] }, /not a region code/);
     fails({ type: 'region', targets: [{ functionId: 'a', regions: [] }] }, /non-empty regions/);
+  });
+});
+
+describe('parseRuleAction: sticky weights', () => {
+  const targets = [{ functionId: 'a', weight: 50 }, { functionId: 'b', weight: 50 }];
+  it('takes a cookie, a header (name folded to lowercase) or the client address', () => {
+    assert.deepEqual(parseRuleAction({ type: 'weight', targets, sticky: { by: 'cookie', name: 'uid' } }), { type: 'weight', targets, sticky: { by: 'cookie', name: 'uid' } });
+    assert.deepEqual(parseRuleAction({ type: 'weight', targets, sticky: { by: 'header', name: 'X-User' } }), { type: 'weight', targets, sticky: { by: 'header', name: 'x-user' } });
+    assert.deepEqual(parseRuleAction({ type: 'weight', targets, sticky: { by: 'client_ip' } }), { type: 'weight', targets, sticky: { by: 'client_ip' } });
+  });
+  for (const bad of [{ by: 'ip' }, { by: 'cookie' }, { by: 'cookie', name: 'a b' }, { by: 'header', name: '' }, { by: 'client_ip', name: 'x' }, 'cookie', null]) {
+    it(`refuses sticky ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parseRuleAction({ type: 'weight', targets, sticky: bad }), (e: EdgefnError) => e.code === 'InvalidParameter.InvalidParameter');
+    });
+  }
+  it('refuses sticky on a region action', () => {
+    assert.throws(() => parseRuleAction({ type: 'region', targets: [{ functionId: 'a', regions: ['Default'] }], sticky: { by: 'client_ip' } }));
   });
 });
 
@@ -526,6 +544,53 @@ describe('selectFunctionId', () => {
     assert.equal(selectFunctionId(action, { random: () => 0.99999 }), 'c');
     const last: RuleAction = { type: 'weight', targets: [{ functionId: 'a', weight: 100 }, { functionId: 'z', weight: 0 }] };
     assert.equal(selectFunctionId(last, { random: () => 0.99999 }), 'a');
+  });
+
+  it('weight holds within 2 percentage points over 10,000 draws', () => {
+    const action: RuleAction = { type: 'weight', targets: [{ functionId: 'old', weight: 70 }, { functionId: 'new', weight: 30 }] };
+    let chosen = 0;
+    for (let i = 0; i < 10_000; i++) if (selectFunctionId(action, { random: Math.random }) === 'new') chosen++;
+    assert.ok(Math.abs(chosen / 100 - 30) <= 2, `${chosen / 100}% new`);
+  });
+
+  const sticky = (newWeight: number): RuleAction => ({
+    type: 'weight',
+    targets: [{ functionId: 'ef-old00000', weight: 100 - newWeight }, { functionId: 'ef-new00000', weight: newWeight }],
+    sticky: { by: 'cookie', name: 'uid' },
+  });
+  const clients = Array.from({ length: 10_000 }, (_, i) => `client-${i}-${(i * 7919) % 104729}`);
+
+  it('sticky: the same key always gets the same function, and the shares hold within 2 points', () => {
+    const action = sticky(30);
+    let onNew = 0;
+    for (const key of clients) {
+      const first = selectFunctionId(action, { random: Math.random, stickyKey: key });
+      for (let call = 0; call < 4; call++) assert.equal(selectFunctionId(action, { random: Math.random, stickyKey: key }), first);
+      if (first === 'ef-new00000') onNew++;
+    }
+    assert.ok(Math.abs(onNew / 100 - 30) <= 2, `${onNew / 100}% on new`);
+  });
+
+  it('sticky: raising the new side from 10% to 30% moves no client from new to old', () => {
+    let moved = 0;
+    let gained = 0;
+    for (const key of clients) {
+      const before = selectFunctionId(sticky(10), { random: Math.random, stickyKey: key });
+      const after = selectFunctionId(sticky(30), { random: Math.random, stickyKey: key });
+      if (before === 'ef-new00000' && after === 'ef-old00000') moved++;
+      if (before === 'ef-old00000' && after === 'ef-new00000') gained++;
+    }
+    assert.equal(moved, 0);
+    assert.ok(Math.abs(gained / 100 - 20) <= 2, `${gained / 100}% moved to new`);
+  });
+
+  it('sticky with three targets: growing one (the others shrinking in proportion) only moves clients to it', () => {
+    const three = (a: number, b: number, c: number): RuleAction => ({ type: 'weight', targets: [{ functionId: 'a', weight: a }, { functionId: 'b', weight: b }, { functionId: 'c', weight: c }], sticky: { by: 'client_ip' } });
+    for (const key of clients.slice(0, 3000)) {
+      const before = selectFunctionId(three(50, 40, 10), { random: Math.random, stickyKey: key });
+      const after = selectFunctionId(three(40, 32, 28), { random: Math.random, stickyKey: key });
+      assert.ok(after === before || after === 'c', `${key}: ${before} -> ${after}`);
+    }
   });
 
   it('region prefers the subdivision, then the country, then Default', () => {

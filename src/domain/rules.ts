@@ -50,8 +50,14 @@ export type ConditionGroup = Condition[];
 /** What a matching rule does: run one function, pick one by weight, or pick one by client region. */
 export type RuleAction =
   | { type: 'direct'; functionId: string }
-  | { type: 'weight'; targets: { functionId: string; weight: number }[] }
+  | { type: 'weight'; targets: { functionId: string; weight: number }[]; sticky?: Sticky }
   | { type: 'region'; targets: { functionId: string; regions: string[] }[] };
+
+/**
+ * How a weight action keeps one client on one function (edgefn's addition; EdgeOne draws per
+ * request): by a cookie's value, a request header's value, or the client address.
+ */
+export type Sticky = { by: 'cookie' | 'header'; name: string } | { by: 'client_ip' };
 
 /** A rule as the compiler takes it: `conditions` is an OR of AND groups. */
 export interface RuleDefinition {

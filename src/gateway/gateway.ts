@@ -15,6 +15,7 @@ import type { LaneClient } from './lane.ts';
 import type { Geo, GeoLookup } from './geo.ts';
 import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
 import { newRequestId, pathOf, recordWhenDone, requestIdHeader, type RecordSink, type RecordStart } from './records.ts';
+import { pickFunctionId, selectedHeader } from './rule-pick.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -93,6 +94,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const geo = options.geo?.(clientIpOf(req));
     let fn = routes.functionByDomain(host);
     let zone: ZoneEntry | undefined = fn?.zone;
+    let selected: string[] = [];
     if (!fn) {
       zone = routes.zoneOf(host);
       if (!zone) {
@@ -100,7 +102,11 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         return;
       }
       const rule = zone.matcher.match(matchRequest(req, target, clientIpOf(req), geo));
-      if (rule && rule.action.type === 'direct') fn = zone.functions.get(rule.action.functionId);
+      if (rule) {
+        fn = zone.functions.get(pickFunctionId(rule.action, req, clientIpOf(req), geo));
+        // Which of several functions answered, so a canary can be seen working.
+        if (fn && rule.action.type !== 'direct') selected = [selectedHeader, fn.name];
+      }
       if (!fn) {
         await proxyToOrigin(req, res, zone.origin, undefined, 'http');
         return;
@@ -123,13 +129,13 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (typeof wanted === 'string') {
       const replica = fn.replicas.get(wanted);
       if (replica !== undefined) {
-        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, geo, loop, extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId] });
+        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, geo, loop, extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId, ...selected] });
         return;
       }
-      await runProduction(req, res, target, fn, geo, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId]);
+      await runProduction(req, res, target, fn, geo, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId, ...selected]);
       return;
     }
-    await runProduction(req, res, target, fn, geo, loop, start, [requestIdHeader, requestId]);
+    await runProduction(req, res, target, fn, geo, loop, start, [requestIdHeader, requestId, ...selected]);
   }
 
   return (req, res) =>

@@ -235,6 +235,14 @@ export class SqliteStore implements Store {
   async deleteFunction(id: string): Promise<void> {
     this.#write(() => {
       const fn = this.#function(id);
+      // A weight or region rule choosing among several functions cannot lose one silently.
+      const sharing = this.#db
+        .prepare("SELECT rules.id FROM rules, json_each(rules.action, '$.targets') AS t WHERE rules.zone_id = ? AND json_extract(t.value, '$.functionId') = ?")
+        .all(fn.zoneId, id) as { id: string }[];
+      if (sharing.length > 0) {
+        const ids = sharing.map((r) => r.id).join(', ');
+        throw new EdgefnError('FailedOperation.FunctionInUse', `Function ${id} is a target of the weight or region rule(s) ${ids}: change or delete them first`);
+      }
       // Rules that run only this function go with it, as in EdgeOne's DeleteFunction.
       this.#db.prepare("DELETE FROM rules WHERE zone_id = ? AND json_extract(action, '$.type') = 'direct' AND json_extract(action, '$.functionId') = ?").run(fn.zoneId, id);
       this.#db.prepare('DELETE FROM functions WHERE id = ?').run(id);

@@ -365,6 +365,29 @@ describe('edgefn CLI against edgefn serve', () => {
     assert.equal(json.replica.body, '\u001b[31mred\u001b[0m', '--json keeps the exact text (JSON escapes it)');
   });
 
+  it('creates canary (weight, sticky) and region rules by function name', async () => {
+    await ok(['functions', 'create', 'hello-next', '--zone', 'example.com', '--file', file('next.js', code('next'))]);
+    const canary = await json(['rules', 'create', '--zone', 'example.com', '--when', 'url equal /canary', '--weight', 'hello=90', '--weight', 'hello-next=10%', '--sticky', 'cookie:uid']);
+    const nextId = ((await apiGet('/functions?zoneId=' + (canary.zoneId as string))).functions as { id: string; name: string }[]).find((f) => f.name === 'hello-next')!.id;
+    assert.deepEqual(canary.action, { type: 'weight', targets: [{ functionId, weight: 90 }, { functionId: nextId, weight: 10 }], sticky: { by: 'cookie', name: 'uid' } });
+    const region = await json(['rules', 'create', '--zone', 'example.com', '--when', 'url equal /region', '--region', 'hello-next=CN,US.CA', '--region', 'hello=Default']);
+    assert.deepEqual(region.action, { type: 'region', targets: [{ functionId: nextId, regions: ['CN', 'US.CA'] }, { functionId, regions: ['Default'] }] });
+    const listed = await ok(['rules', 'list', '--zone', 'example.com']);
+    assert.match(listed.stdout, new RegExp(`${functionId} 90%, ${nextId} 10% \\(sticky by cookie uid\\)`));
+    const both = await cli(['rules', 'create', '--zone', 'example.com', '--when', 'url equal /x', '--function', 'hello', '--weight', 'hello=100']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /exactly one of --function, --weight/);
+    const badSum = await cli(['rules', 'create', '--zone', 'example.com', '--when', 'url equal /x', '--weight', 'hello=50', '--weight', 'hello-next=20']);
+    assert.equal(badSum.code, 1);
+    assert.match(badSum.stderr, /add up to 100.*\[InvalidParameter\.InvalidParameter\]/);
+    const inUse = await cli(['functions', 'delete', 'hello-next', '--zone', 'example.com', '--yes']);
+    assert.equal(inUse.code, 1);
+    assert.match(inUse.stderr, /FailedOperation\.FunctionInUse/);
+    await ok(['rules', 'delete', canary.id as string, '--yes']);
+    await ok(['rules', 'delete', region.id as string, '--yes']);
+    await ok(['functions', 'delete', 'hello-next', '--zone', 'example.com', '--yes']);
+  });
+
   it('deletes with --yes, and refuses without a terminal', async () => {
     const refused = await cli(['functions', 'delete', functionId]);
     assert.equal(refused.code, 1);

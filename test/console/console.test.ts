@@ -74,6 +74,8 @@ describe('web console in Chromium', () => {
     const fn = await api<{ id: string }>('POST', '/functions', { zoneId: zone.id, name: 'hello', content: code('production'), remark: 'the seed function' });
     functionId = fn.id;
     await api('POST', `/zones/${zone.id}/rules`, { conditions: [[{ target: 'host', operator: 'equal', values: ['www.example.com'] }]], functionId });
+    const next = await api<{ id: string }>('POST', '/functions', { zoneId: zone.id, name: 'hello-next', content: code('next') });
+    await api('POST', `/zones/${zone.id}/rules`, { conditions: [[{ target: 'host', operator: 'equal', values: ['canary.example.com'] }]], action: { type: 'weight', targets: [{ functionId, weight: 90 }, { functionId: next.id, weight: 10 }], sticky: { by: 'cookie', name: 'uid' } } });
     await api('PUT', `/functions/${functionId}/env/GREETING`, { value: 'hi', type: 'string' });
     await api('PUT', `/functions/${functionId}/env/API_KEY`, { value: secret, type: 'secret' });
     browser = await launchBrowser();
@@ -118,7 +120,7 @@ describe('web console in Chromium', () => {
     await page.getByLabel('Admin token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Function Management' }).waitFor();
-    await page.getByRole('link', { name: 'hello' }).waitFor();
+    await page.getByRole('link', { name: 'hello', exact: true }).waitFor();
     assert.equal(await page.evaluate('document.cookie'), '', 'the token is never a cookie');
     assert.equal(await page.evaluate("sessionStorage.getItem('edgefn.token')"), token);
     await shot('function-management');
@@ -136,12 +138,13 @@ describe('web console in Chromium', () => {
     await dialog.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'made-in-console' }).waitFor();
     await page.getByRole('link', { name: 'Function Management' }).click();
-    await page.getByRole('link', { name: 'hello' }).waitFor();
+    await page.getByRole('link', { name: 'hello', exact: true }).waitFor();
   });
 
   it('runs the seed flow by clicks: New Replica, edit, test, Compare and Sync, roll back', async () => {
-    await page.getByRole('link', { name: 'hello' }).click();
+    await page.getByRole('link', { name: 'hello', exact: true }).click();
     await page.getByRole('heading', { name: 'Code Replica' }).waitFor();
+    await page.getByText('runs 90% of matching requests, sticky by cookie uid').waitFor();
     await shot('function-details');
 
     // New Replica from production; Save; an invalid name, then a valid one.
