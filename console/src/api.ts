@@ -55,7 +55,7 @@ export const enc = encodeURIComponent;
 export interface Zone { id: string; name: string; origin: string }
 export interface VersionRef { id: string; sha256: string; source: string; createdAt: string }
 export interface Fn { id: string; zoneId: string; name: string; remark: string; domain: string; productionVersion: VersionRef; createdAt: string; updatedAt: string }
-export interface Replica { functionId: string; name: string; remark: string; revision: number; createdAt: string; modifiedAt: string; content?: string }
+export interface Replica { functionId: string; name: string; remark: string; revision: number; createdAt: string; modifiedAt: string; content?: string; rollout: { percent: number; sticky?: { by: string; name?: string } } | null }
 export interface Version extends VersionRef { remark: string; content?: string }
 export interface EnvVar { key: string; type: 'string' | 'json' | 'secret'; value?: string; updatedAt: string }
 export interface Condition { target: string; operator: string; values: string[]; ignoreCase: boolean; name?: string }

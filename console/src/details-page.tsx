@@ -2,13 +2,13 @@
 import { useState } from 'preact/hooks';
 import { call, enc, type EnvVar, type Fn, type Replica, type Rule, type Version, type VersionRef } from './api.ts';
 import { CodeEditor } from './editor.tsx';
-import { CompareAndSync, EditReplica, NewReplica } from './replica-dialogs.tsx';
+import { CompareAndSync, EditReplica, NewReplica, Rollout } from './replica-dialogs.tsx';
 import { TestPanel } from './test-panel.tsx';
 import { Confirm, ErrorNote, Loading, Table, useLoad, when } from './ui.tsx';
 
 const maxReplicas = 2;
 
-type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; name: string } | { kind: 'delete'; name: string } | { kind: 'rollback'; version: Version } | null;
+type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; name: string } | { kind: 'delete'; name: string } | { kind: 'rollout'; replica: Replica } | { kind: 'rollback'; version: Version } | null;
 
 const describe = (rule: Rule): string =>
   rule.conditions.map((group) => group.map((c) => `${c.target}${c.name ? `:${c.name}` : ''} ${c.operator}${c.ignoreCase ? ' (any case)' : ''} ${c.values.join(', ')}`.trim()).join(' and ')).join(' — or — ');
@@ -122,18 +122,22 @@ export function DetailsPage(props: { id: string }) {
         {data.replicas.length === 0 ? (
           <p class="muted">No replicas. A replica runs for requests with the header EO-Function-Replica-Name: its name; every other request runs production.</p>
         ) : (
-          <Table head={['Replica', 'Revision', 'Modified', 'Actions']}>
+          <Table head={['Replica', 'Revision', 'Modified', 'Rollout', 'Actions']}>
             {data.replicas.map((r) => (
               <tr>
                 <td class="mono">{r.name}</td>
                 <td>{r.revision}</td>
                 <td>{when(r.modifiedAt)}</td>
+                <td>{r.rollout ? `${r.rollout.percent}% of production` : 'none'}</td>
                 <td class="actions">
                   <button type="button" class="secondary" aria-label={`Edit ${r.name}`} onClick={() => setOpen({ kind: 'edit', name: r.name })}>
                     Edit
                   </button>
                   <button type="button" aria-label={`Compare and Sync to Production Code: ${r.name}`} onClick={() => setOpen({ kind: 'sync', name: r.name })}>
                     Compare and Sync to Production Code
+                  </button>
+                  <button type="button" class="secondary" aria-label={`Rollout of ${r.name}`} onClick={() => setOpen({ kind: 'rollout', replica: r })}>
+                    Rollout
                   </button>
                   <button type="button" class="secondary" aria-label={`Delete ${r.name}`} onClick={() => setOpen({ kind: 'delete', name: r.name })}>
                     Delete
@@ -206,6 +210,9 @@ export function DetailsPage(props: { id: string }) {
       {open?.kind === 'edit' && <EditReplica fn={fn} name={open.name} onClose={() => setOpen(null)} onSaved={() => done(`Saved replica ${open.name}.`)} />}
       {open?.kind === 'sync' && (
         <CompareAndSync fn={fn} name={open.name} onClose={() => setOpen(null)} onSynced={(v, previous) => done(`Synced: production is now ${v.id} (was ${previous}; Roll back restores it).`)} />
+      )}
+      {open?.kind === 'rollout' && (
+        <Rollout fn={fn} replica={open.replica} onClose={() => setOpen(null)} onSaved={(percent) => done(percent > 0 ? `Replica ${open.replica.name} now serves ${percent}% of production traffic.` : `Rollout of ${open.replica.name} ended.`)} />
       )}
       {open?.kind === 'delete' && (
         <Confirm title="Delete replica" action="Delete replica" onClose={() => setOpen(null)} onConfirm={() => void removeReplica(open.name)}>

@@ -10,6 +10,7 @@ import { colourDiff, colours, inert, printFields, printJson, printLine, printTab
 import { confirm, confirmByTyping, requireInteractive, withProgress } from './prompt.ts';
 import { editReplica } from './replica-edit.ts';
 import { testReplica, type TestOptions } from './replica-test.ts';
+import { parseSticky } from './rules.ts';
 
 export interface ReplicaOptions {
   json?: boolean;
@@ -25,7 +26,13 @@ function showReplica(replica: Json): void {
     ['revision', replica.revision as number],
     ['remark', (replica.remark as string) || undefined],
     ['modified', shortTime(replica.modifiedAt)],
+    ['rollout', replica.rollout ? describeRollout(replica.rollout as Json) : undefined],
   ]);
+}
+
+function describeRollout(rollout: Json): string {
+  const sticky = rollout.sticky as Json | undefined;
+  return `${rollout.percent as number}% of production traffic${sticky ? ` (sticky by ${sticky.by as string}${sticky.name ? ` ${sticky.name as string}` : ''})` : ''}`;
 }
 
 /** Lines added and removed, for one-line summaries. */
@@ -89,7 +96,7 @@ export function registerReplicas(program: Command): void {
     const { api, functionId } = await target(ref, options);
     const body = await api.get(`/functions/${seg(functionId)}/replicas`);
     if (options.json) return printJson(body);
-    printTable(['NAME', 'REVISION', 'MODIFIED', 'REMARK'], (body.replicas as Json[]).map((r) => [r.name as string, String(r.revision), shortTime(r.modifiedAt), r.remark as string]));
+    printTable(['NAME', 'REVISION', 'MODIFIED', 'ROLLOUT', 'REMARK'], (body.replicas as Json[]).map((r) => [r.name as string, String(r.revision), shortTime(r.modifiedAt), r.rollout ? `${(r.rollout as Json).percent as number}%` : '', r.remark as string]));
   });
 
   zone(verb(replicas, 'get <function> <replica>', 'show a replica and its code', 'edgefn replicas get hello test-replica --zone example.com')).action(async (ref: string, name: string, options: ReplicaOptions) => {
@@ -119,6 +126,18 @@ export function registerReplicas(program: Command): void {
     if (options.json) printJson(replica ?? {});
     else if (replica) showReplica(replica);
   });
+
+  zone(verb(replicas, 'rollout <function> <replica> <percent>', 'send a share (0.1-100%) of production traffic to the replica; 0 ends it', 'edgefn replicas rollout hello test-replica 5% --zone example.com --sticky cookie:uid'))
+    .option('--sticky <key>', 'keep each client on one side: cookie:NAME, header:NAME or client_ip')
+    .action(async (ref: string, name: string, percentText: string, options: ReplicaOptions & { sticky?: string }) => {
+      const percent = Number(percentText.replace(/%$/, ''));
+      if (percentText.trim() === '' || !Number.isFinite(percent)) throw new CliError(`'${percentText}' is not a percentage: write e.g. 5% or 0.5`);
+      const { api, functionId } = await target(ref, options);
+      const body = { percent, ...(options.sticky !== undefined ? { sticky: parseSticky(options.sticky) } : {}) };
+      const replica = await api.request('PUT', `${replicaPath(functionId, name)}/rollout`, body);
+      if (options.json) return printJson(replica);
+      printLine(replica.rollout ? `Replica ${name} now serves ${describeRollout(replica.rollout as Json)} (EO-Function-Replica-Status: rollout)` : `Rollout of ${name} ended: production serves all of its traffic`);
+    });
 
   zone(verb(replicas, 'delete <function> <replica>', 'delete a replica', 'edgefn replicas delete hello test-replica --zone example.com --yes'))
     .option('--yes', 'do not ask for confirmation')

@@ -63,7 +63,8 @@ function split(text: string, flag: string): [string, string] {
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
-function parseSticky(text: string): Json {
+/** `cookie:NAME`, `header:NAME` or `client_ip`, as the API's sticky object (also for replica rollouts). */
+export function parseSticky(text: string): Json {
   if (text === 'client_ip') return { by: 'client_ip' };
   const colon = text.indexOf(':');
   const by = text.slice(0, colon);

@@ -143,6 +143,10 @@ function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string 
       await c.deleteReplica(params.functionId!, params.name!);
       return noContent();
     } },
+    { method: 'PUT', path: `${replica}/rollout`, summary: "Send a share of the function's production traffic (requests without the replica header) to the replica: {percent: 0-100 in steps of 0.1, sticky?: {by: cookie|header, name} | {by: client_ip}}; 0 ends it", handler: async ({ params, body }) =>
+      ok(await c.setRollout(params.functionId!, params.name!, objectBody(body))) },
+    { method: 'DELETE', path: `${replica}/rollout`, summary: "End the replica's rollout: production serves all its traffic again", handler: async ({ params }) =>
+      ok(await c.setRollout(params.functionId!, params.name!, { percent: 0 })) },
     { method: 'GET', path: `${replica}/compare`, summary: 'Compare production with the replica (unified diff)', handler: async ({ params }) => ok(await c.compare(params.functionId!, params.name!)) },
     { method: 'POST', path: `${replica}/sync`, summary: 'Sync the replica to production: {productionVersion, replicaRevision?, confirm: true}; either one stale is a 409', handler: async ({ params, body }) => {
       const b = objectBody(body);

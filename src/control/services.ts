@@ -24,7 +24,7 @@ import {
   validateRuleRemark,
   validateZoneName,
 } from '../domain/names.ts';
-import { parseConditions, parseRuleAction, type RuleAction } from '../domain/rules.ts';
+import { parseConditions, parseRollout, parseRuleAction, type RuleAction } from '../domain/rules.ts';
 import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
@@ -310,7 +310,14 @@ export class ControlPlane {
       { content: replica.content, sha256: replica.sha256, source: `sync:${name}`, remark: replica.remark },
       input.productionVersion,
     );
+    // The replica's code is production now: its rollout ends with the sync.
+    if (replica.rollout) await this.#store.setRollout(functionId, name, null);
     return stripContent(created);
+  }
+
+  /** Sends a share of production traffic to the replica (`{percent, sticky?}`; 0 ends it). */
+  async setRollout(functionId: string, name: string, input: unknown): Promise<ReplicaRecord> {
+    return this.#store.setRollout(functionId, name, parseRollout(input));
   }
 
   // Trigger rules

@@ -32,16 +32,20 @@ const regionPattern = /^[A-Z]{2}(?:\.[A-Z0-9]{1,3})?$/;
 /** An HTTP token: what cookie and header names are made of. */
 const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 
-function parseSticky(input: unknown): Sticky {
-  if (!isRecord(input)) failAction('sticky must be an object: {by: "cookie"|"header", name} or {by: "client_ip"}');
+function failSticky(message: string): never {
+  throw new EdgefnError('InvalidParameter.InvalidParameter', `Invalid sticky setting: ${message}.`);
+}
+
+export function parseSticky(input: unknown): Sticky {
+  if (!isRecord(input)) failSticky('sticky must be an object: {by: "cookie"|"header", name} or {by: "client_ip"}');
   const { by, name } = input;
   if (by === 'client_ip') {
-    for (const key of Object.keys(input)) if (key !== 'by') failAction(`sticky has unknown field ${JSON.stringify(key)}`);
+    for (const key of Object.keys(input)) if (key !== 'by') failSticky(`sticky has unknown field ${JSON.stringify(key)}`);
     return { by };
   }
-  if (by !== 'cookie' && by !== 'header') failAction('sticky.by must be cookie, header or client_ip');
-  for (const key of Object.keys(input)) if (key !== 'by' && key !== 'name') failAction(`sticky has unknown field ${JSON.stringify(key)}`);
-  if (typeof name !== 'string' || !tokenPattern.test(name)) failAction(`sticky by ${by} needs a name: 1-128 characters of an HTTP token`);
+  if (by !== 'cookie' && by !== 'header') failSticky('sticky.by must be cookie, header or client_ip');
+  for (const key of Object.keys(input)) if (key !== 'by' && key !== 'name') failSticky(`sticky has unknown field ${JSON.stringify(key)}`);
+  if (typeof name !== 'string' || !tokenPattern.test(name)) failSticky(`sticky by ${by} needs a name: 1-128 characters of an HTTP token`);
   return { by, name: by === 'header' ? name.toLowerCase() : name };
 }
 
@@ -144,6 +148,26 @@ export function selectFunctionId(action: RuleAction, pick: { random: () => numbe
       return byCountry ?? byDefault;
     }
   }
+}
+
+/**
+ * A replica's share of production traffic, as the API takes it: `{percent: 0-100 in steps of
+ * 0.1, sticky?}`. Zero means none (null).
+ */
+export function parseRollout(input: unknown): { percent: number; sticky?: Sticky } | null {
+  if (!isRecord(input)) throw new EdgefnError('InvalidParameter.InvalidParameter', 'The rollout must be an object: {percent, sticky?}');
+  for (const key of Object.keys(input)) if (key !== 'percent' && key !== 'sticky') throw new EdgefnError('InvalidParameter.InvalidParameter', `Unknown field '${key}'`);
+  const { percent } = input;
+  if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100) || Math.abs(percent * 10 - Math.round(percent * 10)) > 1e-9) {
+    throw new EdgefnError('InvalidParameter.InvalidParameter', "'percent' must be a number from 0 to 100 in steps of 0.1");
+  }
+  if (percent === 0) return null;
+  return { percent: Math.round(percent * 10) / 10, ...(input.sticky !== undefined ? { sticky: parseSticky(input.sticky) } : {}) };
+}
+
+/** Where a sticky key falls in [0, 1), the same for the same key and salt (a rollout's share). */
+export function stickyPoint(key: string, salt: string): number {
+  return hash53(`${salt}\n${key}`) / 2 ** 53;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { LaneClient } from './lane.ts';
 import type { Geo, GeoLookup } from './geo.ts';
 import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
 import { newRequestId, pathOf, recordWhenDone, requestIdHeader, type RecordSink, type RecordStart } from './records.ts';
-import { pickFunctionId, selectedHeader } from './rule-pick.ts';
+import { pickFunctionId, pickRollout, selectedHeader } from './rule-pick.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -133,6 +133,13 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         return;
       }
       await runProduction(req, res, target, fn, geo, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId, ...selected]);
+      return;
+    }
+    // A replica on a rollout takes its share of the requests that ask for no replica.
+    const rolled = pickRollout(fn, req, clientIpOf(req));
+    const replica = rolled === undefined ? undefined : fn.replicas.get(rolled);
+    if (rolled !== undefined && replica !== undefined) {
+      await lane.forward(req, res, { fn, replica: rolled, sha256: replica.sha256, revision: replica.revision, requestId, geo, loop, extraHeaders: [replicaStatusHeader, 'rollout', requestIdHeader, requestId, ...selected] });
       return;
     }
     await runProduction(req, res, target, fn, geo, loop, start, [requestIdHeader, requestId, ...selected]);

@@ -7,7 +7,7 @@ import { compileRules, type RuleMatcher } from '../domain/rules.ts';
 import { defaultDomain } from '../domain/ids.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
-import type { Change, ZoneRecord } from '../store/types.ts';
+import type { Change, Rollout, ZoneRecord } from '../store/types.ts';
 import type { FunctionCode } from '../runtime/runtime.ts';
 import { envHashOf, envKeyOf, materializeEnv } from './env.ts';
 
@@ -17,8 +17,11 @@ export interface FunctionEntry {
   zone: ZoneEntry;
   production: FunctionCode;
   productionVersionId: string;
-  /** Replica name -> its revision and the code's sha256 (the lane caches by it). */
-  replicas: Map<string, { sha256: string; revision: number }>;
+  /**
+   * Replica name -> its revision, the code's sha256 (the lane caches by it) and its share of
+   * production traffic, in the order the replicas were made.
+   */
+  replicas: Map<string, { sha256: string; revision: number; rollout: Rollout | null }>;
   /** The env vars as stored (secrets encrypted), to tell whether they changed. */
   envKey: string;
   /** A hash of `envKey`: the lane checks the env vars it loads against it (see {@link envHashOf}). */
@@ -96,10 +99,10 @@ export class RoutingTable {
           this.#store.listReplicas(fn.id),
           this.#store.listEnv(fn.id),
         ]);
-        const replicaCode = new Map<string, { sha256: string; revision: number }>();
+        const replicaCode: FunctionEntry['replicas'] = new Map();
         for (const r of replicas) {
           const { sha256, revision } = await this.#store.getReplica(fn.id, r.name);
-          replicaCode.set(r.name, { sha256, revision });
+          replicaCode.set(r.name, { sha256, revision, rollout: r.rollout });
         }
         const envKey = envKeyOf(env);
         const old = previous?.functions.get(fn.id);

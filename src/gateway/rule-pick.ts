@@ -1,11 +1,13 @@
 /**
  * Which function a matched rule runs, from the request: a weight action draws at random or, when
  * sticky, hashes the client's cookie, header or address; a region action uses the client's
- * location (`CN` or `CN.GD`, from the geo lookup).
+ * location (`CN` or `CN.GD`, from the geo lookup). And whether a replica on a rollout takes a
+ * production request.
  */
 import type { IncomingMessage } from 'node:http';
-import { selectFunctionId, type RuleAction, type Sticky } from '../domain/rules.ts';
+import { selectFunctionId, stickyPoint, type RuleAction, type Sticky } from '../domain/rules.ts';
 import type { Geo } from './geo.ts';
+import type { FunctionEntry } from './routes.ts';
 
 /** The response header naming the function a weight or region rule chose. */
 export const selectedHeader = 'EO-Function-Selected';
@@ -46,4 +48,22 @@ export function pickFunctionId(action: RuleAction, req: IncomingMessage, clientI
     ...(region ? { region } : {}),
     ...(action.type === 'weight' && action.sticky ? { stickyKey: stickyKeyOf(action.sticky, req, clientIp) } : {}),
   });
+}
+
+/**
+ * The replica (if any) that serves this production request under a rollout: the replicas' shares
+ * lie side by side in [0, 100), and the request's point (a draw, or where its sticky key hashes;
+ * raising a share only adds clients) falls in one of them or in none.
+ */
+export function pickRollout(fn: FunctionEntry, req: IncomingMessage, clientIp: string): string | undefined {
+  let start = 0;
+  let draw: number | undefined;
+  for (const [name, replica] of fn.replicas) {
+    const rollout = replica.rollout;
+    if (!rollout) continue;
+    const point = 100 * (rollout.sticky ? stickyPoint(stickyKeyOf(rollout.sticky, req, clientIp), fn.id) : (draw ??= Math.random()));
+    if (point >= start && point < start + rollout.percent) return name;
+    start += rollout.percent;
+  }
+  return undefined;
 }

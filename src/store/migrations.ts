@@ -69,4 +69,6 @@ export const migrations: string[] = [
     at TEXT NOT NULL
   );
   `,
+  // 2: a replica may serve a share of its function's production traffic (JSON {percent, sticky?}).
+  `ALTER TABLE replicas ADD COLUMN rollout TEXT`,
 ];

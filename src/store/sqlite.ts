@@ -15,6 +15,7 @@ import type {
   EnvType,
   FunctionRecord,
   ReplicaRecord,
+  Rollout,
   ReplicaWithContent,
   RuleRecord,
   VersionRecord,
@@ -52,6 +53,7 @@ const replicaOf = (r: Row): ReplicaRecord => ({
   revision: r.revision as number,
   createdAt: r.created_at as string,
   modifiedAt: r.modified_at as string,
+  rollout: typeof r.rollout === 'string' ? (JSON.parse(r.rollout) as Rollout) : null,
 });
 const envOf = (r: Row): EnvRecord => ({ functionId: r.function_id as string, key: r.key as string, type: r.type as EnvType, value: r.value as string, updatedAt: r.updated_at as string });
 const ruleOf = (r: Row): RuleRecord => ({
@@ -296,7 +298,7 @@ export class SqliteStore implements Store {
         .prepare('INSERT INTO replicas (function_id, name, remark, sha256, revision, created_at, modified_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
         .run(replica.functionId, replica.name, replica.remark, replica.sha256, at, at);
       this.#logChange(fn.zoneId, 'replica', `${fn.id}/${replica.name}`);
-      return { functionId: replica.functionId, name: replica.name, remark: replica.remark, revision: 1, createdAt: at, modifiedAt: at };
+      return { functionId: replica.functionId, name: replica.name, remark: replica.remark, revision: 1, createdAt: at, modifiedAt: at, rollout: null };
     });
   }
 
@@ -338,6 +340,23 @@ export class SqliteStore implements Store {
       this.#db.prepare('UPDATE replicas SET remark = ?, revision = ?, modified_at = ? WHERE function_id = ? AND name = ?').run(remark, revision, at, functionId, name);
       this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
       return { ...current, remark, revision, modifiedAt: at };
+    });
+  }
+
+  async setRollout(functionId: string, name: string, rollout: Rollout | null, maxTotalPercent = 100): Promise<ReplicaRecord> {
+    return this.#write(() => {
+      const fn = this.#function(functionId);
+      this.#replica(functionId, name);
+      if (rollout) {
+        const others = this.#all('SELECT rollout FROM replicas WHERE function_id = ? AND name != ? AND rollout IS NOT NULL', functionId, name);
+        const taken = others.reduce((sum, r) => sum + (JSON.parse(r.rollout as string) as Rollout).percent, 0);
+        if (taken + rollout.percent > maxTotalPercent + 1e-9) {
+          throw new EdgefnError('InvalidParameter.InvalidParameter', `The replicas of ${functionId} would serve ${+(taken + rollout.percent).toFixed(1)}% of production traffic; together they may serve at most 100%`);
+        }
+      }
+      this.#db.prepare('UPDATE replicas SET rollout = ? WHERE function_id = ? AND name = ?').run(rollout ? JSON.stringify(rollout) : null, functionId, name);
+      this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
+      return replicaOf(this.#replica(functionId, name));
     });
   }
 

@@ -9,6 +9,7 @@ import type {
   EnvType,
   FunctionRecord,
   ReplicaRecord,
+  Rollout,
   ReplicaWithContent,
   RuleRecord,
   VersionRecord,
@@ -58,6 +59,8 @@ export interface Store {
     expectedRevision?: number,
   ): Promise<ReplicaRecord>;
   deleteReplica(functionId: string, name: string): Promise<void>;
+  /** Sets (or, with null, ends) a replica's share of production traffic; all replicas together at most 100%. */
+  setRollout(functionId: string, name: string, rollout: Rollout | null): Promise<ReplicaRecord>;
 
   putEnv(functionId: string, key: string, type: EnvType, storedValue: string, maxVars: number): Promise<EnvRecord>;
   listEnv(functionId: string): Promise<EnvRecord[]>;

@@ -42,6 +42,14 @@ export interface ReplicaRecord {
   revision: number;
   createdAt: string;
   modifiedAt: string;
+  /** The share of production traffic this replica serves, or null. */
+  rollout: Rollout | null;
+}
+
+/** A replica on a share (0.1-100%) of its function's production traffic. */
+export interface Rollout {
+  percent: number;
+  sticky?: Sticky;
 }
 
 export interface ReplicaWithContent extends ReplicaRecord {
@@ -50,6 +58,7 @@ export interface ReplicaWithContent extends ReplicaRecord {
 }
 
 export type { EnvType } from '../domain/names.ts';
+import type { Sticky } from '../domain/rules.ts';
 import type { EnvType } from '../domain/names.ts';
 
 /** An env var as stored: secrets hold ciphertext, never plaintext. */

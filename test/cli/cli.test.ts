@@ -388,6 +388,17 @@ describe('edgefn CLI against edgefn serve', () => {
     await ok(['functions', 'delete', 'hello-next', '--zone', 'example.com', '--yes']);
   });
 
+  it('puts a replica on a share of production traffic, and ends it', async () => {
+    const on = await json(['replicas', 'rollout', functionId, 'test-replica', '12.5%', '--sticky', 'client_ip']);
+    assert.deepEqual(on.rollout, { percent: 12.5, sticky: { by: 'client_ip' } });
+    assert.match((await ok(['replicas', 'list', functionId])).stdout, /test-replica\s+\d+\s+.*12\.5%/);
+    const bad = await cli(['replicas', 'rollout', functionId, 'test-replica', '0.05']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /steps of 0\.1.*\[InvalidParameter\.InvalidParameter\]/);
+    const off = await ok(['replicas', 'rollout', functionId, 'test-replica', '0']);
+    assert.match(off.stdout, /Rollout of test-replica ended/);
+  });
+
   it('deletes with --yes, and refuses without a terminal', async () => {
     const refused = await cli(['functions', 'delete', functionId]);
     assert.equal(refused.code, 1);

@@ -220,6 +220,20 @@ describe('web console in Chromium', () => {
     await stale.getByRole('button', { name: 'Close' }).click();
     await page.reload();
 
+    // A rollout: a share of production traffic runs the replica.
+    await page.getByRole('button', { name: 'Rollout of test-replica' }).click();
+    const rolloutDialog = page.getByRole('dialog', { name: 'Rollout of test-replica' });
+    await rolloutDialog.getByLabel('Share of production traffic (%)').fill('100');
+    await rolloutDialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'now serves 100% of production traffic' }).waitFor();
+    await page.getByRole('cell', { name: '100% of production' }).waitFor();
+    assert.equal(await viaGateway(), 'replica-two answers', 'production traffic runs the replica');
+    await page.getByRole('button', { name: 'Rollout of test-replica' }).click();
+    await rolloutDialog.getByLabel('Share of production traffic (%)').fill('0');
+    await rolloutDialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rollout of test-replica ended' }).waitFor();
+    assert.equal(await viaGateway(), 'moved answers');
+
     // Roll back to the version that was replaced.
     await page.getByRole('button', { name: `Roll back to ${before}` }).click();
     await page.getByRole('dialog', { name: 'Roll back' }).getByRole('button', { name: 'Roll back' }).click();
