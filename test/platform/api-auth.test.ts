@@ -48,6 +48,8 @@ const contractRoutes = [
   'GET /api/v1/functions/{functionId}/logs',
   'GET /api/v1/platform',
   'POST /api/v1/functions/{functionId}/test',
+  'PUT /api/v1/functions/{functionId}/replicas/{name}/rollout',
+  'DELETE /api/v1/functions/{functionId}/replicas/{name}/rollout',
 ];
 
 describe('API: authentication, OpenAPI, malformed requests', () => {
