@@ -44,6 +44,8 @@ export interface ServeOptions {
   drainMs?: number;
   /** Address ranges functions may reach although they are not public (`--egress-allow`), as CIDR text. */
   egressAllow?: string[];
+  /** Reverse proxies whose X-Forwarded-For names the client (`--trust-proxy`), as CIDR text. */
+  trustProxy?: string[];
   /**
    * Gateway processes (default: the number of cores). 1 runs the gateway in this process; more run
    * it in that many worker processes on the same port. Thread and connection limits are for the
@@ -118,7 +120,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     await lane.start();
 
     const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
-    const node = { dataDir, domainSuffix: options.domainSuffix, host: options.host, egressAllow, laneSocket, ...(options.geoFile ? { geoFile: options.geoFile } : {}) };
+    const node = { dataDir, domainSuffix: options.domainSuffix, host: options.host, egressAllow, trustProxy: options.trustProxy ?? [], laneSocket, ...(options.geoFile ? { geoFile: options.geoFile } : {}) };
     const recordsOption = records ? { records } : {};
     const runtime = splitRuntime(options.runtime, count);
     const connections = splitConnections({ ...gatewayLimits(), ...options.connections }, options.connections ?? {}, count);

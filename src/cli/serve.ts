@@ -15,8 +15,8 @@ Example:
   $ edgefn serve --data-dir /var/lib/edgefn --host 0.0.0.0 --workers 4
 `;
 
-/** `--egress-allow` may repeat and each may list several ranges. */
-function egressRanges(value: string, previous: string[]): string[] {
+/** `--egress-allow` and `--trust-proxy` may repeat, and each may list several ranges. */
+function ranges(value: string, previous: string[]): string[] {
   const ranges = value.split(',').map((c) => c.trim()).filter((c) => c !== '');
   try {
     parseIpRanges(ranges);
@@ -37,7 +37,8 @@ function command(): Command {
     .option('--geo-file <file>', 'client locations for request.eo.geo and client_country rules: a JSON array of {"cidr": "203.0.113.0/24", "geo": {"countryCodeAlpha2": "CN", ...}}')
     .option('--max-connections <n>', 'gateway connections open at once (default: half of what the open-file limit leaves after 1024, at most 16384, per worker)', count)
     .option('--max-connections-per-client <n>', 'gateway connections from one client address (default 256); both limits given here are for the node and split among workers', count)
-    .option('--egress-allow <cidr,...>', 'address ranges functions may reach although they are not public (by default: the public internet and each zone\'s origin only); repeatable', egressRanges, [] as string[])
+    .option('--egress-allow <cidr,...>', 'address ranges functions may reach although they are not public (by default: the public internet and each zone\'s origin only); repeatable', ranges, [] as string[])
+    .option('--trust-proxy <cidr,...>', 'reverse proxies in front of the gateway: from these addresses only, the client is taken from X-Forwarded-For (the right-most address that is not a trusted proxy); repeatable', ranges, [] as string[])
     .option('--workers <n>', 'gateway processes sharing the gateway port (default: the number of cores); 1 runs the gateway inside the serving process', count)
     .option('--threads <n>', 'threads running function code at once, off the event loops, for the whole node (default: the number of cores + 1; split among workers, at least 2 each)', count)
     .option('--isolates-per-function <n>', "isolates one function version may run in when its requests queue, in each worker (default: the worker's threads, at most 4)", count)
@@ -60,6 +61,7 @@ interface ServeFlags {
   maxConnections?: number;
   maxConnectionsPerClient?: number;
   egressAllow: string[];
+  trustProxy: string[];
   workers?: number;
   threads?: number;
   isolatesPerFunction?: number;
@@ -80,6 +82,7 @@ export async function runServe(argv: string[]): Promise<number> {
     ...(f.geoFile ? { geoFile: f.geoFile } : {}),
     connections: { ...(f.maxConnections ? { maxConnections: f.maxConnections } : {}), ...(f.maxConnectionsPerClient ? { maxPerClient: f.maxConnectionsPerClient } : {}) },
     egressAllow: f.egressAllow,
+    trustProxy: f.trustProxy,
     ...(f.workers ? { workers: f.workers } : {}),
     invocationLogs: f.invocationLogs === 'on',
     runtime: { ...(f.threads ? { threads: f.threads } : {}), ...(f.isolatesPerFunction ? { isolatesPerVersion: f.isolatesPerFunction } : {}), ...(f.queuePerFunction ? { queuePerVersion: f.queuePerFunction } : {}) },

@@ -16,6 +16,8 @@ import type { Geo, GeoLookup } from './geo.ts';
 import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
 import { newRequestId, pathOf, recordWhenDone, requestIdHeader, type RecordSink, type RecordStart } from './records.ts';
 import { pickFunctionId, pickRollout, selectedHeader } from './rule-pick.ts';
+import { clientIpOf } from './client-ip.ts';
+import type { IpRange } from '../domain/ip-range.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -33,6 +35,8 @@ export interface GatewayOptions {
   egress: EgressDispatchers;
   /** Where invocation records go (none: not recorded). */
   records?: RecordSink;
+  /** Reverse proxies whose X-Forwarded-For names the client (`--trust-proxy`); none by default. */
+  trustProxy?: IpRange[];
   log?: (line: string) => void;
 }
 
@@ -54,13 +58,13 @@ function matchRequest(req: IncomingMessage, target: RequestTarget, clientIp: str
   };
 }
 
-const clientIpOf = (req: IncomingMessage): string => req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { routes, runtime, lane } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, geo: Geo | undefined, loop: LoopState, start: RecordStart | undefined, extraHeaders: string[]): Promise<void> {
+  const proxies = options.trustProxy ?? [];
+
+  async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, client: { ip: string; geo: Geo | undefined }, loop: LoopState, start: RecordStart | undefined, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
       writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
@@ -69,7 +73,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const origin = fn.zone.origin;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
     const route = ownHostRoute(target, origin);
-    const { outcome, report } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', geo), {
+    const { outcome, report } = await runtime.execute(fn.production, toIncoming(req, target, body, 'http', client.geo, client.ip), {
       route,
       subrequestHeaders: (headers) => stampLoop(headers, loop),
       egress: options.egress.forOrigin(origin),
@@ -91,7 +95,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       return;
     }
     const host = target.hostname;
-    const geo = options.geo?.(clientIpOf(req));
+    const clientIp = clientIpOf(req, proxies);
+    const geo = options.geo?.(clientIp);
+    const client = { ip: clientIp, geo };
     let fn = routes.functionByDomain(host);
     let zone: ZoneEntry | undefined = fn?.zone;
     let selected: string[] = [];
@@ -101,9 +107,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         writeFailure(res, 'ResourceNotFound.Host', `No zone or function serves the host '${host}'`);
         return;
       }
-      const rule = zone.matcher.match(matchRequest(req, target, clientIpOf(req), geo));
+      const rule = zone.matcher.match(matchRequest(req, target, clientIp, geo));
       if (rule) {
-        fn = zone.functions.get(pickFunctionId(rule.action, req, clientIpOf(req), geo));
+        fn = zone.functions.get(pickFunctionId(rule.action, req, clientIp, geo));
         // Which of several functions answered, so a canary can be seen working.
         if (fn && rule.action.type !== 'direct') selected = [selectedHeader, fn.name];
       }
@@ -129,20 +135,20 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (typeof wanted === 'string') {
       const replica = fn.replicas.get(wanted);
       if (replica !== undefined) {
-        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, geo, loop, extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId, ...selected] });
+        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, clientIp, geo, loop, extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId, ...selected] });
         return;
       }
-      await runProduction(req, res, target, fn, geo, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId, ...selected]);
+      await runProduction(req, res, target, fn, client, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId, ...selected]);
       return;
     }
     // A replica on a rollout takes its share of the requests that ask for no replica.
-    const rolled = pickRollout(fn, req, clientIpOf(req));
+    const rolled = pickRollout(fn, req, clientIp);
     const replica = rolled === undefined ? undefined : fn.replicas.get(rolled);
     if (rolled !== undefined && replica !== undefined) {
-      await lane.forward(req, res, { fn, replica: rolled, sha256: replica.sha256, revision: replica.revision, requestId, geo, loop, extraHeaders: [replicaStatusHeader, 'rollout', requestIdHeader, requestId, ...selected] });
+      await lane.forward(req, res, { fn, replica: rolled, sha256: replica.sha256, revision: replica.revision, requestId, clientIp, geo, loop, extraHeaders: [replicaStatusHeader, 'rollout', requestIdHeader, requestId, ...selected] });
       return;
     }
-    await runProduction(req, res, target, fn, geo, loop, start, [requestIdHeader, requestId, ...selected]);
+    await runProduction(req, res, target, fn, client, loop, start, [requestIdHeader, requestId, ...selected]);
   }
 
   return (req, res) =>

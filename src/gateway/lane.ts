@@ -89,6 +89,8 @@ export interface ForwardOptions {
   revision: number;
   /** The lane records the execution under this id. */
   requestId: string;
+  /** The client, as the gateway decided (see client-ip.ts). */
+  clientIp: string;
   geo: Record<string, string | number> | undefined;
   loop: LoopState;
   /** Added to whatever the client gets (the replica status, the request id). */
@@ -227,7 +229,7 @@ export class LaneClient {
       'x-edgefn-revision', String(options.revision),
       'x-edgefn-request-id', options.requestId,
       'x-edgefn-env', options.fn.envHash,
-      'x-edgefn-client-ip', req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+      'x-edgefn-client-ip', options.clientIp,
       'x-edgefn-origin', options.fn.zone.origin.href,
       // Percent-encoded: header values must stay Latin-1, city names need not.
       'x-edgefn-geo', options.geo ? encodeURIComponent(JSON.stringify(options.geo)) : '',

@@ -31,7 +31,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
 }
 
 /** The runtime's view of an incoming request, built from its validated target. `scheme` is how the client reached us. */
-export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Uint8Array | null, scheme: 'http' | 'https', geo?: Record<string, string | number>): IncomingRequest {
+/** The request as a function sees it; `clientIp` defaults to the connection's peer. */
+export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Uint8Array | null, scheme: 'http' | 'https', geo?: Record<string, string | number>, clientIp?: string): IncomingRequest {
   const headers: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.push(raw[i]!.toLowerCase(), raw[i + 1]!);
@@ -40,7 +41,7 @@ export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Ui
     url: `${scheme}://${target.host}${target.path}`,
     headers,
     body,
-    clientIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+    clientIp: clientIp ?? req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
     ...(geo ? { geo } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface GatewayNodeOptions {
   connections: ConnectionLimits;
   /** Address ranges functions may reach although they are not public, as CIDR text. */
   egressAllow: string[];
+  /** Reverse proxies whose X-Forwarded-For names the client, as CIDR text (`--trust-proxy`). */
+  trustProxy: string[];
   geoFile?: string;
   laneSocket: string;
   laneReadiness: Readiness;
@@ -89,7 +91,7 @@ export async function startGatewayNode(options: GatewayNodeOptions): Promise<Gat
     const loops = new LoopGuard();
     stops.push(() => loops.close());
     const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-    const server = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, ...(geo ? { geo } : {}), ...(options.records ? { records: options.records } : {}) }), options.connections);
+    const server = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, trustProxy: parseIpRanges(options.trustProxy), ...(geo ? { geo } : {}), ...(options.records ? { records: options.records } : {}) }), options.connections);
     let drainMs = 0;
     stops.push(() => drain(server, drainMs));
     const url = await listen(server, options.port, options.host, options.reusePort);

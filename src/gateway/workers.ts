@@ -24,6 +24,8 @@ export interface WorkerConfig {
   runtime?: RuntimeOptions;
   connections: ConnectionLimits;
   egressAllow: string[];
+  /** Reverse proxies trusted for X-Forwarded-For, as CIDR text. */
+  trustProxy: string[];
   geoFile?: string;
   laneSocket: string;
   /** Make invocation records (`serve --invocation-logs`). */
