@@ -34,6 +34,7 @@ export interface TestResult {
 /** EdgeOne's request body limit. */
 const maxRequestBody = 1024 * 1024;
 const maxShownBody = 1024 * 1024;
+/** For the whole exchange, connect to the end of the body. */
 const timeoutMs = 30_000;
 const recordWaitMs = 5_000;
 /** Set by the platform, not the caller. */
@@ -63,35 +64,51 @@ export function parseTestInput(body: Record<string, unknown>): TestInput {
   return { variant, method, path, headers: headers as [string, string][], ...(typeof body.body === 'string' ? { body: body.body } : {}) };
 }
 
-function send(gateway: URL, host: string, input: TestInput): Promise<Omit<TestResult, 'record' | 'requestId'>> {
+/** Where to connect: the gateway's own address, a wildcard listen address meaning this host. */
+export function gatewayTarget(gatewayUrl: string): { hostname: string; port: string } {
+  const url = new URL(gatewayUrl);
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { hostname: hostname === '0.0.0.0' ? '127.0.0.1' : hostname === '::' ? '::1' : hostname, port: url.port };
+}
+
+function send(gateway: { hostname: string; port: string }, host: string, input: TestInput): Promise<Omit<TestResult, 'record' | 'requestId'>> {
   const headers: string[] = ['host', host];
   for (const [name, value] of input.headers) headers.push(name, value);
-  if (input.variant !== 'production') headers.push('EO-Function-Replica-Name', input.variant);
+  // Production is asked for by name, so a replica on a rollout cannot answer a production test.
+  headers.push('EO-Function-Replica-Name', input.variant);
   const body = input.body === undefined ? undefined : Buffer.from(input.body);
   if (body) headers.push('content-length', String(body.byteLength));
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: gateway.hostname, port: gateway.port, path: input.path, method: input.method, headers, setHost: false, timeout: timeoutMs }, (res) => {
+    // The whole exchange has a deadline: a response that trickles forever does not hold the API.
+    const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    const req = request({ hostname: gateway.hostname, port: gateway.port, path: input.path, method: input.method, headers, setHost: false }, (res) => {
       const chunks: Buffer[] = [];
       let kept = 0;
-      let truncated = false;
-      res.on('data', (chunk: Buffer) => {
-        if (kept >= maxShownBody) {
-          truncated = true;
-          return;
-        }
-        chunks.push(chunk.subarray(0, maxShownBody - kept));
-        truncated ||= chunk.byteLength > maxShownBody - kept;
-        kept += Math.min(chunk.byteLength, maxShownBody - kept);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
+      const finish = (truncated: boolean) => {
+        clearTimeout(deadline);
         const pairs: [string, string][] = [];
         for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
         resolve({ status: res.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks).toString('utf8'), bodyTruncated: truncated });
+      };
+      res.on('data', (chunk: Buffer) => {
+        const room = maxShownBody - kept;
+        chunks.push(chunk.subarray(0, room));
+        kept += Math.min(chunk.byteLength, room);
+        if (chunk.byteLength > room) {
+          // More than can be shown: stop reading the rest rather than draining it.
+          res.removeAllListeners('data');
+          res.removeAllListeners('end');
+          req.destroy();
+          finish(true);
+        }
       });
+      res.on('error', () => undefined);
+      res.on('end', () => finish(false));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (error) => reject(new EdgefnError('FailedOperation.TestRequestFailed', `The test request through the gateway failed: ${error.message}`)));
+    req.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(new EdgefnError('FailedOperation.TestRequestFailed', `The test request through the gateway failed: ${error.message}`));
+    });
     req.end(body);
   });
 }
@@ -117,10 +134,7 @@ export async function runTestRequest(control: ControlPlane, gatewayUrl: string, 
   const fn = await control.getFunction(functionId);
   // A replica that does not exist would silently run production.
   if (input.variant !== 'production') await control.getReplica(functionId, input.variant);
-  const gateway = new URL(gatewayUrl);
-  if (gateway.hostname === '0.0.0.0') gateway.hostname = '127.0.0.1';
-  if (gateway.hostname === '[::]') gateway.hostname = '[::1]';
-  const response = await send(gateway, fn.domain, input);
+  const response = await send(gatewayTarget(gatewayUrl), fn.domain, input);
   const requestId = response.headers.find(([name]) => name === 'eo-request-id')?.[1] ?? null;
   const record = requestId ? await recordOf(control, functionId, input.variant, requestId) : null;
   return { ...response, requestId, record };
