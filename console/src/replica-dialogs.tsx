@@ -17,6 +17,7 @@ export function nameProblem(name: string, taken: string[]): string | null {
   if (!/^[a-z0-9-]+$/.test(name)) return 'Only lowercase letters a-z, digits 0-9 and hyphens.';
   if (name.startsWith('-') || name.endsWith('-')) return 'No hyphen at the start or the end.';
   if (name.includes('--')) return 'No two hyphens in a row.';
+  if (name === 'production') return 'production is reserved: it names production itself.';
   if (taken.includes(name)) return `This function already has a replica named ${name}.`;
   return null;
 }

@@ -51,6 +51,7 @@ const statuses = {
   'FailedOperation.ProductionChanged': 409,
   'FailedOperation.TestRequestFailed': 502,
   'FailedOperation.FunctionInUse': 409,
+  'FailedOperation.RolloutInProgress': 409,
   'FailedOperation.ReplicaRevisionConflict': 409,
   // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
   'FailedOperation.InvocationLogsOff': 409,

@@ -45,8 +45,15 @@ export function validateFunctionName(name: string): void {
 
 /** Whether `name` is a valid replica name (see {@link validateReplicaName}). */
 export function isReplicaName(name: string): boolean {
-  return name.length >= 1 && name.length <= 50 && replicaNamePattern.test(name);
+  return name.length >= 1 && name.length <= 50 && replicaNamePattern.test(name) && name !== reservedReplicaName;
 }
+
+/**
+ * Not a replica name: `production` names production wherever a variant is named (logs, test
+ * requests), and `EO-Function-Replica-Name: production` asks for production explicitly, never a
+ * rollout.
+ */
+export const reservedReplicaName = 'production';
 
 /**
  * Checks a replica name: 1-50 characters of a-z, 0-9 and '-', with no leading, trailing or
@@ -61,6 +68,7 @@ export function validateReplicaName(name: string): void {
   if (!/^[a-z0-9-]*$/.test(name)) fail("it may contain only lowercase letters, digits and '-'");
   if (name.startsWith('-') || name.endsWith('-')) fail("it must not start or end with '-'");
   if (name.includes('--')) fail("it must not contain consecutive '-'");
+  if (name === reservedReplicaName) fail('production is reserved: it names production itself');
 }
 
 // Remarks are counted in Unicode code points, so a CJK character or an emoji counts as one

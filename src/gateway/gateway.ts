@@ -18,6 +18,7 @@ import { newRequestId, pathOf, recordWhenDone, requestIdHeader, type RecordSink,
 import { pickFunctionId, pickRollout, selectedHeader } from './rule-pick.ts';
 import { clientIpOf } from './client-ip.ts';
 import type { IpRange } from '../domain/ip-range.ts';
+import { reservedReplicaName } from '../domain/names.ts';
 
 /** The request header that picks a replica, and the response header that says what answered. */
 export const replicaHeader = 'eo-function-replica-name';
@@ -132,6 +133,11 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
      * Node's lowercased lookup is right; the value must equal a replica name exactly.
      */
     const wanted = req.headers[replicaHeader];
+    // `production` asks for production itself: no replica, and no rollout either.
+    if (wanted === reservedReplicaName) {
+      await runProduction(req, res, target, fn, client, loop, start, [requestIdHeader, requestId, ...selected]);
+      return;
+    }
     if (typeof wanted === 'string') {
       const replica = fn.replicas.get(wanted);
       if (replica !== undefined) {

@@ -343,16 +343,15 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setRollout(functionId: string, name: string, rollout: Rollout | null, maxTotalPercent = 100): Promise<ReplicaRecord> {
+  async setRollout(functionId: string, name: string, rollout: Rollout | null): Promise<ReplicaRecord> {
     return this.#write(() => {
       const fn = this.#function(functionId);
       this.#replica(functionId, name);
-      if (rollout) {
-        const others = this.#all('SELECT rollout FROM replicas WHERE function_id = ? AND name != ? AND rollout IS NOT NULL', functionId, name);
-        const taken = others.reduce((sum, r) => sum + (JSON.parse(r.rollout as string) as Rollout).percent, 0);
-        if (taken + rollout.percent > maxTotalPercent + 1e-9) {
-          throw new EdgefnError('InvalidParameter.InvalidParameter', `The replicas of ${functionId} would serve ${+(taken + rollout.percent).toFixed(1)}% of production traffic; together they may serve at most 100%`);
-        }
+      // One replica at a time: two shares would have to agree on one draw and one sticky key for
+      // clients to stay put, and changing one would move the other's clients.
+      const other = this.#one('SELECT name FROM replicas WHERE function_id = ? AND name != ? AND rollout IS NOT NULL', functionId, name);
+      if (rollout && other) {
+        throw new EdgefnError('FailedOperation.RolloutInProgress', `Replica ${other.name as string} of ${functionId} is already on a rollout: end it first (one replica at a time)`);
       }
       this.#db.prepare('UPDATE replicas SET rollout = ? WHERE function_id = ? AND name = ?').run(rollout ? JSON.stringify(rollout) : null, functionId, name);
       this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);

@@ -59,7 +59,7 @@ export interface Store {
     expectedRevision?: number,
   ): Promise<ReplicaRecord>;
   deleteReplica(functionId: string, name: string): Promise<void>;
-  /** Sets (or, with null, ends) a replica's share of production traffic; all replicas together at most 100%. */
+  /** Sets (or, with null, ends) a replica's share of production traffic; one replica of a function at a time. */
   setRollout(functionId: string, name: string, rollout: Rollout | null): Promise<ReplicaRecord>;
 
   putEnv(functionId: string, key: string, type: EnvType, storedValue: string, maxVars: number): Promise<EnvRecord>;

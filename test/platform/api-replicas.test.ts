@@ -101,7 +101,7 @@ describe('API: replicas, compare and sync', () => {
     }
   });
 
-  for (const name of ['-a', 'a-', 'a--b', 'A', 'Test', 'a_b', 'a b', 'a.b', 'é', '', 'r'.repeat(51)]) {
+  for (const name of ['-a', 'a-', 'a--b', 'A', 'Test', 'a_b', 'a b', 'a.b', 'é', '', 'r'.repeat(51), 'production']) {
     it(`refuses replica name ${JSON.stringify(name.length > 20 ? `r…(${name.length})` : name)} with 400 InvalidParameter.BadReplicaName`, async () => {
       const other = await createFunction(api, zoneId, `bad-name-${Math.random().toString(36).slice(2, 8)}`);
       assertError(await api('POST', base(other), { name, from: 'production' }), 400, 'InvalidParameter.BadReplicaName', name);

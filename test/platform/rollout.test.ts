@@ -57,9 +57,9 @@ describe('replica rollout', () => {
     for (const body of [{ percent: 0.05 }, { percent: 101 }, { percent: -1 }, { percent: '10' }, {}, { percent: 10, shadow: true }, { percent: 10, sticky: { by: 'ip' } }]) {
       assertError(await api('PUT', rollout, body), 400, 'InvalidParameter.InvalidParameter');
     }
-    assertError(await api('PUT', `/api/v1/functions/${fn.id}/replicas/other/rollout`, { percent: 80.1 }), 400, 'InvalidParameter.InvalidParameter');
-    assert.equal((await api('PUT', `/api/v1/functions/${fn.id}/replicas/other/rollout`, { percent: 0.1 })).status, 200);
-    assert.equal((await api('DELETE', `/api/v1/functions/${fn.id}/replicas/other/rollout`)).status, 200);
+    // One replica at a time.
+    assertError(await api('PUT', `/api/v1/functions/${fn.id}/replicas/other/rollout`, { percent: 0.1 }), 409, 'FailedOperation.RolloutInProgress');
+    assert.equal((await api('PUT', `/api/v1/functions/${fn.id}/replicas/other/rollout`, { percent: 0 })).status, 200, 'ending a rollout that is not there is fine');
     assertError(await api('PUT', `/api/v1/functions/${fn.id}/replicas/nope/rollout`, { percent: 1 }), 404, 'ResourceUnavailable.ReplicaNotFound');
   });
 
@@ -78,6 +78,13 @@ describe('replica rollout', () => {
     }
     assert.ok(Math.abs((rolled / total) * 100 - 20) <= 5, `${rolled} of ${total} on the replica at 20%`);
     assert.equal((await get(platform, host(), { 'eo-function-replica-name': 'other' })).body, 'other', 'the header still picks a replica');
+    for (let i = 0; i < 30; i++) {
+      const pinned = await get(platform, host(), { 'eo-function-replica-name': 'production' });
+      assert.deepEqual(pinned, { body: 'production', status: undefined }, 'EO-Function-Replica-Name: production never gets the rollout');
+    }
+    const tested = await api<{ body: string; record: { variant: string } }>('POST', `/api/v1/functions/${fn.id}/test`, { variant: 'production' });
+    assert.equal(tested.body.body, 'production');
+    assert.equal(tested.body.record.variant, 'production');
   });
 
   it('applies a change from the next request on: 100% then 0', async () => {
