@@ -3,7 +3,7 @@
  * `$XDG_CONFIG_HOME/edgefn/config.json` (default `~/.config/edgefn/`), readable by the user only;
  * `EDGEFN_API` and `EDGEFN_TOKEN` override the file.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CliError } from './errors.ts';
@@ -61,7 +61,9 @@ export function saveConfig(config: CliConfig, env: NodeJS.ProcessEnv = process.e
   const path = configPath(env);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  // A fresh file (never one left there, or a link someone planted), then renamed into place.
+  rmSync(temp, { force: true });
+  writeFileSync(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(temp, 0o600);
   renameSync(temp, path);
   return path;

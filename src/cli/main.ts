@@ -9,7 +9,7 @@ import { registerEnv } from './env.ts';
 import { registerFunctions } from './functions.ts';
 import { registerLogin } from './login.ts';
 import { registerLogs } from './logs.ts';
-import { colours } from './output.ts';
+import { colours, inert } from './output.ts';
 import { registerReplicas } from './replicas.ts';
 import { registerRules } from './rules.ts';
 import { registerVersions } from './versions.ts';
@@ -55,7 +55,7 @@ main(process.argv.slice(2)).then(
       return;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`${colours.red('error:')} ${error.message}\n`);
+      process.stderr.write(`${colours.red('error:')} ${inert(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }

@@ -21,6 +21,8 @@ export function printTable(header: string[], rows: string[][]): void {
     printLine(pc.dim('none'));
     return;
   }
+  // Cells hold what users and functions wrote (remarks, env values): shown inert.
+  rows = rows.map((row) => row.map((cell) => inert(cell)));
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
   printLine(pc.bold(line(header)));
@@ -31,7 +33,7 @@ export function printTable(header: string[], rows: string[][]): void {
 export function printFields(fields: [string, string | number | undefined][]): void {
   const shown = fields.filter((field): field is [string, string | number] => field[1] !== undefined);
   const width = Math.max(...shown.map(([label]) => label.length));
-  for (const [label, value] of shown) printLine(`${pc.dim(`${label}:`.padEnd(width + 1))} ${value}`);
+  for (const [label, value] of shown) printLine(`${pc.dim(`${label}:`.padEnd(width + 1))} ${inert(String(value))}`);
 }
 
 /** A unified diff, its added and removed lines coloured on a terminal. */

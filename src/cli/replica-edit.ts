@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiClient, Json } from './client.ts';
 import { CliError } from './errors.ts';
-import { colours } from './output.ts';
+import { colours, inert } from './output.ts';
 
 /** Codes whose text the user can fix in the editor. */
 const fixable = new Set(['InvalidParameter.BadContent', 'InvalidParameter.ContentExceedsLimit']);
@@ -49,7 +49,7 @@ export async function editReplica(api: ApiClient, path: string, name: string): P
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       if (error.code !== undefined && fixable.has(error.code)) {
-        process.stderr.write(`${colours.red('error:')} ${error.message}\nReopening the editor; save the file unchanged to give up.\n`);
+        process.stderr.write(`${colours.red('error:')} ${inert(error.message)}\nReopening the editor; save the file unchanged to give up.\n`);
         rejected = text;
         continue;
       }

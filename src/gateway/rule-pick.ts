@@ -25,7 +25,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 function stickyKeyOf(sticky: Sticky, req: IncomingMessage, clientIp: string): string {
   let key: string | undefined;
   if (sticky.by === 'cookie') key = cookieValue(req.headers.cookie, sticky.name);
-  else if (sticky.by === 'header') {
+  else if (sticky.by === 'header' && Object.hasOwn(req.headers, sticky.name)) {
     const value = req.headers[sticky.name];
     key = Array.isArray(value) ? value[0] : value;
   }
