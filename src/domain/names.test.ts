@@ -99,6 +99,12 @@ describe('remarks', () => {
       validate('x'.repeat(max));
       assertFails(() => validate('x'.repeat(max + 1)), 'InvalidParameter.LengthExceedsLimit', new RegExp(`at most ${max}`));
     });
+    it(`${kind} remark: refuses control and bidirectional-override characters, which would drive a terminal or disguise text`, () => {
+      validate('tab\tis fine, and so are 测 and 😀');
+      for (const bad of ['a\u001b]52;c;AAAA\u0007', 'line\nbreak', 'carriage\rreturn', 'nul\u0000', 'del\u007f', 'c1\u009b2J', 'rtl\u202eoverride', 'iso\u2066late', 'sep\u2028line']) {
+        assertFails(() => validate(bad), 'InvalidParameter.InvalidParameter', /control|bidirectional/);
+      }
+    });
     it(`${kind} remark: counts characters, not UTF-16 units or bytes`, () => {
       validate('测'.repeat(max));
       validate('😀'.repeat(max)); // 2 UTF-16 units each

@@ -77,6 +77,11 @@ function validateRemark(kind: string, remark: string, max: number): void {
   if (typeof remark !== 'string') {
     throw new EdgefnError('InvalidParameter.LengthExceedsLimit', `${kind} remark must be a string.`);
   }
+  // Remarks are shown in terminals and pages: no character that moves a cursor, starts an escape
+  // sequence or reorders text (tab is the one control allowed).
+  if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(remark)) {
+    throw new EdgefnError('InvalidParameter.InvalidParameter', `${kind} remark may not contain control or bidirectional-override characters.`);
+  }
   if (remark.length > max && countCodePoints(remark) > max) {
     throw new EdgefnError('InvalidParameter.LengthExceedsLimit', `${kind} remark must be at most ${max} characters long.`, {
       max,

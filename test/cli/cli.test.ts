@@ -361,14 +361,14 @@ describe('edgefn CLI against edgefn serve', () => {
     }
     assert.match(listed.stdout, /\[log\] \\x1b\]0;owned\\x07 title \\x1b\[2J\\x0d cleared \\u\{202e\} reversed/);
     assert.match(tested.stdout, /^\\x1b\[31mred\\x1b\[0m$/m);
-    // Remarks may hold control characters too; tables and fields show them inert.
-    const remark = await fetch(`${serve.apiUrl}/api/v1/functions/${functionId}/replicas/test-replica`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ remark: 'x\u001b]52;c;AAAA\u0007y' }) });
-    assert.equal(remark.status, 200);
-    for (const args of [['replicas', 'list', functionId], ['replicas', 'get', functionId, 'test-replica']]) {
-      const out = (await ok(args)).stdout;
-      assert.doesNotMatch(out, /[\u001b\u0007]/, args.join(' '));
-      assert.match(out, /x\\x1b\]52;c;AAAA\\x07y/);
-    }
+    // The API refuses control characters in remarks; env values may hold them, and tables show them inert.
+    const call = (method: string, path: string, body: unknown) => fetch(`${serve.apiUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await call('PATCH', `/functions/${functionId}/replicas/test-replica`, { remark: 'x\u001b]52;c;AAAA\u0007y' })).status, 400);
+    assert.equal((await call('PUT', `/functions/${functionId}/env/HOSTILE`, { value: 'x\u001b]52;c;AAAA\u0007y', type: 'string' })).status, 200);
+    const table = (await ok(['env', 'list', functionId])).stdout;
+    assert.doesNotMatch(table, /[\u001b\u0007]/, table);
+    assert.match(table, /x\\x1b\]52;c;AAAA\\x07y/);
+    await ok(['env', 'unset', functionId, 'HOSTILE']);
     const json = JSON.parse((await ok(['replicas', 'test', functionId, 'test-replica', '--json'])).stdout) as { replica: { body: string } };
     assert.equal(json.replica.body, '\u001b[31mred\u001b[0m', '--json keeps the exact text (JSON escapes it)');
   });
