@@ -5,12 +5,8 @@
 // cross from worker processes to the serving process over IPC. Bar: on / off >= 0.9.
 // BENCH_SECONDS (default 10), BENCH_PAIRS (default 3), BENCH_WORKERS (default "1,2"). Everything
 // targets 127.0.0.1 and stops by itself.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { request } from 'undici';
 import { load, median } from './load.mjs';
+import { api, startServe } from './serve.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const pairs = Number(process.env.BENCH_PAIRS ?? 3);
@@ -20,32 +16,9 @@ const hello = `addEventListener('fetch', (event) => {
   event.respondWith(new Response('hi', { headers: { 'content-type': 'text/plain' } }));
 });`;
 
-function startServe(args) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-bench-logs-'));
-  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, EDGEFN_ADMIN_TOKEN: 'bench' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const urls = [...out.matchAll(/(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]);
-      if (urls.length >= 2 && out.includes('data:')) resolve({ gateway: urls[0], api: urls[1], stop: () => child.kill('SIGTERM') });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-  });
-}
-
-async function api(base, method, path, body) {
-  const res = await request(`${base}${path}`, { method, headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.body.text();
-  return { status: res.statusCode, body: text ? JSON.parse(text) : {} };
-}
-
 async function setUp(serve) {
-  const zone = (await api(serve.api, 'POST', '/api/v1/zones', { name: 'bench.test', origin: 'http://127.0.0.1:9' })).body;
-  const fn = (await api(serve.api, 'POST', '/api/v1/functions', { zoneId: zone.id, name: 'hello', content: hello })).body;
+  const zone = await api(serve.api, 'POST', '/api/v1/zones', { name: 'bench.test', origin: 'http://127.0.0.1:9' });
+  const fn = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: zone.id, name: 'hello', content: hello });
   return { url: serve.gateway, headers: { host: fn.domain }, fn };
 }
 
@@ -63,8 +36,8 @@ export async function measureLogs(workers) {
     }
     // Records were made (and kept) with logging on, and not with it off.
     const listed = await api(on.api, 'GET', `/api/v1/functions/${targets.on.fn.id}/logs?limit=1`);
-    const refused = await api(off.api, 'GET', `/api/v1/functions/${targets.off.fn.id}/logs?limit=1`);
-    if (listed.status !== 200 || listed.body.records.length !== 1 || refused.status !== 409) throw new Error(`unexpected logs answers: ${listed.status} / ${refused.status}`);
+    const refused = await api(off.api, 'GET', `/api/v1/functions/${targets.off.fn.id}/logs?limit=1`).then(() => 'answered', (error) => error.message);
+    if (listed.records.length !== 1 || !/: 409 /.test(refused)) throw new Error(`unexpected logs answers: ${listed.records.length} record(s) / ${refused}`);
     const ratios = runs.on.map((r, i) => r.rps / runs.off[i].rps);
     return { workers, on: runs.on, off: runs.off, ratios, median: median(ratios) };
   } finally {

@@ -6,12 +6,9 @@
 // - parallelism: one 100 ms request alone vs two different 100 ms functions requested at once.
 // Load comes from the autocannon CLI in its own process (bench/load.mjs). Everything targets
 // 127.0.0.1 and stops by itself.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { load as loadCli, median } from './load.mjs';
+import { api, startServe } from './serve.mjs';
 
 const load = (url, headers, { connections = 50, seconds = duration } = {}) => loadCli(url, headers, { connections, seconds });
 
@@ -23,31 +20,6 @@ const functions = {
   burn: `addEventListener('fetch', (event) => { const end = Date.now() + 100; while (Date.now() < end) {} event.respondWith(new Response('done')); });`,
   burn2: `addEventListener('fetch', (event) => { const end = Date.now() + 100; while (Date.now() < end) {} event.respondWith(new Response('done too')); });`,
 };
-
-export function startServe() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-bench-'));
-  const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, EDGEFN_ADMIN_TOKEN: 'bench' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const urls = [...out.matchAll(/(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]);
-      if (urls.length >= 2 && out.includes('data:')) resolve({ gateway: urls[0], api: urls[1], pid: child.pid, stop: () => child.kill('SIGTERM') });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-  });
-}
-
-export async function api(base, method, path, body) {
-  const res = await request(`${base}${path}`, { method, headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
 
 export async function measureNeighbours() {
   const serve = await startServe();

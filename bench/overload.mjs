@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'undici';
 import { load } from './load.mjs';
-import { api, startServe } from './neighbours.mjs';
+import { api, startServe } from './serve.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const hello = `addEventListener('fetch', (event) => event.respondWith(new Response('hi')));`;

@@ -3,52 +3,25 @@
 // clients move the wrong way (new -> old) when the new side goes from 10% to 30%. Bars (issue 14):
 // within +-2 percentage points over 10,000 requests; 100% of clients stay put; none move back.
 // Everything targets 127.0.0.1 and stops by itself. BENCH_WORKERS (default 2) sets serve --workers.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'undici';
+import { api, startServe } from './serve.mjs';
 
 const workers = process.env.BENCH_WORKERS ?? '2';
 const total = 10_000;
 const clients = 2_000;
 const code = (label) => `addEventListener('fetch', (event) => event.respondWith(new Response('${label}')));`;
 
-function startServe() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-bench-rules-'));
-  const child = spawn(process.execPath, ['bin/edgefn.js', 'serve', '--data-dir', dataDir, '--port', '0', '--admin-port', '0', '--workers', workers], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, EDGEFN_ADMIN_TOKEN: 'bench' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const urls = [...out.matchAll(/(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]);
-      if (urls.length >= 2 && out.includes('data:')) resolve({ gateway: urls[0], api: urls[1], stop: () => child.kill('SIGTERM') });
-    });
-    child.once('exit', (c) => reject(new Error(`serve exited (${c}): ${out}`)));
-  });
-}
-
-async function api(base, method, path, body) {
-  const res = await request(`${base}/api/v1${path}`, { method, headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-
-const serve = await startServe();
+const serve = await startServe(['--workers', workers]);
 const agent = new Agent({ connections: 16 });
 const get = async (path, headers = {}) => (await request(`${serve.gateway}${path}`, { headers: { host: 'canary.bench', ...headers }, dispatcher: agent })).body.text();
 try {
-  const zone = await api(serve.api, 'POST', '/zones', { name: 'canary.bench', origin: 'http://127.0.0.1:9' });
-  const oldFn = await api(serve.api, 'POST', '/functions', { zoneId: zone.id, name: 'old', content: code('old') });
-  const newFn = await api(serve.api, 'POST', '/functions', { zoneId: zone.id, name: 'new', content: code('new') });
+  const zone = await api(serve.api, 'POST', '/api/v1/zones', { name: 'canary.bench', origin: 'http://127.0.0.1:9' });
+  const oldFn = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: zone.id, name: 'old', content: code('old') });
+  const newFn = await api(serve.api, 'POST', '/api/v1/functions', { zoneId: zone.id, name: 'new', content: code('new') });
   const when = (path) => [[{ target: 'url', operator: 'equal', values: [path] }]];
   const weights = (n) => [{ functionId: oldFn.id, weight: 100 - n }, { functionId: newFn.id, weight: n }];
-  await api(serve.api, 'POST', `/zones/${zone.id}/rules`, { conditions: when('/draw'), action: { type: 'weight', targets: weights(30) } });
-  const sticky = await api(serve.api, 'POST', `/zones/${zone.id}/rules`, { conditions: when('/sticky'), action: { type: 'weight', targets: weights(10), sticky: { by: 'cookie', name: 'uid' } } });
+  await api(serve.api, 'POST', `/api/v1/zones/${zone.id}/rules`, { conditions: when('/draw'), action: { type: 'weight', targets: weights(30) } });
+  const sticky = await api(serve.api, 'POST', `/api/v1/zones/${zone.id}/rules`, { conditions: when('/sticky'), action: { type: 'weight', targets: weights(10), sticky: { by: 'cookie', name: 'uid' } } });
 
   // Per-request draws: 10,000 requests, 16 at a time.
   let onNew = 0;
@@ -74,7 +47,7 @@ try {
     return { side, unstable };
   };
   const at10 = await sides();
-  await api(serve.api, 'PATCH', `/zones/${zone.id}/rules/${sticky.id}`, { action: { type: 'weight', targets: weights(30), sticky: { by: 'cookie', name: 'uid' } } });
+  await api(serve.api, 'PATCH', `/api/v1/zones/${zone.id}/rules/${sticky.id}`, { action: { type: 'weight', targets: weights(30), sticky: { by: 'cookie', name: 'uid' } } });
   const at30 = await sides();
   const share = (s) => (([...s.side.values()].filter((v) => v === 'new').length / clients) * 100).toFixed(2);
   let back = 0;
