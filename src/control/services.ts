@@ -28,7 +28,7 @@ import { parseConditions, parseRollout, parseRuleAction, type RuleAction } from 
 import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
-import { InvocationLog, type InvocationPage, type RecordListener } from '../store/invocation-log.ts';
+import { InvocationLog, type InvocationPage, type InvocationRecord, type RecordListener } from '../store/invocation-log.ts';
 import type { EnvType, FunctionRecord, ReplicaRecord, RuleRecord, VersionRecord, ZoneRecord } from '../store/types.ts';
 import type { CodeProblem } from '../runtime/compile.ts';
 
@@ -154,6 +154,11 @@ export class ControlPlane {
   async listLogs(functionId: string, options: { variant: string; limit?: number; before?: string }): Promise<InvocationPage> {
     const logs = await this.#logsOf(functionId, options.variant);
     return logs.list(functionId, options.variant, options);
+  }
+
+  /** The record of one execution, by the request id the client got; undefined until it arrives. */
+  async findLog(functionId: string, variant: string, requestId: string): Promise<InvocationRecord | undefined> {
+    return (await this.#logsOf(functionId, variant)).find(functionId, variant, requestId);
   }
 
   /**

@@ -117,13 +117,12 @@ function send(gateway: { hostname: string; port: string }, host: string, input: 
 async function recordOf(control: ControlPlane, functionId: string, variant: string, requestId: string): Promise<InvocationRecord | null> {
   const deadline = Date.now() + recordWaitMs;
   for (;;) {
-    let page;
+    let record;
     try {
-      page = await control.listLogs(functionId, { variant, limit: 1000 });
+      record = await control.findLog(functionId, variant, requestId);
     } catch {
       return null; // records are off
     }
-    const record = page.records.find((r) => r.requestId === requestId);
     if (record) return record;
     if (Date.now() > deadline) return null;
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -37,6 +37,20 @@ describe('invocation log', () => {
     assert.equal(log.list('ef-a', 'try-it').records.length, 1, 'a replica has its own records');
   });
 
+  it('finds one record by its request id, in its own variant only, and not once it has been pushed out', () => {
+    const log = new InvocationLog({ recordsPerVariant: 2 });
+    const first = record('ef-a');
+    log.append(first);
+    const replica = record('ef-a', 'try-it');
+    log.append(replica);
+    assert.equal(log.find('ef-a', 'production', first.requestId), first);
+    assert.equal(log.find('ef-a', 'production', replica.requestId), undefined, 'another variant');
+    assert.equal(log.find('ef-b', 'production', first.requestId), undefined, 'another function');
+    log.append(record('ef-a'));
+    log.append(record('ef-a'));
+    assert.equal(log.find('ef-a', 'production', first.requestId), undefined);
+  });
+
   it('keeps each variant under its byte bound, and the whole log under its total, at the biggest one\'s cost', () => {
     const log = new InvocationLog({ bytesPerVariant: 20_000, totalBytes: 30_000 });
     const quiet = record('ef-quiet');

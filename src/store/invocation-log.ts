@@ -162,6 +162,13 @@ export class InvocationLog {
     return { records, next: last !== undefined && kept[0]!.seq < last.seq ? String(last.seq) : null };
   }
 
+  /** One record of a function variant by its request id (searched newest first: a test has just made it). */
+  find(functionId: string, variant: string, requestId: string): InvocationRecord | undefined {
+    const kept = this.#variants.get(keyOf(functionId, variant))?.kept ?? [];
+    for (let i = kept.length - 1; i >= 0; i--) if (kept[i]!.record.requestId === requestId) return kept[i]!.record;
+    return undefined;
+  }
+
   /** Forgets a function's records and ends its followers (it was deleted). */
   forget(functionId: string): void {
     for (const [key, variant] of this.#variants) {
