@@ -33,7 +33,7 @@ function stickyKeyOf(sticky: Sticky, req: IncomingMessage, clientIp: string): st
 }
 
 /** `CN`, or `CN.GD` when the location has a subdivision (regionCode `GD`, `CN-GD` or `CN.GD`). */
-export function regionOf(geo: Geo | undefined): string | undefined {
+function regionOf(geo: Geo | undefined): string | undefined {
   const country = typeof geo?.countryCodeAlpha2 === 'string' ? geo.countryCodeAlpha2.toUpperCase() : undefined;
   if (!country) return undefined;
   const code = typeof geo?.regionCode === 'string' ? geo.regionCode.toUpperCase() : '';
