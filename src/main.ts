@@ -15,6 +15,9 @@ import { CodeChecker } from './runtime/compile.ts';
 import { defaultLimits } from './domain/limits.ts';
 import { ControlPlane } from './control/services.ts';
 import { InvocationLog } from './store/invocation-log.ts';
+import { VersionMetrics } from './control/metrics.ts';
+import { ShadowReports } from './control/shadow-report.ts';
+import { ReplicaTraffic } from './control/replica-traffic.ts';
 import { createApi } from './control/api.ts';
 import { withConsole } from './control/console.ts';
 import { defaultFollowLimits, type FollowLimits } from './control/follow.ts';
@@ -108,8 +111,19 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     stops.push(() => checker.close());
     const follow = { ...defaultFollowLimits, ...options.logFollow };
     const logs = options.invocationLogs === false ? null : new InvocationLog({ maxFollowers: follow.maxFollowers });
-    const recordJoin = logs ? new RecordJoin((record) => logs.append(record)) : undefined;
-    const records: RecordSink | undefined = recordJoin ? (note) => recordJoin.take(note) : undefined;
+    // Metrics, shadow reports and rollout guards are made from the same records, when there are any.
+    const metrics = logs && new VersionMetrics();
+    const shadows = logs && new ShadowReports();
+    const traffic = new ReplicaTraffic({ store, metrics, shadows });
+    await traffic.loadGuards();
+    const recordJoin =
+      logs &&
+      new RecordJoin((record) => {
+        logs.append(record);
+        metrics!.observe(record);
+        traffic.observe(record);
+      });
+    const records: RecordSink | undefined = recordJoin ? (note) => (note.type === 'shadow' ? shadows!.take(note) : recordJoin.take(note)) : undefined;
     const control = new ControlPlane({ store, secrets, checkCode: (code) => checker.check(code), domainSuffix: options.domainSuffix, logs });
     const egressAllow = options.egressAllow ?? [];
     const laneSocket = join(dataDir, 'lane.sock');
@@ -143,7 +157,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
       settled = () => workers.settled();
       workerPids = () => workers.pids;
     }
-    const api = createApi({ control, token, afterWrite: () => settled(), follow, gatewayUrl });
+    const api = createApi({ control, traffic, metrics, token, afterWrite: () => settled(), follow, gatewayUrl });
     const apiServer = createLimitedServer(withConsole(consoleDir, api), adminLimits);
     // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain,
     // not two. Follow streams never finish by themselves: they are ended first, so they hold nothing up.

@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { EdgefnError } from '../domain/errors.ts';
 import type { ControlPlane } from './services.ts';
+import type { ReplicaTraffic } from './replica-traffic.ts';
+import type { VersionMetrics } from './metrics.ts';
 import { createRouter, type Route } from './router.ts';
 import { objectBody, oneOf, onlyFields, optionalInteger, optionalString, requiredString, stringArray } from './input.ts';
 import { openApiDocument } from './openapi.ts';
@@ -14,6 +16,9 @@ import { defaultFollowLimits, followResult, type FollowLimits } from './follow.t
 
 export interface ApiOptions {
   control: ControlPlane;
+  traffic: ReplicaTraffic;
+  /** Served at GET /metrics (Prometheus text); none when invocation records are off. */
+  metrics?: VersionMetrics | null;
   /** The admin token every request must carry. */
   token: string;
   /**
@@ -32,7 +37,7 @@ const ok = (body: unknown) => ({ status: 200, body });
 const created = (body: unknown) => ({ status: 201, body });
 const noContent = () => ({ status: 204 });
 
-function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string | undefined): Route[] {
+function routes(c: ControlPlane, t: ReplicaTraffic, followLimits: FollowLimits, gatewayUrl: string | undefined): Route[] {
   const fn = '/api/v1/functions/{functionId}';
   const replica = `${fn}/replicas/{name}`;
   const rules = '/api/v1/zones/{zoneId}/rules';
@@ -143,10 +148,22 @@ function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string 
       await c.deleteReplica(params.functionId!, params.name!);
       return noContent();
     } },
-    { method: 'PUT', path: `${replica}/rollout`, summary: "Send a share of the function's production traffic (requests without the replica header) to the replica: {percent: 0-100 in steps of 0.1, sticky?: {by: cookie|header, name} | {by: client_ip}}; 0 ends it", handler: async ({ params, body }) =>
-      ok(await c.setRollout(params.functionId!, params.name!, objectBody(body))) },
+    { method: 'PUT', path: `${replica}/rollout`, summary: "Send a share of the function's production traffic (requests without the replica header) to the replica: {percent: 0-100 in steps of 0.1, sticky?: {by: cookie|header, name} | {by: client_ip}, abortIf?: {errorRate: 0-1, minRequests?}}; 0 ends it", handler: async ({ params, body }) =>
+      ok(await t.setRollout(params.functionId!, params.name!, objectBody(body))) },
     { method: 'DELETE', path: `${replica}/rollout`, summary: "End the replica's rollout: production serves all its traffic again", handler: async ({ params }) =>
-      ok(await c.setRollout(params.functionId!, params.name!, { percent: 0 })) },
+      ok(await t.setRollout(params.functionId!, params.name!, { percent: 0 })) },
+    { method: 'PUT', path: `${replica}/shadow`, summary: 'Mirror a sample of production requests to the replica after production has answered: {percent: 0-100 in steps of 0.1, methods?: [GET, HEAD, ...] (default GET and HEAD)}; 0 ends it', handler: async ({ params, body }) =>
+      ok(await t.setShadow(params.functionId!, params.name!, objectBody(body))) },
+    { method: 'DELETE', path: `${replica}/shadow`, summary: 'End the shadow traffic to the replica', handler: async ({ params }) =>
+      ok(await t.setShadow(params.functionId!, params.name!, { percent: 0 })) },
+    { method: 'GET', path: `${replica}/shadow/report`, summary: 'The shadow setting and the report of its pairs: matches, mismatches by kind with examples, error rates', handler: async ({ params }) =>
+      ok(await t.shadowReport(params.functionId!, params.name!)) },
+    { method: 'GET', path: `${fn}/metrics/compare`, summary: "The replica's current revision against production's version (?replica=<name>&window=<seconds, 60-3600, default 900>): requests, error rate, p50/p95/p99 wall and CPU time", handler: async ({ params, query }) => {
+      const name = query.get('replica');
+      if (!name) throw new EdgefnError('InvalidParameter.InvalidParameter', "'replica' is required: ?replica=<name>");
+      const window = query.get('window');
+      return ok(await t.compare(params.functionId!, name, window === null ? 900_000 : /^\d{1,5}$/.test(window) ? Number(window) * 1000 : NaN));
+    } },
     { method: 'GET', path: `${replica}/compare`, summary: 'Compare production with the replica (unified diff)', handler: async ({ params }) => ok(await c.compare(params.functionId!, params.name!)) },
     { method: 'POST', path: `${replica}/sync`, summary: 'Sync the replica to production: {productionVersion, replicaRevision?, confirm: true}; either one stale is a 409', handler: async ({ params, body }) => {
       const b = objectBody(body);
@@ -186,7 +203,13 @@ function routes(c: ControlPlane, followLimits: FollowLimits, gatewayUrl: string 
 /** The API's request handler. */
 export function createApi(options: ApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const table = routes(options.control, { ...defaultFollowLimits, ...options.follow }, options.gatewayUrl);
+  const table = routes(options.control, options.traffic, { ...defaultFollowLimits, ...options.follow }, options.gatewayUrl);
+  const metrics = options.metrics;
+  table.push({ method: 'GET', path: '/metrics', summary: 'Per-version metrics in the Prometheus text format (admin token required, as everywhere)', handler: async () => {
+    if (!metrics) throw new EdgefnError('FailedOperation.InvocationLogsOff', 'Metrics are made from invocation records, which are off on this server (edgefn serve --invocation-logs off)');
+    const text = await metrics.text();
+    return { status: 200, stream: (res) => res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) }).end(text) };
+  } });
   const expected = Buffer.from(options.token);
   table.push({ method: 'GET', path: '/api/v1/platform', summary: "This platform: {gateway} is the gateway's URL (its host is the listening address; a wildcard address means this API's host)", handler: async () => ok({ gateway: options.gatewayUrl ?? null }) });
   table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });

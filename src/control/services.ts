@@ -24,7 +24,7 @@ import {
   validateRuleRemark,
   validateZoneName,
 } from '../domain/names.ts';
-import { parseConditions, parseRollout, parseRuleAction, type RuleAction } from '../domain/rules.ts';
+import { parseConditions, parseRuleAction, type RuleAction } from '../domain/rules.ts';
 import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
@@ -310,19 +310,14 @@ export class ControlPlane {
     if (input.replicaRevision !== undefined && input.replicaRevision !== replica.revision) {
       throw new EdgefnError('FailedOperation.ReplicaRevisionConflict', `Replica ${name} is at revision ${replica.revision}, not the compared revision ${input.replicaRevision}: compare again`);
     }
+    // The replica's code becomes production; its rollout and shadow end in the same commit.
     const created = await this.#store.addProductionVersion(
       functionId,
       { content: replica.content, sha256: replica.sha256, source: `sync:${name}`, remark: replica.remark },
       input.productionVersion,
+      name,
     );
-    // The replica's code is production now: its rollout ends with the sync.
-    if (replica.rollout) await this.#store.setRollout(functionId, name, null);
     return stripContent(created);
-  }
-
-  /** Sends a share of production traffic to the replica (`{percent, sticky?}`; 0 ends it). */
-  async setRollout(functionId: string, name: string, input: unknown): Promise<ReplicaRecord> {
-    return this.#store.setRollout(functionId, name, parseRollout(input));
   }
 
   // Trigger rules

@@ -52,6 +52,7 @@ const statuses = {
   'FailedOperation.TestRequestFailed': 502,
   'FailedOperation.FunctionInUse': 409,
   'FailedOperation.RolloutInProgress': 409,
+  'FailedOperation.ShadowInProgress': 409,
   'FailedOperation.ReplicaRevisionConflict': 409,
   // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
   'FailedOperation.InvocationLogsOff': 409,

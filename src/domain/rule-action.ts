@@ -150,21 +150,6 @@ export function selectFunctionId(action: RuleAction, pick: { random: () => numbe
   }
 }
 
-/**
- * A replica's share of production traffic, as the API takes it: `{percent: 0-100 in steps of
- * 0.1, sticky?}`. Zero means none (null).
- */
-export function parseRollout(input: unknown): { percent: number; sticky?: Sticky } | null {
-  if (!isRecord(input)) throw new EdgefnError('InvalidParameter.InvalidParameter', 'The rollout must be an object: {percent, sticky?}');
-  for (const key of Object.keys(input)) if (key !== 'percent' && key !== 'sticky') throw new EdgefnError('InvalidParameter.InvalidParameter', `Unknown field '${key}'`);
-  const { percent } = input;
-  if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100) || Math.abs(percent * 10 - Math.round(percent * 10)) > 1e-9) {
-    throw new EdgefnError('InvalidParameter.InvalidParameter', "'percent' must be a number from 0 to 100 in steps of 0.1");
-  }
-  if (percent === 0) return null;
-  return { percent: Math.round(percent * 10) / 10, ...(input.sticky !== undefined ? { sticky: parseSticky(input.sticky) } : {}) };
-}
-
 /** Where a sticky key falls in [0, 1), the same for the same key and salt (a rollout's share). */
 export function stickyPoint(key: string, salt: string): number {
   return hash53(`${salt}\n${key}`) / 2 ** 53;

@@ -11,7 +11,7 @@ import { EdgefnError } from './errors.ts';
 import { buildRuleIndex, visitCandidates } from './rule-index.ts';
 import { isInRange, parseClientIp, parseIpRange, type IpAddress, type IpRange } from './ip-range.ts';
 
-export { parseRollout, parseRuleAction, selectFunctionId, stickyPoint } from './rule-action.ts';
+export { parseRuleAction, selectFunctionId, stickyPoint } from './rule-action.ts';
 
 /** What a condition looks at. */
 export const conditionTargets = [

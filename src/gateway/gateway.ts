@@ -16,6 +16,9 @@ import type { Geo, GeoLookup } from './geo.ts';
 import { loopHeader, newLoop, readLoop, stampLoop, type LoopGuard, type LoopState } from './loop.ts';
 import { newRequestId, pathOf, recordWhenDone, requestIdHeader, type RecordSink, type RecordStart } from './records.ts';
 import { pickFunctionId, pickRollout, selectedHeader } from './rule-pick.ts';
+import { ShadowMirror, comparedOf, hashWhileSending, pickShadow } from './shadow.ts';
+import type { ShadowSide } from './records.ts';
+import { statusOf } from '../domain/errors.ts';
 import { clientIpOf } from './client-ip.ts';
 import type { IpRange } from '../domain/ip-range.ts';
 import { reservedReplicaName } from '../domain/names.ts';
@@ -65,6 +68,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
 
   const proxies = options.trustProxy ?? [];
 
+  // Shadow copies are reported through the record sink: none without it.
+  const mirror = options.records && new ShadowMirror(lane, options.records);
+
   async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, client: { ip: string; geo: Geo | undefined }, loop: LoopState, start: RecordStart | undefined, extraHeaders: string[]): Promise<void> {
     const body = await readBody(req, runtime.limits.requestBodyBytes);
     if (body === 'too-large') {
@@ -80,6 +86,20 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       egress: options.egress.forOrigin(origin),
     });
     if (start && options.records) recordWhenDone(options.records, res, start, report);
+    const shadow = mirror && start && pickShadow(fn, req.method ?? 'GET');
+    if (shadow) {
+      // What production answered, taken as it goes out (the body hashed on its way).
+      let side: () => ShadowSide;
+      if (outcome.kind === 'response') {
+        const sent = hashWhileSending(outcome.body);
+        outcome.body = sent.body;
+        side = () => ({ outcome: 'ok', status: outcome.status, headers: comparedOf(outcome.headers), bodySha256: sent.digest() });
+      } else {
+        const failure = outcome.kind === 'error' ? outcome.error.code : 'passthrough';
+        side = () => ({ outcome: failure, status: outcome.kind === 'error' ? statusOf(outcome.error.code) : res.statusCode, headers: {}, bodySha256: null });
+      }
+      mirror.afterResponse(res, { fn, replica: shadow, req, body, requestId: start.requestId, at: start.at, clientIp: client.ip, geo: client.geo, loop }, side);
+    }
     if (outcome.kind === 'response') await writeResponse(res, outcome, extraHeaders);
     else if (outcome.kind === 'passthrough') await proxyToOrigin(req, res, origin, body, 'http', extraHeaders);
     else writeFailure(res, outcome.error.code, outcome.error.message, extraHeaders);
@@ -141,7 +161,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (typeof wanted === 'string') {
       const replica = fn.replicas.get(wanted);
       if (replica !== undefined) {
-        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, clientIp, geo, loop, extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId, ...selected] });
+        await lane.forward(req, res, { fn, replica: wanted, sha256: replica.sha256, revision: replica.revision, requestId, clientIp, geo, loop, via: 'header', extraHeaders: [replicaStatusHeader, 'served', requestIdHeader, requestId, ...selected] });
         return;
       }
       await runProduction(req, res, target, fn, client, loop, start, [replicaStatusHeader, 'not-found', requestIdHeader, requestId, ...selected]);
@@ -151,7 +171,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const rolled = pickRollout(fn, req, clientIp);
     const replica = rolled === undefined ? undefined : fn.replicas.get(rolled);
     if (rolled !== undefined && replica !== undefined) {
-      await lane.forward(req, res, { fn, replica: rolled, sha256: replica.sha256, revision: replica.revision, requestId, clientIp, geo, loop, extraHeaders: [replicaStatusHeader, 'rollout', requestIdHeader, requestId, ...selected] });
+      await lane.forward(req, res, { fn, replica: rolled, sha256: replica.sha256, revision: replica.revision, requestId, clientIp, geo, loop, via: 'rollout', extraHeaders: [replicaStatusHeader, 'rollout', requestIdHeader, requestId, ...selected] });
       return;
     }
     await runProduction(req, res, target, fn, client, loop, start, [requestIdHeader, requestId, ...selected]);

@@ -88,6 +88,8 @@ const server = createServer((req, res) => {
     const route = ownHostRoute(target, origin);
     const [depth, tree] = h('x-edgefn-loop').split(' ');
     const loop: LoopState = { depth: Number(depth), tree: tree ?? '' };
+    const via = h('x-edgefn-via');
+    const shadow = via === 'shadow';
     const start: RecordStart = {
       requestId: h('x-edgefn-request-id'),
       at: new Date().toISOString(),
@@ -95,15 +97,19 @@ const server = createServer((req, res) => {
       functionId: fn.owner!.function,
       variant: h('x-edgefn-replica'),
       revision: Number(h('x-edgefn-revision')),
+      via: via === 'rollout' || shadow ? via : 'header',
       method: req.method ?? 'GET',
       host: target.hostname,
       path: pathOf(target.path),
     };
-    const { outcome, report } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin) });
+    // A shadow copy's subrequests may only read (GET, HEAD): production has already done whatever
+    // the request asked for, and the copy must not do it twice.
+    const { outcome, report } = await runtime.execute(fn, incoming, { route, subrequestHeaders: (headers) => stampLoop(headers, loop), egress: egress.forOrigin(origin), ...(shadow ? { readOnlySubrequests: 'shadow traffic' } : {}) });
     // What the client got: the response's status, the error's, or (passed to the origin by the
-    // gateway) unknown here: the gateway sends that, and the serving process joins the two.
+    // gateway) unknown here: the gateway sends that, and the serving process joins the two. A
+    // shadow copy goes to no client and no origin.
     const status = outcome.kind === 'response' ? outcome.status : outcome.kind === 'error' ? statusOf(outcome.error.code) : 0;
-    if (recording) void report.then((r) => records.sink({ type: 'record', record: recordOf(start, r, status), ...(outcome.kind === 'passthrough' ? { awaitsStatus: true } : {}) }));
+    if (recording) void report.then((r) => records.sink({ type: 'record', record: recordOf(start, r, status), ...(outcome.kind === 'passthrough' && !shadow ? { awaitsStatus: true } : {}) }));
     if (outcome.kind === 'response') await writeResponse(res, outcome);
     else if (outcome.kind === 'passthrough') res.writeHead(204, { 'x-edgefn-outcome': 'passthrough' }).end();
     else writeFailure(res, outcome.error.code, outcome.error.message, ['x-edgefn-outcome', 'error']);

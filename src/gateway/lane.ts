@@ -19,7 +19,9 @@ import type { ErrorCode } from '../domain/errors.ts';
 import { isErrorCode } from '../domain/errors.ts';
 import type { LoopState } from './loop.ts';
 import { hopByHopHeaders } from '../domain/header-list.ts';
-import type { RecordBatch, RecordSink } from './records.ts';
+import type { RecordBatch, RecordSink, ShadowSide } from './records.ts';
+import type { Via } from '../store/invocation-log.ts';
+import { comparedHeaders, hashStream } from './shadow.ts';
 
 export interface LaneOptions {
   dataDir: string;
@@ -93,6 +95,8 @@ export interface ForwardOptions {
   clientIp: string;
   geo: Record<string, string | number> | undefined;
   loop: LoopState;
+  /** How the replica got the request (the header, its rollout share, a shadow copy). */
+  via: Via;
   /** Added to whatever the client gets (the replica status, the request id). */
   extraHeaders: string[];
 }
@@ -191,6 +195,35 @@ export class ReplicaLane {
 }
 
 
+/** The client's headers for the lane, with what the gateway decided added. */
+function laneHeaders(req: IncomingMessage, options: ForwardOptions): string[] {
+  /*
+   * The lane trusts x-edgefn-* headers to say which function and replica to run: drop any the
+   * client sent, so a request can never choose code other than what the gateway resolved.
+   */
+  const headers: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!hopByHopHeaders.has(name) && !name.startsWith('x-edgefn-')) headers.push(raw[i]!, raw[i + 1]!);
+  }
+  headers.push(
+    'x-edgefn-function', options.fn.id,
+    'x-edgefn-replica', options.replica,
+    'x-edgefn-sha256', options.sha256,
+    'x-edgefn-revision', String(options.revision),
+    'x-edgefn-request-id', options.requestId,
+    'x-edgefn-env', options.fn.envHash,
+    'x-edgefn-client-ip', options.clientIp,
+    'x-edgefn-origin', options.fn.zone.origin.href,
+    // Percent-encoded: header values must stay Latin-1, city names need not.
+    'x-edgefn-geo', options.geo ? encodeURIComponent(JSON.stringify(options.geo)) : '',
+    'x-edgefn-loop', `${options.loop.depth} ${options.loop.tree}`,
+    'x-edgefn-via', options.via,
+  );
+  return headers;
+}
+
 /** A gateway process's way to the lane. */
 export class LaneClient {
   readonly #options: LaneClientOptions;
@@ -212,29 +245,7 @@ export class LaneClient {
       writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.extraHeaders);
       return;
     }
-    /*
-     * The lane trusts x-edgefn-* headers to say which function and replica to run: drop any the
-     * client sent, so a request can never choose code other than what the gateway resolved.
-     */
-    const headers: string[] = [];
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
-      if (!hopByHopHeaders.has(name) && !name.startsWith('x-edgefn-')) headers.push(raw[i]!, raw[i + 1]!);
-    }
-    headers.push(
-      'x-edgefn-function', options.fn.id,
-      'x-edgefn-replica', options.replica,
-      'x-edgefn-sha256', options.sha256,
-      'x-edgefn-revision', String(options.revision),
-      'x-edgefn-request-id', options.requestId,
-      'x-edgefn-env', options.fn.envHash,
-      'x-edgefn-client-ip', options.clientIp,
-      'x-edgefn-origin', options.fn.zone.origin.href,
-      // Percent-encoded: header values must stay Latin-1, city names need not.
-      'x-edgefn-geo', options.geo ? encodeURIComponent(JSON.stringify(options.geo)) : '',
-      'x-edgefn-loop', `${options.loop.depth} ${options.loop.tree}`,
-    );
+    const headers = laneHeaders(req, options);
     let answer: Dispatcher.ResponseData;
     try {
       answer = await this.#pool.request({ path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body });
@@ -275,6 +286,34 @@ export class LaneClient {
       }
     }
     await writeResponse(res, { status: answer.statusCode, statusText: '', headers: out, body: payload }, options.extraHeaders);
+  }
+
+  /**
+   * Runs a shadow copy of a production request on a replica, after production has answered: no
+   * client waits for it, so a lane that is down is not waited for, and the answer is only hashed.
+   */
+  async mirror(req: IncomingMessage, body: Uint8Array | null, options: ForwardOptions): Promise<ShadowSide> {
+    const failed = (outcome: string): ShadowSide => ({ outcome, status: 0, headers: {}, bodySha256: null });
+    if (!this.#options.readiness.ready) return failed('FunctionRuntime.ReplicaLaneUnavailable');
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await this.#pool.request({ path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers: laneHeaders(req, options), body });
+    } catch {
+      return failed('FunctionRuntime.ReplicaLaneUnavailable');
+    }
+    const outcome = answer.headers['x-edgefn-outcome'];
+    const code = answer.headers[errorHeader.toLowerCase()];
+    if (outcome === 'passthrough' || (outcome === 'error' && typeof code === 'string')) {
+      await answer.body.dump();
+      return { ...failed(outcome === 'passthrough' ? 'passthrough' : String(code)), status: answer.statusCode };
+    }
+    const headers: Record<string, string> = {};
+    for (const name of comparedHeaders) {
+      const value = answer.headers[name];
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const bodySha256 = await hashStream(answer.body);
+    return { outcome: bodySha256 === null ? 'FunctionRuntime.InvalidResponse' : 'ok', status: answer.statusCode, headers, bodySha256 };
   }
 
   close(): Promise<void> {

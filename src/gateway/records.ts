@@ -9,6 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ExecutionReport } from '../runtime/runtime.ts';
 import type { InvocationRecord } from '../store/invocation-log.ts';
+import type { ShadowNote } from '../domain/replica-traffic.ts';
+
+export type { ShadowNote, ShadowSide } from '../domain/replica-traffic.ts';
 
 export const requestIdHeader = 'EO-Request-Id';
 
@@ -20,7 +23,9 @@ export type RecordNote =
       /** Made in the lane for a request the gateway passed to the origin: its status comes in a 'status' note. */
       awaitsStatus?: boolean;
     }
-  | { type: 'status'; requestId: string; status: number };
+  | { type: 'status'; requestId: string; status: number }
+  | ShadowNote;
+
 
 /** Where records go (the serving process's invocation log, directly or over IPC). */
 export type RecordSink = (note: RecordNote) => void;
@@ -69,7 +74,7 @@ export function batchNotes(send: (batch: RecordBatch, sent?: () => void) => void
 export const newRequestId = (): string => randomUUID();
 
 /** What is known of a request before its function runs. */
-export type RecordStart = Pick<InvocationRecord, 'requestId' | 'at' | 'zoneId' | 'functionId' | 'variant' | 'versionId' | 'revision' | 'method' | 'host' | 'path'>;
+export type RecordStart = Pick<InvocationRecord, 'requestId' | 'at' | 'zoneId' | 'functionId' | 'variant' | 'versionId' | 'revision' | 'via' | 'method' | 'host' | 'path'>;
 
 /** The path without its query string (it may hold tokens). */
 export const pathOf = (url: string): string => {
@@ -147,7 +152,7 @@ export class RecordJoin {
     this.#maxWaiting = options.maxWaiting ?? 1000;
   }
 
-  take(note: RecordNote): void {
+  take(note: Exclude<RecordNote, ShadowNote>): void {
     if (note.type === 'record' && !note.awaitsStatus) {
       this.#append(note.record);
       return;

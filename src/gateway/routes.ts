@@ -7,7 +7,7 @@ import { compileRules, type RuleMatcher } from '../domain/rules.ts';
 import { defaultDomain } from '../domain/ids.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
-import type { Change, Rollout, ZoneRecord } from '../store/types.ts';
+import type { Change, Rollout, Shadow, ZoneRecord } from '../store/types.ts';
 import type { FunctionCode } from '../runtime/runtime.ts';
 import { envHashOf, envKeyOf, materializeEnv } from './env.ts';
 
@@ -21,7 +21,7 @@ export interface FunctionEntry {
    * Replica name -> its revision, the code's sha256 (the lane caches by it) and its share of
    * production traffic, in the order the replicas were made.
    */
-  replicas: Map<string, { sha256: string; revision: number; rollout: Rollout | null }>;
+  replicas: Map<string, { sha256: string; revision: number; rollout: Rollout | null; shadow: Shadow | null }>;
   /** The env vars as stored (secrets encrypted), to tell whether they changed. */
   envKey: string;
   /** A hash of `envKey`: the lane checks the env vars it loads against it (see {@link envHashOf}). */
@@ -102,7 +102,7 @@ export class RoutingTable {
         const replicaCode: FunctionEntry['replicas'] = new Map();
         for (const r of replicas) {
           const { sha256, revision } = await this.#store.getReplica(fn.id, r.name);
-          replicaCode.set(r.name, { sha256, revision, rollout: r.rollout });
+          replicaCode.set(r.name, { sha256, revision, rollout: r.rollout, shadow: r.shadow });
         }
         const envKey = envKeyOf(env);
         const old = previous?.functions.get(fn.id);

@@ -8,6 +8,8 @@
  */
 import { EdgefnError } from '../domain/errors.ts';
 
+export type Via = 'header' | 'rollout' | 'shadow';
+
 /** What one execution did. */
 export interface InvocationRecord {
   /** Also sent to the client as `EO-Request-Id`. */
@@ -22,6 +24,11 @@ export interface InvocationRecord {
   versionId?: string;
   /** The replica revision that ran (replicas only). */
   revision?: number;
+  /**
+   * How a replica got the request (replicas only): the replica header, its rollout share of
+   * production traffic, or a shadow copy of a production request (whose answer no client saw).
+   */
+  via?: Via;
   method: string;
   host: string;
   /** Without the query string, which may hold tokens. */

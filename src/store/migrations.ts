@@ -71,4 +71,7 @@ export const migrations: string[] = [
   `,
   // 2: a replica may serve a share of its function's production traffic (JSON {percent, sticky?}).
   `ALTER TABLE replicas ADD COLUMN rollout TEXT`,
+  // 3: shadow traffic to a replica (JSON {percent, methods, since}), and why a rollout stopped by itself.
+  `ALTER TABLE replicas ADD COLUMN shadow TEXT;
+   ALTER TABLE replicas ADD COLUMN rollout_stop TEXT`,
 ];

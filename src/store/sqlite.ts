@@ -16,6 +16,8 @@ import type {
   FunctionRecord,
   ReplicaRecord,
   Rollout,
+  RolloutStop,
+  Shadow,
   ReplicaWithContent,
   RuleRecord,
   VersionRecord,
@@ -54,6 +56,8 @@ const replicaOf = (r: Row): ReplicaRecord => ({
   createdAt: r.created_at as string,
   modifiedAt: r.modified_at as string,
   rollout: typeof r.rollout === 'string' ? (JSON.parse(r.rollout) as Rollout) : null,
+  rolloutStop: typeof r.rollout_stop === 'string' ? (JSON.parse(r.rollout_stop) as RolloutStop) : null,
+  shadow: typeof r.shadow === 'string' ? (JSON.parse(r.shadow) as Shadow) : null,
 });
 const envOf = (r: Row): EnvRecord => ({ functionId: r.function_id as string, key: r.key as string, type: r.type as EnvType, value: r.value as string, updatedAt: r.updated_at as string });
 const ruleOf = (r: Row): RuleRecord => ({
@@ -252,7 +256,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async addProductionVersion(functionId: string, version: NewVersion, expectedProductionId?: string): Promise<VersionWithContent> {
+  async addProductionVersion(functionId: string, version: NewVersion, expectedProductionId?: string, syncedReplica?: string): Promise<VersionWithContent> {
     return this.#write(() => {
       const fn = this.#function(functionId);
       if (expectedProductionId !== undefined && fn.productionVersionId !== expectedProductionId) {
@@ -266,6 +270,11 @@ export class SqliteStore implements Store {
       const created = this.#insertVersion(functionId, version, at);
       this.#db.prepare('UPDATE functions SET production_version_id = ?, updated_at = ? WHERE id = ?').run(created.id, at, functionId);
       this.#logChange(fn.zoneId, 'function', functionId);
+      // The synced replica's code is production now: traffic sent to it for comparison ends with
+      // the same commit, so no request sees the new production and an old rollout together.
+      if (syncedReplica !== undefined && this.#db.prepare('UPDATE replicas SET rollout = NULL, shadow = NULL WHERE function_id = ? AND name = ? AND (rollout IS NOT NULL OR shadow IS NOT NULL)').run(functionId, syncedReplica).changes > 0) {
+        this.#logChange(fn.zoneId, 'replica', `${functionId}/${syncedReplica}`);
+      }
       return created;
     });
   }
@@ -298,7 +307,7 @@ export class SqliteStore implements Store {
         .prepare('INSERT INTO replicas (function_id, name, remark, sha256, revision, created_at, modified_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
         .run(replica.functionId, replica.name, replica.remark, replica.sha256, at, at);
       this.#logChange(fn.zoneId, 'replica', `${fn.id}/${replica.name}`);
-      return { functionId: replica.functionId, name: replica.name, remark: replica.remark, revision: 1, createdAt: at, modifiedAt: at, rollout: null };
+      return { functionId: replica.functionId, name: replica.name, remark: replica.remark, revision: 1, createdAt: at, modifiedAt: at, rollout: null, rolloutStop: null, shadow: null };
     });
   }
 
@@ -353,7 +362,36 @@ export class SqliteStore implements Store {
       if (rollout && other) {
         throw new EdgefnError('FailedOperation.RolloutInProgress', `Replica ${other.name as string} of ${functionId} is already on a rollout: end it first (one replica at a time)`);
       }
-      this.#db.prepare('UPDATE replicas SET rollout = ? WHERE function_id = ? AND name = ?').run(rollout ? JSON.stringify(rollout) : null, functionId, name);
+      // A new rollout forgets why the last one stopped; ending one keeps it.
+      if (rollout) this.#db.prepare('UPDATE replicas SET rollout = ?, rollout_stop = NULL WHERE function_id = ? AND name = ?').run(JSON.stringify(rollout), functionId, name);
+      else this.#db.prepare('UPDATE replicas SET rollout = NULL WHERE function_id = ? AND name = ?').run(functionId, name);
+      this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
+      return replicaOf(this.#replica(functionId, name));
+    });
+  }
+
+  async stopRollout(functionId: string, name: string, since: string, stop: RolloutStop): Promise<boolean> {
+    return this.#write(() => {
+      const fn = this.#function(functionId);
+      const row = this.#replica(functionId, name);
+      const rollout = typeof row.rollout === 'string' ? (JSON.parse(row.rollout) as Rollout) : null;
+      if (rollout?.since !== since) return false;
+      this.#db.prepare('UPDATE replicas SET rollout = NULL, rollout_stop = ? WHERE function_id = ? AND name = ?').run(JSON.stringify(stop), functionId, name);
+      this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
+      return true;
+    });
+  }
+
+  async setShadow(functionId: string, name: string, shadow: Shadow | null): Promise<ReplicaRecord> {
+    return this.#write(() => {
+      const fn = this.#function(functionId);
+      this.#replica(functionId, name);
+      // One replica at a time: each mirrored request costs the replica lane a whole execution.
+      const other = this.#one('SELECT name FROM replicas WHERE function_id = ? AND name != ? AND shadow IS NOT NULL', functionId, name);
+      if (shadow && other) {
+        throw new EdgefnError('FailedOperation.ShadowInProgress', `Replica ${other.name as string} of ${functionId} already receives shadow traffic: end it first (one replica at a time)`);
+      }
+      this.#db.prepare('UPDATE replicas SET shadow = ? WHERE function_id = ? AND name = ?').run(shadow ? JSON.stringify(shadow) : null, functionId, name);
       this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
       return replicaOf(this.#replica(functionId, name));
     });

@@ -10,6 +10,8 @@ import type {
   FunctionRecord,
   ReplicaRecord,
   Rollout,
+  RolloutStop,
+  Shadow,
   ReplicaWithContent,
   RuleRecord,
   VersionRecord,
@@ -42,9 +44,10 @@ export interface Store {
   deleteFunction(id: string): Promise<void>;
   /**
    * Makes a new production version. With `expectedProductionId`, fails with
-   * FailedOperation.ProductionChanged (changing nothing) when production has moved since.
+   * FailedOperation.ProductionChanged (changing nothing) when production has moved since. With
+   * `syncedReplica`, that replica's rollout and shadow end in the same transaction.
    */
-  addProductionVersion(functionId: string, version: NewVersion, expectedProductionId?: string): Promise<VersionWithContent>;
+  addProductionVersion(functionId: string, version: NewVersion, expectedProductionId?: string, syncedReplica?: string): Promise<VersionWithContent>;
   listVersions(functionId: string): Promise<VersionRecord[]>;
   getVersion(functionId: string, versionId: string): Promise<VersionWithContent>;
 
@@ -61,6 +64,13 @@ export interface Store {
   deleteReplica(functionId: string, name: string): Promise<void>;
   /** Sets (or, with null, ends) a replica's share of production traffic; one replica of a function at a time. */
   setRollout(functionId: string, name: string, rollout: Rollout | null): Promise<ReplicaRecord>;
+  /**
+   * Ends the rollout that started at `since` and records why; does nothing (returns false) when
+   * the replica's rollout has changed since then.
+   */
+  stopRollout(functionId: string, name: string, since: string, stop: RolloutStop): Promise<boolean>;
+  /** Sets (or, with null, ends) the traffic mirrored to a replica; one replica of a function at a time. */
+  setShadow(functionId: string, name: string, shadow: Shadow | null): Promise<ReplicaRecord>;
 
   putEnv(functionId: string, key: string, type: EnvType, storedValue: string, maxVars: number): Promise<EnvRecord>;
   listEnv(functionId: string): Promise<EnvRecord[]>;

@@ -44,13 +44,14 @@ export interface ReplicaRecord {
   modifiedAt: string;
   /** The share of production traffic this replica serves, or null. */
   rollout: Rollout | null;
+  /** Why the last rollout stopped by itself (its abortIf tripped), until the next one starts. */
+  rolloutStop: RolloutStop | null;
+  /** The sample of production traffic mirrored to this replica, or null. */
+  shadow: Shadow | null;
 }
 
-/** A replica on a share (0.1-100%) of its function's production traffic. */
-export interface Rollout {
-  percent: number;
-  sticky?: Sticky;
-}
+export type { Rollout, RolloutStop, Shadow } from '../domain/replica-traffic.ts';
+import type { Rollout, RolloutStop, Shadow } from '../domain/replica-traffic.ts';
 
 export interface ReplicaWithContent extends ReplicaRecord {
   content: string;
@@ -58,7 +59,6 @@ export interface ReplicaWithContent extends ReplicaRecord {
 }
 
 export type { EnvType } from '../domain/names.ts';
-import type { Sticky } from '../domain/rules.ts';
 import type { EnvType } from '../domain/names.ts';
 
 /** An env var as stored: secrets hold ciphertext, never plaintext. */

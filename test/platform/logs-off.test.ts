@@ -43,6 +43,15 @@ for (const workers of [1, 2]) {
       assert.match(listed.error.message, /--invocation-logs/);
       assertError(await api('GET', `/api/v1/functions/${fn.id}/logs?variant=try-it`), 409, 'FailedOperation.InvocationLogsOff');
       assertError(await api('GET', `/api/v1/functions/${fn.id}/logs?follow=1`), 409, 'FailedOperation.InvocationLogsOff');
+      // Metrics, shadow reports and rollout guards are made from records: they are off too.
+      const replica = `/api/v1/functions/${fn.id}/replicas/try-it`;
+      assertError(await api('GET', '/metrics'), 409, 'FailedOperation.InvocationLogsOff');
+      assertError(await api('GET', `/api/v1/functions/${fn.id}/metrics/compare?replica=try-it`), 409, 'FailedOperation.InvocationLogsOff');
+      assertError(await api('PUT', `${replica}/shadow`, { percent: 10 }), 409, 'FailedOperation.InvocationLogsOff');
+      assertError(await api('GET', `${replica}/shadow/report`), 409, 'FailedOperation.InvocationLogsOff');
+      assertError(await api('PUT', `${replica}/rollout`, { percent: 10, abortIf: { errorRate: 0.1 } }), 409, 'FailedOperation.InvocationLogsOff');
+      assert.equal((await api('PUT', `${replica}/rollout`, { percent: 10 })).status, 200, 'a rollout without a guard needs no records');
+      assert.equal((await api('DELETE', `${replica}/rollout`)).status, 200);
       // An unknown function is still a 404 first.
       assertError(await api('GET', '/api/v1/functions/ef-doesnotexist/logs'), 404, 'ResourceUnavailable.FunctionNotFound');
     });

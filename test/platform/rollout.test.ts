@@ -50,11 +50,13 @@ describe('replica rollout', () => {
   });
 
   it('takes {percent, sticky?} in steps of 0.1, shows it on the replica, and refuses bad input', async () => {
-    const set = await api<{ rollout: unknown }>('PUT', rollout, { percent: 20 });
+    const set = await api<{ rollout: { since: string } }>('PUT', rollout, { percent: 20 });
     assert.equal(set.status, 200, set.text);
-    assert.deepEqual(set.body.rollout, { percent: 20 });
-    assert.deepEqual((await api<{ rollout: unknown }>('GET', `/api/v1/functions/${fn.id}/replicas/next`)).body.rollout, { percent: 20 });
-    for (const body of [{ percent: 0.05 }, { percent: 101 }, { percent: -1 }, { percent: '10' }, {}, { percent: 10, shadow: true }, { percent: 10, sticky: { by: 'ip' } }]) {
+    const since = set.body.rollout.since;
+    assert.ok(Math.abs(Date.parse(since) - Date.now()) < 60_000, `since ${since} is when it was set`);
+    assert.deepEqual(set.body.rollout, { percent: 20, since });
+    assert.deepEqual((await api<{ rollout: unknown }>('GET', `/api/v1/functions/${fn.id}/replicas/next`)).body.rollout, { percent: 20, since });
+    for (const body of [{ percent: 0.05 }, { percent: 101 }, { percent: -1 }, { percent: '10' }, {}, { percent: 10, shadow: true }, { percent: 10, sticky: { by: 'ip' } }, { percent: 10, abortIf: { errorRate: 1.5 } }, { percent: 10, abortIf: { errorRate: 0.1, minRequests: 0 } }, { percent: 10, abortIf: { errorRate: 0.1, extra: 1 } }]) {
       assertError(await api('PUT', rollout, body), 400, 'InvalidParameter.InvalidParameter');
     }
     // One replica at a time.

@@ -41,6 +41,11 @@ export interface ExecutionOptions {
   cacheScope?: string;
   /** Makes subrequests' connections and decides where they may go (host/egress.ts); anywhere without one. */
   egress?: Dispatcher;
+  /**
+   * Set (to the reason, for the error message) when subrequests may only GET or HEAD: the
+   * execution is a copy of a request that has been served already (shadow traffic).
+   */
+  readOnlySubrequests?: string;
 }
 
 /** What an operation needs: the execution it runs for, and its slot's tables. */

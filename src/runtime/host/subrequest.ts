@@ -27,6 +27,10 @@ export function checkHeaders(headers: string[], what: string): void {
 
 export async function fetchForGuest(ctx: OpContext, wire: WireFetch): Promise<WireFetchResponse> {
   const { exec, options, services } = ctx;
+  const method = String(wire.method).toUpperCase();
+  if (options.readOnlySubrequests && method !== 'GET' && method !== 'HEAD') {
+    throw new TypeError(`${options.readOnlySubrequests}: subrequests may only GET or HEAD, not ${method}`);
+  }
   // Counted here, not only in the guest: the guest's counter lives in a realm the function controls.
   if (!exec.countSubrequest()) throw new Error(`Too many subrequests: at most ${services.limits.subrequests} fetch calls per execution`);
   const image = parseImageOptions(wire.eo);
