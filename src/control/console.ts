@@ -57,12 +57,12 @@ function load(dir: string): { index: string; assets: Map<string, Asset> } | null
 
 const acceptsGzip = (req: IncomingMessage): boolean => /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 
-/** Serves the console from `dir`; anything under /api/ goes to `api`. */
+/** Serves the console from `dir`; anything under /api/, and /metrics, goes to `api`. */
 export function withConsole(dir: string, api: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
   const files = load(dir);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path === '/api' || path.startsWith('/api/')) return api(req, res);
+    if (path === '/api' || path.startsWith('/api/') || path === '/metrics') return api(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', ...security }).end();
       return;

@@ -26,7 +26,7 @@ interface Series {
 export interface VersionMetricsOptions {
   /** Label sets kept at once (default 2,000). */
   maxSeries?: number;
-  /** Node process metrics (CPU, memory, event loop) in the same registry (default true). */
+  /** The serving process's own metrics (CPU, memory, event loop) in the same registry (default true). */
   processMetrics?: boolean;
 }
 
@@ -50,7 +50,7 @@ export class VersionMetrics {
     this.#executions = new Counter({ name: 'edgefn_executions_total', help: 'Function executions by version, traffic, outcome (ok, passthrough or the error code) and status class', labelNames: [...labelNames, 'outcome', 'status'], registers: [this.registry] });
     this.#cpu = new Histogram({ name: 'edgefn_execution_cpu_seconds', help: 'CPU time of function executions', labelNames, buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5], registers: [this.registry] });
     this.#wall = new Histogram({ name: 'edgefn_execution_wall_seconds', help: 'Wall time of function executions, from start to the full report', labelNames, buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'edgefn_process_' });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'edgefn_' });
   }
 
   /** Counts one execution. Never throws (a record is never worth the process). */
