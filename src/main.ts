@@ -25,6 +25,7 @@ import { RecordJoin, type RecordSink } from './gateway/records.ts';
 import { ReplicaLane } from './gateway/lane.ts';
 import { drain, listen, startGatewayNode } from './gateway/node.ts';
 import { GatewayWorkers } from './gateway/workers.ts';
+import { describeGeoDb, resolveGeoDb } from './gateway/geo-db.ts';
 import { adminLimits, createLimitedServer, gatewayLimits, type ConnectionLimits } from './gateway/connections.ts';
 
 // The built web console (scripts/build.mjs); this file and its bundle both sit one level below the root.
@@ -38,8 +39,15 @@ export interface ServeOptions {
   port: number;
   adminPort: number;
   domainSuffix: string;
-  /** A JSON file mapping client address ranges to geo records (see gateway/geo.ts). */
+  /** A JSON file mapping client address ranges to geo records (see gateway/geo.ts); it wins over the database. */
   geoFile?: string;
+  /**
+   * MMDB files for client locations (gateway/geo-db.ts), `bundled` for the shipped DB-IP City Lite;
+   * [] for none. Default: the shipped one when installed.
+   */
+  geoDb?: string[];
+  /** How often the gateway looks for a new geo file or database (default 5 s). */
+  geoPollMs?: number;
   runtime?: RuntimeOptions;
   /** Gateway connection limits (defaults: gateway/connections.ts). */
   connections?: Partial<ConnectionLimits>;
@@ -134,7 +142,9 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     await lane.start();
 
     const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
-    const node = { dataDir, domainSuffix: options.domainSuffix, host: options.host, egressAllow, trustProxy: options.trustProxy ?? [], laneSocket, ...(options.geoFile ? { geoFile: options.geoFile } : {}) };
+    const geoDb = resolveGeoDb(options.geoDb);
+    const geo = { geoDb, ...(options.geoFile ? { geoFile: options.geoFile } : {}), ...(options.geoPollMs ? { geoPollMs: options.geoPollMs } : {}) };
+    const node = { dataDir, domainSuffix: options.domainSuffix, host: options.host, egressAllow, trustProxy: options.trustProxy ?? [], laneSocket, ...geo };
     const recordsOption = records ? { records } : {};
     const runtime = splitRuntime(options.runtime, count);
     const connections = splitConnections({ ...gatewayLimits(), ...options.connections }, options.connections ?? {}, count);
@@ -170,6 +180,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
     print(file ? `admin token file: ${file}` : 'admin token: from EDGEFN_ADMIN_TOKEN');
     print(`data: ${join(dataDir, 'edgefn.db')}`);
+    print(`client locations: ${options.geoFile ? `${options.geoFile}, then ` : ''}${describeGeoDb(geoDb)}`);
     return { gatewayUrl, apiUrl, token, tokenFile: file, store, lane, workerPids, close: stopAll };
   } catch (error) {
     await stopAll();

@@ -15,6 +15,14 @@ Example:
   $ edgefn serve --data-dir /var/lib/edgefn --host 0.0.0.0 --workers 4
 `;
 
+/** `--geo-db` may repeat: files asked in order; `off` alone means none. */
+function geoDbs(value: string, previous: string[] | undefined): string[] {
+  const all = [...(previous ?? []), value];
+  if (all.includes('off') && all.length > 1) throw new InvalidArgumentError('"off" cannot be combined with files');
+  if (value === '') throw new InvalidArgumentError('expected a file, "bundled" or "off"');
+  return all;
+}
+
 /** `--egress-allow` and `--trust-proxy` may repeat, and each may list several ranges. */
 function ranges(value: string, previous: string[]): string[] {
   const ranges = value.split(',').map((c) => c.trim()).filter((c) => c !== '');
@@ -34,7 +42,8 @@ function command(): Command {
     .option('--port <n>', 'gateway port (0 picks a free one)', port, 8080)
     .option('--admin-port <n>', 'API port (0 picks a free one)', port, 8787)
     .option('--domain-suffix <suffix>', 'default access domains are <function>-<zone id>.<suffix>', 'edgefunctions.localhost')
-    .option('--geo-file <file>', 'client locations for request.eo.geo and client_country rules: a JSON array of {"cidr": "203.0.113.0/24", "geo": {"countryCodeAlpha2": "CN", ...}}')
+    .option('--geo-file <file>', 'client locations for request.eo.geo, client_country rules and region rules: a JSON array of {"cidr": "203.0.113.0/24", "geo": {"countryCodeAlpha2": "CN", ...}}; its ranges win over the database; reloaded when it changes')
+    .option('--geo-db <file|bundled|off>', 'IP-to-location databases (MMDB: DB-IP, GeoLite2/GeoIP2 City, Country or ASN) for the addresses the geo file does not cover, asked in order; "bundled" is the shipped DB-IP City Lite (the default), "off" uses none; reloaded when they change; repeatable', geoDbs)
     .option('--max-connections <n>', 'gateway connections open at once (default: half of what the open-file limit leaves after 1024, at most 16384, per worker)', count)
     .option('--max-connections-per-client <n>', 'gateway connections from one client address (default 256); both limits given here are for the node and split among workers', count)
     .option('--egress-allow <cidr,...>', 'address ranges functions may reach although they are not public (by default: the public internet and each zone\'s origin only); repeatable', ranges, [] as string[])
@@ -58,6 +67,7 @@ interface ServeFlags {
   adminPort: number;
   domainSuffix: string;
   geoFile?: string;
+  geoDb?: string[];
   maxConnections?: number;
   maxConnectionsPerClient?: number;
   egressAllow: string[];
@@ -80,6 +90,7 @@ export async function runServe(argv: string[]): Promise<number> {
     adminPort: f.adminPort,
     domainSuffix: f.domainSuffix.toLowerCase(),
     ...(f.geoFile ? { geoFile: f.geoFile } : {}),
+    ...(f.geoDb ? { geoDb: f.geoDb.includes('off') ? [] : f.geoDb } : {}),
     connections: { ...(f.maxConnections ? { maxConnections: f.maxConnections } : {}), ...(f.maxConnectionsPerClient ? { maxPerClient: f.maxConnectionsPerClient } : {}) },
     egressAllow: f.egressAllow,
     trustProxy: f.trustProxy,

@@ -15,7 +15,7 @@ import { createGateway } from './gateway.ts';
 import { RoutingTable, type RoutingTableOptions } from './routes.ts';
 import { LaneClient, type Readiness } from './lane.ts';
 import { LoopGuard } from './loop.ts';
-import { loadGeoFile } from './geo.ts';
+import { startGeoSource } from './geo-source.ts';
 import { createLimitedServer, type ConnectionLimits } from './connections.ts';
 import type { RecordSink } from './records.ts';
 
@@ -33,7 +33,13 @@ export interface GatewayNodeOptions {
   egressAllow: string[];
   /** Reverse proxies whose X-Forwarded-For names the client, as CIDR text (`--trust-proxy`). */
   trustProxy: string[];
+  /** Client locations: the operator's ranges (they win), then MMDB files, reloaded when they change (geo-source.ts). */
   geoFile?: string;
+  geoDb?: string[];
+  /** How often the geo file and database are checked for a change (default 5 s). */
+  geoPollMs?: number;
+  /** Where lines about reloads go (default: stderr). */
+  log?: (line: string) => void;
   laneSocket: string;
   laneReadiness: Readiness;
   subscribe?: RoutingTableOptions['subscribe'];
@@ -90,8 +96,10 @@ export async function startGatewayNode(options: GatewayNodeOptions): Promise<Gat
     stops.push(() => lane.close());
     const loops = new LoopGuard();
     stops.push(() => loops.close());
-    const geo = options.geoFile ? loadGeoFile(options.geoFile) : undefined;
-    const server = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, trustProxy: parseIpRanges(options.trustProxy), ...(geo ? { geo } : {}), ...(options.records ? { records: options.records } : {}) }), options.connections);
+    const geoDb = options.geoDb ?? [];
+    const geo = options.geoFile || geoDb.length > 0 ? await startGeoSource({ geoDb, ...(options.geoFile ? { geoFile: options.geoFile } : {}), ...(options.geoPollMs ? { pollMs: options.geoPollMs } : {}), ...(options.log ? { log: options.log } : {}) }) : undefined;
+    if (geo) stops.push(() => geo.close());
+    const server = createLimitedServer(createGateway({ routes, runtime, lane, loops, egress, trustProxy: parseIpRanges(options.trustProxy), ...(geo ? { geo: geo.lookup } : {}), ...(options.records ? { records: options.records } : {}) }), options.connections);
     let drainMs = 0;
     stops.push(() => drain(server, drainMs));
     const url = await listen(server, options.port, options.host, options.reusePort);

@@ -27,6 +27,9 @@ export interface WorkerConfig {
   /** Reverse proxies trusted for X-Forwarded-For, as CIDR text. */
   trustProxy: string[];
   geoFile?: string;
+  /** MMDB files for client locations (resolved: no `bundled`). */
+  geoDb: string[];
+  geoPollMs?: number;
   laneSocket: string;
   /** Make invocation records (`serve --invocation-logs`). */
   invocationLogs: boolean;
