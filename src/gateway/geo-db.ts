@@ -126,7 +126,7 @@ const coordinate = (value: unknown): number | undefined => (typeof value === 'nu
  * `city`, `latitude`, `longitude`. Nested ones (MaxMind): `country.iso_code`, `subdivisions[0]`,
  * `city.names.en`, `location`, and `autonomous_system_number` in ASN files.
  */
-export function toGeo(record: unknown): Record<string, string | number> {
+function toGeo(record: unknown): Record<string, string | number> {
   const r = asFields(record) ?? {};
   const country = asFields(r.country);
   const subdivision = Array.isArray(r.subdivisions) ? asFields(r.subdivisions[0]) : undefined;

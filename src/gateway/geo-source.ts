@@ -40,7 +40,7 @@ interface Loaded {
   cache: Map<string, Geo | null>;
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Loads the geo file and database (rejects when one is broken), then keeps them fresh. */
 export async function startGeoSource(options: GeoSourceOptions): Promise<GeoSource> {
@@ -82,7 +82,7 @@ export async function startGeoSource(options: GeoSourceOptions): Promise<GeoSour
           file = loadGeoFile(geoFile);
           log(`edgefn: geo file ${geoFile} reloaded`);
         } catch (error) {
-          log(`edgefn: ${describe(error)}; keeping the geo file loaded before`);
+          log(`edgefn: ${messageOf(error)}; keeping the geo file loaded before`);
         }
       }
     }
@@ -99,7 +99,7 @@ export async function startGeoSource(options: GeoSourceOptions): Promise<GeoSour
           }
         } catch (error) {
           dbSeen = now;
-          log(`edgefn: ${describe(error)}; keeping the geo database loaded before`);
+          log(`edgefn: ${messageOf(error)}; keeping the geo database loaded before`);
         }
       }
     }

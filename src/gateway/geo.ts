@@ -1,8 +1,8 @@
 /**
- * Where clients are, for `request.eo.geo` and the client_country rule target. There is no GeoIP
- * database in edgefn: the operator gives a JSON file of `[{ "cidr": "203.0.113.0/24", "geo": {...} }]`
- * (`edgefn serve --geo-file`), with geo fields named as in EdgeOne (countryCodeAlpha2, regionCode,
- * cityName, asn, latitude, ...). The most specific range that contains the client's address wins.
+ * The operator's own client locations (`edgefn serve --geo-file`): a JSON file of
+ * `[{ "cidr": "203.0.113.0/24", "geo": {...} }]`, with geo fields named as in EdgeOne
+ * (countryCodeAlpha2, regionCode, cityName, asn, latitude, ...). The most specific range that
+ * contains the client's address wins. Its ranges come before the geo database (geo-source.ts).
  */
 import { readFileSync } from 'node:fs';
 import { isInRange, parseClientIp, parseIpRange, type IpRange } from '../domain/ip-range.ts';
