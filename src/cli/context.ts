@@ -60,6 +60,9 @@ export async function functionIdOf(api: ApiClient, ref: string, zone: string | u
 /** Path segment for an id or name the user typed. */
 export const seg = (text: string): string => encodeURIComponent(text);
 
+/** The API path of a replica. */
+export const replicaPath = (functionId: string, name: string): string => `/functions/${seg(functionId)}/replicas/${seg(name)}`;
+
 /** A function file's text, for --file. */
 export function readCode(path: string): string {
   try {

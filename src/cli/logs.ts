@@ -24,7 +24,7 @@ function variantOf(options: Options): string | undefined {
 export function printRecord(r: Json): void {
   const status = r.status as number;
   const failed = r.outcome !== 'ok' && r.outcome !== 'passthrough';
-  const variant = r.variant === 'production' ? `production ${(r.versionId as string | undefined) ?? ''}`.trim() : `${r.variant as string} r${r.revision as number}`;
+  const variant = r.variant === 'production' ? `production ${(r.versionId as string | undefined) ?? ''}`.trim() : `${r.variant as string} r${r.revision as number}${r.via && r.via !== 'header' ? ` (${r.via as string})` : ''}`;
   const head = [
     colours.dim((r.at as string).replace('T', ' ').replace('Z', '')),
     colours.cyan(variant),

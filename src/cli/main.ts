@@ -9,6 +9,7 @@ import { registerEnv } from './env.ts';
 import { registerFunctions } from './functions.ts';
 import { registerLogin } from './login.ts';
 import { registerLogs } from './logs.ts';
+import { registerMetrics } from './metrics.ts';
 import { colours, inert } from './output.ts';
 import { registerReplicas } from './replicas.ts';
 import { registerRules } from './rules.ts';
@@ -32,6 +33,7 @@ function program(): Command {
   registerEnv(root);
   registerRules(root);
   registerLogs(root);
+  registerMetrics(root);
   for (const command of root.commands) command.exitOverride();
   return root;
 }

@@ -4,20 +4,19 @@
  */
 import type { Command } from 'commander';
 import type { ApiClient, Json } from './client.ts';
-import { context, functionIdOf, noun, readCode, seg, verb } from './context.ts';
+import { context, functionIdOf, noun, readCode, replicaPath, seg, verb } from './context.ts';
 import { CliError } from './errors.ts';
 import { colourDiff, colours, inert, printFields, printJson, printLine, printTable, shortTime } from './output.ts';
 import { confirm, confirmByTyping, requireInteractive, withProgress } from './prompt.ts';
 import { editReplica } from './replica-edit.ts';
 import { testReplica, type TestOptions } from './replica-test.ts';
-import { parseSticky } from './rules.ts';
+import { describeRollout, describeShadow, describeStop, registerReplicaTraffic } from './replica-traffic.ts';
 
 export interface ReplicaOptions {
   json?: boolean;
   zone?: string;
 }
 
-export const replicaPath = (functionId: string, name: string): string => `/functions/${seg(functionId)}/replicas/${seg(name)}`;
 
 function showReplica(replica: Json): void {
   printFields([
@@ -27,12 +26,9 @@ function showReplica(replica: Json): void {
     ['remark', (replica.remark as string) || undefined],
     ['modified', shortTime(replica.modifiedAt)],
     ['rollout', replica.rollout ? describeRollout(replica.rollout as Json) : undefined],
+    ['rollout stopped', replica.rolloutStop ? describeStop(replica.rolloutStop as Json) : undefined],
+    ['shadow', replica.shadow ? describeShadow(replica.shadow as Json) : undefined],
   ]);
-}
-
-function describeRollout(rollout: Json): string {
-  const sticky = rollout.sticky as Json | undefined;
-  return `${rollout.percent as number}% of production traffic${sticky ? ` (sticky by ${sticky.by as string}${sticky.name ? ` ${sticky.name as string}` : ''})` : ''}`;
 }
 
 /** Lines added and removed, for one-line summaries. */
@@ -96,7 +92,8 @@ export function registerReplicas(program: Command): void {
     const { api, functionId } = await target(ref, options);
     const body = await api.get(`/functions/${seg(functionId)}/replicas`);
     if (options.json) return printJson(body);
-    printTable(['NAME', 'REVISION', 'MODIFIED', 'ROLLOUT', 'REMARK'], (body.replicas as Json[]).map((r) => [r.name as string, String(r.revision), shortTime(r.modifiedAt), r.rollout ? `${(r.rollout as Json).percent as number}%` : '', r.remark as string]));
+    const share = (setting: unknown): string => (setting ? `${(setting as Json).percent as number}%` : '');
+    printTable(['NAME', 'REVISION', 'MODIFIED', 'ROLLOUT', 'SHADOW', 'REMARK'], (body.replicas as Json[]).map((r) => [r.name as string, String(r.revision), shortTime(r.modifiedAt), r.rolloutStop && !r.rollout ? 'stopped' : share(r.rollout), share(r.shadow), r.remark as string]));
   });
 
   zone(verb(replicas, 'get <function> <replica>', 'show a replica and its code', 'edgefn replicas get hello test-replica --zone example.com')).action(async (ref: string, name: string, options: ReplicaOptions) => {
@@ -127,17 +124,7 @@ export function registerReplicas(program: Command): void {
     else if (replica) showReplica(replica);
   });
 
-  zone(verb(replicas, 'rollout <function> <replica> <percent>', 'send a share (0.1-100%) of production traffic to the replica; 0 ends it', 'edgefn replicas rollout hello test-replica 5% --zone example.com --sticky cookie:uid'))
-    .option('--sticky <key>', 'keep each client on one side: cookie:NAME, header:NAME or client_ip')
-    .action(async (ref: string, name: string, percentText: string, options: ReplicaOptions & { sticky?: string }) => {
-      const percent = Number(percentText.replace(/%$/, ''));
-      if (percentText.trim() === '' || !Number.isFinite(percent)) throw new CliError(`'${percentText}' is not a percentage: write e.g. 5% or 0.5`);
-      const { api, functionId } = await target(ref, options);
-      const body = { percent, ...(options.sticky !== undefined ? { sticky: parseSticky(options.sticky) } : {}) };
-      const replica = await api.request('PUT', `${replicaPath(functionId, name)}/rollout`, body);
-      if (options.json) return printJson(replica);
-      printLine(replica.rollout ? `Replica ${name} now serves ${describeRollout(replica.rollout as Json)} (EO-Function-Replica-Status: rollout)` : `Rollout of ${name} ended: production serves all of its traffic`);
-    });
+  registerReplicaTraffic(replicas, (command) => zone(command), target);
 
   zone(verb(replicas, 'delete <function> <replica>', 'delete a replica', 'edgefn replicas delete hello test-replica --zone example.com --yes'))
     .option('--yes', 'do not ask for confirmation')

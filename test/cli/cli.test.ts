@@ -398,13 +398,47 @@ describe('edgefn CLI against edgefn serve', () => {
 
   it('puts a replica on a share of production traffic, and ends it', async () => {
     const on = await json(['replicas', 'rollout', functionId, 'test-replica', '12.5%', '--sticky', 'client_ip']);
-    assert.deepEqual(on.rollout, { percent: 12.5, sticky: { by: 'client_ip' } });
+    assert.deepEqual(on.rollout, { percent: 12.5, sticky: { by: 'client_ip' }, since: (on.rollout as { since: string }).since });
     assert.match((await ok(['replicas', 'list', functionId])).stdout, /test-replica\s+\d+\s+.*12\.5%/);
     const bad = await cli(['replicas', 'rollout', functionId, 'test-replica', '0.05']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /steps of 0\.1.*\[InvalidParameter\.InvalidParameter\]/);
     const off = await ok(['replicas', 'rollout', functionId, 'test-replica', '0']);
     assert.match(off.stdout, /Rollout of test-replica ended/);
+  });
+
+  it('guards a rollout, mirrors production to a replica, and compares their metrics', async () => {
+    const guarded = await json(['replicas', 'rollout', functionId, 'test-replica', '5%', '--abort-if-error-rate', '2.5%', '--min-requests', '50']);
+    assert.deepEqual((guarded.rollout as { abortIf: unknown }).abortIf, { errorRate: 0.025, minRequests: 50 });
+    assert.match((await ok(['replicas', 'get', functionId, 'test-replica'])).stdout, /stops itself above 2\.5% errors after 50 requests/);
+    await ok(['replicas', 'rollout', functionId, 'test-replica', 'off']);
+    const lonely = await cli(['replicas', 'rollout', functionId, 'test-replica', '5%', '--min-requests', '5']);
+    assert.equal(lonely.code, 1);
+    assert.match(lonely.stderr, /--min-requests goes with --abort-if-error-rate/);
+
+    const shadow = await ok(['replicas', 'shadow', functionId, 'test-replica', '100%']);
+    assert.match(shadow.stdout, /now receives copies of 100% of production GET\/HEAD requests/);
+    assert.match((await ok(['replicas', 'list', functionId])).stdout, /SHADOW[\s\S]*test-replica.*100%/);
+    const domain = (await apiGet(`/functions/${functionId}`)).domain as string;
+    for (let i = 0; i < 3; i++) await gatewayText(domain, `/mirrored-${i}`);
+    let report: { report: { pairs: number } | null } = { report: null };
+    for (let tries = 0; tries < 200 && (report.report?.pairs ?? 0) < 3; tries++) {
+      report = (await json(['replicas', 'shadow-report', functionId, 'test-replica'])) as typeof report;
+      if ((report.report?.pairs ?? 0) < 3) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(report.report?.pairs, 3);
+    const text = (await ok(['replicas', 'shadow-report', functionId, 'test-replica'])).stdout;
+    assert.match(text, /Shadow: 100% of production GET\/HEAD requests/);
+    assert.match(text, /pairs:\s+3/);
+
+    const compared = (await ok(['metrics', 'compare', functionId, 'test-replica', '--window', '5m'])).stdout;
+    assert.match(compared, /Last 300 s: production \S+ against replica test-replica revision \d+/);
+    assert.match(compared, /by shadow\s+3\s/);
+    assert.equal(((await json(['metrics', 'compare', functionId, 'test-replica', '--window', '1h'])).window as { seconds: number }).seconds, 3600);
+    const badWindow = await cli(['metrics', 'compare', functionId, 'test-replica', '--window', '2d']);
+    assert.equal(badWindow.code, 1);
+    assert.match(badWindow.stderr, /--window '2d'/);
+    assert.match((await ok(['replicas', 'shadow', functionId, 'test-replica', 'off'])).stdout, /Shadow traffic to test-replica ended/);
   });
 
   it('deletes with --yes, and refuses without a terminal', async () => {
