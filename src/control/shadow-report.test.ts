@@ -37,6 +37,11 @@ describe('shadow report', () => {
     assert.equal(second.production.errorRate, 0);
     assert.equal(reports.latestSince('f', 'next'), 't2');
     assert.equal(reports.report('f', 'next', 't1').pairs, 0, 'the older report is gone');
+    // Examples keep no query strings (they may hold a client's tokens).
+    reports.take(note('t2', side({ headers: { location: '/cb?code=secret' } }), side({ headers: { location: '/cb?code=other' } })));
+    const example = reports.report('f', 'next', 't2').mismatches['header:location']!.examples[0]!;
+    assert.equal(example.production.headers.location, '/cb?…');
+    assert.equal(example.replica.headers.location, '/cb?…');
     // The report is a copy: changing it changes nothing kept.
     second.mismatches.outcome!.count = 99;
     assert.equal(reports.report('f', 'next', 't2').mismatches.outcome?.count, 1);

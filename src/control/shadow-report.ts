@@ -47,6 +47,15 @@ export function differences(pair: Pair): string[] {
   return kinds;
 }
 
+/**
+ * An example as kept: like invocation records, it leaves out query strings, which may hold a
+ * client's tokens (a redirect's Location often carries one).
+ */
+function redacted(pair: Pair): Pair {
+  const side = (s: ShadowSide): ShadowSide => (s.headers.location === undefined ? s : { ...s, headers: { ...s.headers, location: s.headers.location.replace(/\?.*$/s, '?…') } });
+  return { ...pair, production: side(pair.production), replica: side(pair.replica) };
+}
+
 const failed = (side: ShadowSide): boolean => isFailure(side.outcome, side.status);
 
 const rateOf = (side: Side): Side & { errorRate: number | null } => ({ ...side, errorRate: side.requests === 0 ? null : side.failures / side.requests });
@@ -81,7 +90,7 @@ export class ShadowReports {
     for (const kind of kinds) {
       const entry = (report.mismatches[kind] ??= { count: 0, examples: [] });
       entry.count += 1;
-      if (entry.examples.length < examplesPerKind) entry.examples.push(pair);
+      if (entry.examples.length < examplesPerKind) entry.examples.push(redacted(pair));
     }
   }
 

@@ -59,9 +59,10 @@ type Body = null | string | Uint8Array | Readable;
 export function hashWhileSending(body: Body): { body: Body; digest: () => string | null } {
   const hash = createHash('sha256');
   if (!(body instanceof Readable)) {
-    if (body !== null) hash.update(body);
-    const hex = hash.digest('hex');
-    return { body, digest: () => hex };
+    // Hashed when asked, once the response has gone: never before the client has its answer.
+    const size = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    let hex: string | null | undefined;
+    return { body, digest: () => (hex ??= size > maxHashedBytes ? null : hash.update(body ?? '').digest('hex')) };
   }
   let done: string | null = null;
   let bytes = 0;
