@@ -55,7 +55,17 @@ export const enc = encodeURIComponent;
 export interface Zone { id: string; name: string; origin: string }
 export interface VersionRef { id: string; sha256: string; source: string; createdAt: string }
 export interface Fn { id: string; zoneId: string; name: string; remark: string; domain: string; productionVersion: VersionRef; createdAt: string; updatedAt: string }
-export interface Replica { functionId: string; name: string; remark: string; revision: number; createdAt: string; modifiedAt: string; content?: string; rollout: { percent: number; sticky?: { by: string; name?: string } } | null }
+export interface Sticky { by: string; name?: string }
+/** Stops a rollout by itself: errorRate is a share (0.01 is 1%) judged after minRequests. */
+export interface AbortIf { errorRate: number; minRequests: number }
+export interface Rollout { percent: number; sticky?: Sticky; abortIf?: AbortIf; since: string }
+/** Why the last rollout stopped by itself; cleared by the next rollout. */
+export interface RolloutStop { at: string; reason: string; percent: number; requests: number; errors: number }
+export interface Shadow { percent: number; methods: string[]; since: string }
+export interface Replica {
+  functionId: string; name: string; remark: string; revision: number; createdAt: string; modifiedAt: string; content?: string;
+  rollout: Rollout | null; rolloutStop?: RolloutStop | null; shadow?: Shadow | null;
+}
 export interface Version extends VersionRef { remark: string; content?: string }
 export interface EnvVar { key: string; type: 'string' | 'json' | 'secret'; value?: string; updatedAt: string }
 export interface Condition { target: string; operator: string; values: string[]; ignoreCase: boolean; name?: string }
@@ -71,5 +81,25 @@ export interface LogRecord {
   requestId: string; at: string; variant: string; versionId?: string; revision?: number; method: string; path: string;
   status: number; outcome: string; logs: { level: string; message: string }[]; droppedLogs: number;
   error?: { message: string; stack?: string }; cpuMs: number; wallMs: number; subrequests: number;
+  /** How a replica got the request: its header, its rollout, or a shadow copy no client saw. */
+  via?: 'header' | 'rollout' | 'shadow';
 }
 export interface TestResult { status: number; headers: [string, string][]; body: string; bodyTruncated: boolean; requestId: string | null; record: LogRecord | null }
+
+/** One side of a mirrored request: what production, or the replica, answered. */
+export interface ShadowSide { outcome: string; status: number; headers: Record<string, string>; bodySha256: string | null }
+export interface ShadowPair { at: string; requestId: string; method: string; path: string; production: ShadowSide; replica: ShadowSide }
+export interface ErrorCounts { requests: number; failures: number; errorRate: number | null }
+export interface ShadowReport {
+  since: string; pairs: number; matches: number; skipped: number;
+  /** By kind: outcome, status, header:<name>, body. */
+  mismatches: Record<string, { count: number; examples: ShadowPair[] }>;
+  production: ErrorCounts; replica: ErrorCounts;
+}
+export interface Percentiles { p50: number; p95: number; p99: number }
+export interface MetricsSummary extends ErrorCounts { wallMs: Percentiles | null; cpuMs: Percentiles | null }
+export interface MetricsCompare {
+  window: { seconds: number; from: string; to: string };
+  production: MetricsSummary & { version: string };
+  replica: MetricsSummary & { name: string; revision: number; byTraffic: Record<'header' | 'rollout' | 'shadow', MetricsSummary> };
+}

@@ -2,13 +2,11 @@
 import { useState } from 'preact/hooks';
 import { call, enc, type EnvVar, type Fn, type Replica, type Rule, type Version, type VersionRef } from './api.ts';
 import { CodeEditor } from './editor.tsx';
-import { CompareAndSync, EditReplica, NewReplica, Rollout } from './replica-dialogs.tsx';
+import { ReplicaSection } from './replica-section.tsx';
 import { TestPanel } from './test-panel.tsx';
 import { Confirm, ErrorNote, Loading, Table, useLoad, when } from './ui.tsx';
 
-const maxReplicas = 2;
-
-type Open = { kind: 'new' } | { kind: 'edit'; name: string } | { kind: 'sync'; name: string } | { kind: 'delete'; name: string } | { kind: 'rollout'; replica: Replica } | { kind: 'rollback'; version: Version } | null;
+type Open = { kind: 'rollback'; version: Version } | null;
 
 const describe = (rule: Rule): string =>
   rule.conditions.map((group) => group.map((c) => `${c.target}${c.name ? `:${c.name}` : ''} ${c.operator}${c.ignoreCase ? ' (any case)' : ''} ${c.values.join(', ')}`.trim()).join(' and ')).join(' — or — ');
@@ -55,16 +53,6 @@ export function DetailsPage(props: { id: string }) {
     );
   }
   const { fn } = data;
-  const full = data.replicas.length >= maxReplicas;
-  const removeReplica = async (name: string) => {
-    try {
-      await call('DELETE', `/functions/${enc(fn.id)}/replicas/${enc(name)}`);
-      done(`Deleted replica ${name}.`);
-    } catch (e) {
-      setOpen(null);
-      setActionError(e);
-    }
-  };
   const rollback = async (version: Version) => {
     try {
       const created = await call<VersionRef>('POST', `/functions/${enc(fn.id)}/versions/${enc(version.id)}/rollback`);
@@ -109,45 +97,17 @@ export function DetailsPage(props: { id: string }) {
         <CodeEditor label="Production code" value={data.production} readOnly />
       </section>
 
-      <section class="card" aria-labelledby="replicas-title">
-        <div class="title">
-          <h2 id="replicas-title">Code Replica</h2>
-          <div class="actions">
-            {full && <span class="muted" id="replica-limit">A function has at most {maxReplicas} replicas: delete one to make another.</span>}
-            <button type="button" disabled={full} aria-describedby={full ? 'replica-limit' : undefined} onClick={() => setOpen({ kind: 'new' })}>
-              New Replica
-            </button>
-          </div>
-        </div>
-        {data.replicas.length === 0 ? (
-          <p class="muted">No replicas. A replica runs for requests with the header EO-Function-Replica-Name: its name; every other request runs production.</p>
-        ) : (
-          <Table head={['Replica', 'Revision', 'Modified', 'Rollout', 'Actions']}>
-            {data.replicas.map((r) => (
-              <tr>
-                <td class="mono">{r.name}</td>
-                <td>{r.revision}</td>
-                <td>{when(r.modifiedAt)}</td>
-                <td>{r.rollout ? `${r.rollout.percent}% of production` : 'none'}</td>
-                <td class="actions">
-                  <button type="button" class="secondary" aria-label={`Edit ${r.name}`} onClick={() => setOpen({ kind: 'edit', name: r.name })}>
-                    Edit
-                  </button>
-                  <button type="button" aria-label={`Compare and Sync to Production Code: ${r.name}`} onClick={() => setOpen({ kind: 'sync', name: r.name })}>
-                    Compare and Sync to Production Code
-                  </button>
-                  <button type="button" class="secondary" aria-label={`Rollout of ${r.name}`} onClick={() => setOpen({ kind: 'rollout', replica: r })}>
-                    Rollout
-                  </button>
-                  <button type="button" class="secondary" aria-label={`Delete ${r.name}`} onClick={() => setOpen({ kind: 'delete', name: r.name })}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </Table>
-        )}
-      </section>
+      <ReplicaSection
+        fn={fn}
+        production={data.production}
+        replicas={data.replicas}
+        onDone={done}
+        onStopped={() => {
+          setNotice(null);
+          reload();
+        }}
+        onError={setActionError}
+      />
 
       <TestPanel fn={fn} replicas={data.replicas.map((r) => r.name)} gateway={data.gateway} />
 
@@ -206,21 +166,6 @@ export function DetailsPage(props: { id: string }) {
         </Table>
       </section>
 
-      {open?.kind === 'new' && <NewReplica fn={fn} production={data.production} taken={data.replicas.map((r) => r.name)} onClose={() => setOpen(null)} onCreated={() => done('Replica created.')} />}
-      {open?.kind === 'edit' && <EditReplica fn={fn} name={open.name} onClose={() => setOpen(null)} onSaved={() => done(`Saved replica ${open.name}.`)} />}
-      {open?.kind === 'sync' && (
-        <CompareAndSync fn={fn} name={open.name} onClose={() => setOpen(null)} onSynced={(v, previous) => done(`Synced: production is now ${v.id} (was ${previous}; Roll back restores it).`)} />
-      )}
-      {open?.kind === 'rollout' && (
-        <Rollout fn={fn} replica={open.replica} onClose={() => setOpen(null)} onSaved={(percent) => done(percent > 0 ? `Replica ${open.replica.name} now serves ${percent}% of production traffic.` : `Rollout of ${open.replica.name} ended.`)} />
-      )}
-      {open?.kind === 'delete' && (
-        <Confirm title="Delete replica" action="Delete replica" onClose={() => setOpen(null)} onConfirm={() => void removeReplica(open.name)}>
-          <p>
-            Delete replica <strong class="mono">{open.name}</strong> of <strong>{fn.name}</strong>? Requests naming it will run production. Production is not changed.
-          </p>
-        </Confirm>
-      )}
       {open?.kind === 'rollback' && (
         <Confirm title="Roll back" action="Roll back" onClose={() => setOpen(null)} onConfirm={() => void rollback(open.version)}>
           <p>

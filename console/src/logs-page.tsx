@@ -1,6 +1,7 @@
 /**
  * Live invocation logs of one function: the recent records of production and each replica, then
  * every new one as it happens (the API's NDJSON follow stream), filterable by variant and outcome.
+ * A replica's records are tagged with how it got the request (header, rollout or shadow).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { call, enc, token, type Fn, type LogRecord, type Replica } from './api.ts';
@@ -8,6 +9,13 @@ import { RecordView } from './test-panel.tsx';
 import { ErrorNote, Loading, useLoad, when } from './ui.tsx';
 
 const kept = 200;
+
+/** How a replica got a request, as the tag's tooltip says it. */
+const viaTitle: Record<NonNullable<LogRecord['via']>, string> = {
+  header: 'Asked for with the EO-Function-Replica-Name header',
+  rollout: "Production traffic answered by the replica's rollout",
+  shadow: 'A shadow copy of a production request: no client saw this answer',
+};
 
 async function follow(id: string, signal: AbortSignal, onRecord: (r: LogRecord) => void, onState: (live: boolean) => void): Promise<void> {
   const res = await fetch(`/api/v1/functions/${enc(id)}/logs?follow=1`, { headers: { authorization: `Bearer ${token.get() ?? ''}` }, signal });
@@ -89,7 +97,13 @@ export function LogsPage(props: { id: string }) {
         {shown.map((r) => (
           <li>
             <p class="mono">
-              {when(r.at)} · {r.variant === 'production' ? `production ${r.versionId ?? ''}` : `${r.variant} r${r.revision ?? ''}`} · {r.method} {r.path} · {r.requestId}
+              {when(r.at)} · {r.variant === 'production' ? `production ${r.versionId ?? ''}` : `${r.variant} r${r.revision ?? ''}`}{' '}
+              {r.via && (
+                <span class={`tag via-${r.via}`} title={viaTitle[r.via]}>
+                  {r.via}
+                </span>
+              )}{' '}
+              · {r.method} {r.path} · {r.requestId}
             </p>
             <RecordView record={r} />
           </li>

@@ -222,34 +222,3 @@ export function CompareAndSync(props: { fn: Fn; name: string; onClose: () => voi
     </Dialog>
   );
 }
-
-/** A replica on a share of the function's production traffic (0 ends it). */
-export function Rollout(props: { fn: Fn; replica: Replica; onClose: () => void; onSaved: (percent: number) => void }) {
-  const [percent, setPercent] = useState(String(props.replica.rollout?.percent ?? 0));
-  const [error, setError] = useState<unknown>(null);
-  const save = async (event: Event) => {
-    event.preventDefault();
-    try {
-      const body = { percent: Number(percent), ...(props.replica.rollout?.sticky ? { sticky: props.replica.rollout.sticky } : {}) };
-      await call('PUT', `/functions/${enc(props.fn.id)}/replicas/${enc(props.replica.name)}/rollout`, body);
-      props.onSaved(Number(percent));
-    } catch (e) {
-      setError(e);
-    }
-  };
-  return (
-    <Dialog title={`Rollout of ${props.replica.name}`} onClose={props.onClose}>
-      <form onSubmit={save}>
-        <p>Requests without the EO-Function-Replica-Name header are production traffic. This share of them runs the replica instead, marked EO-Function-Replica-Status: rollout. 0 ends it; syncing the replica ends it too.</p>
-        <label>
-          Share of production traffic (%)
-          <input type="number" min="0" max="100" step="0.1" required value={percent} onInput={(e) => setPercent(e.currentTarget.value)} />
-        </label>
-        <ErrorNote error={error} />
-        <div class="actions">
-          <button type="submit">Save</button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}

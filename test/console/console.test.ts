@@ -1,8 +1,10 @@
 /**
  * The web console in real headless Chromium against a real `edgefn serve`: the seed's click-path
  * (sign in, New Replica, edit, test, Compare and Sync, roll back), the conflict flow, the replica
- * limit, secrets never rendered, sign-out, a narrow window, and the page's CSP holding with no
- * violations. Screenshots of each step go to test-results/console/.
+ * limit, secrets never rendered, a replica on real traffic (a guarded rollout that stops by
+ * itself, shadow traffic and its report, metrics against production), sign-out, a narrow window,
+ * and the page's CSP holding with no violations. Screenshots of each step go to
+ * test-results/console/.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +27,26 @@ const code = (label: string) => `addEventListener('fetch', (event) => {
 });
 `;
 
+// Fails on /fail, as a replica under test might.
+const failing = `addEventListener('fetch', (event) => {
+  const path = new URL(event.request.url).pathname;
+  if (path === '/fail') throw new Error('not ready for ' + path);
+  event.respondWith(new Response('guarded answers'));
+});
+`;
+
+interface ShadowReportBody {
+  report: { pairs: number; skipped: number } | null;
+}
+interface Summary {
+  requests: number;
+  errorRate: number | null;
+}
+interface MetricsBody {
+  production: Summary;
+  replica: Summary & { byTraffic: Record<'header' | 'rollout' | 'shadow', Summary> };
+}
+
 let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
@@ -42,11 +64,21 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   return (text ? JSON.parse(text) : {}) as T;
 }
 
+async function until<T>(what: string, get: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await get();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** What production (or a replica) answers through the gateway, as a client sees it. */
-function viaGateway(replica?: string): Promise<string> {
+function viaGateway(replica?: string, path = '/pic'): Promise<string> {
   const url = new URL(serve.gatewayUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/pic', setHost: false, headers: { host: 'www.example.com', ...(replica ? { 'eo-function-replica-name': replica } : {}) } }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, path, setHost: false, headers: { host: 'www.example.com', ...(replica ? { 'eo-function-replica-name': replica } : {}) } }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
     });
@@ -281,6 +313,134 @@ describe('web console in Chromium', () => {
     await page.getByRole('cell', { name: 'second', exact: true }).waitFor();
   });
 
+  it('sets a rollout with a guard, and shows that it stopped by itself and why', async () => {
+    const replicaPath = `/functions/${functionId}/replicas/test-replica`;
+    await api('PATCH', replicaPath, { content: failing });
+    await page.reload();
+    await page.getByRole('button', { name: 'Rollout of test-replica' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rollout of test-replica' });
+    await dialog.getByLabel('Share of production traffic (%)').fill('100');
+    await dialog.getByLabel('Stop by itself when too many rollout requests fail').check();
+    await dialog.getByLabel('Error rate above (%)').fill('20');
+    await dialog.getByLabel('Minimum requests').fill('5');
+    await shot('rollout-guard-dialog');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replica test-replica now serves 100% of production traffic' }).waitFor();
+    await page.getByRole('cell', { name: 'Stops by itself above 20% errors, judged after 5 requests' }).waitFor();
+    assert.deepEqual((await api<{ rollout: { abortIf: unknown } }>('GET', replicaPath)).rollout.abortIf, { errorRate: 0.2, minRequests: 5 });
+    await shot('rollout-guard');
+
+    // One replica of a function on a rollout at a time: the refusal is shown in the dialog.
+    await page.getByRole('button', { name: 'Rollout of second' }).click();
+    const other = page.getByRole('dialog', { name: 'Rollout of second' });
+    await other.getByLabel('Share of production traffic (%)').fill('10');
+    await other.getByRole('button', { name: 'Save' }).click();
+    await other.getByRole('alert').filter({ hasText: '[FailedOperation.RolloutInProgress]' }).waitFor();
+    await other.getByRole('button', { name: 'Close' }).click();
+
+    // One good request, then failures: 4 of 5 failed is above 20%.
+    assert.equal(await viaGateway(undefined, '/ok'), 'guarded answers', 'production traffic runs the replica');
+    for (let i = 0; i < 4; i++) await viaGateway(undefined, '/fail');
+    // The table watches a guarded rollout: the warning comes without a reload.
+    const warning = page.getByText('Rollout stopped by itself at');
+    await warning.waitFor({ timeout: 20_000 });
+    assert.match((await warning.textContent()) ?? '', /\(it was at 100%\): 4 of 5 rollout requests failed \(80%\), more than abortIf\.errorRate 20%/);
+    await page.getByRole('cell', { name: 'stopped by itself', exact: true }).waitFor();
+    assert.equal(await viaGateway(undefined, '/fail'), 'production answers', 'production has all its traffic again');
+    await shot('rollout-stopped');
+    // The next rollout dialog says so too, and saving one clears it.
+    await page.getByRole('button', { name: 'Rollout of test-replica' }).click();
+    await dialog.getByText('Saving a new rollout clears this.').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('mirrors production to a replica (Shadow) and shows the Shadow report', async () => {
+    const reportPath = `/functions/${functionId}/replicas/test-replica/shadow/report`;
+    await page.getByRole('button', { name: 'Shadow of test-replica', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Shadow of test-replica' });
+    assert.equal(await dialog.getByLabel('GET', { exact: true }).isChecked(), true);
+    assert.equal(await dialog.getByLabel('HEAD', { exact: true }).isChecked(), true);
+    assert.equal(await dialog.getByLabel('POST', { exact: true }).isChecked(), false);
+    await dialog.getByLabel('POST', { exact: true }).check();
+    await dialog.getByText('The replica runs POST requests a second time').waitFor();
+    await dialog.getByLabel('POST', { exact: true }).uncheck();
+    await dialog.getByLabel('Share of production requests (%)').fill('100');
+    await shot('shadow-dialog');
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replica test-replica now receives copies of 100% of production GET, HEAD requests.' }).waitFor();
+    await page.getByRole('cell', { name: /^100% of production GET, HEAD requests, since / }).waitFor();
+
+    // Only one replica shadows at a time: the refusal is shown in the dialog.
+    await page.getByRole('button', { name: 'Shadow of second', exact: true }).click();
+    const other = page.getByRole('dialog', { name: 'Shadow of second' });
+    await other.getByRole('button', { name: 'Start' }).click();
+    await other.getByRole('alert').filter({ hasText: '[FailedOperation.ShadowInProgress]' }).waitFor();
+    await shot('shadow-in-progress');
+    await other.getByRole('button', { name: 'Close' }).click();
+
+    // Clients get production's answers; the replica answers copies (and fails on /fail).
+    const pairs = (n: number) => until(`${n} pairs`, () => api<ShadowReportBody>('GET', reportPath), (b) => (b.report?.pairs ?? 0) + (b.report?.skipped ?? 0) >= n);
+    for (const [i, path] of ['/pic', '/fail', '/other'].entries()) {
+      assert.equal(await viaGateway(undefined, path), 'production answers');
+      await pairs(i + 1);
+    }
+    await page.getByRole('button', { name: 'Shadow report of test-replica' }).click();
+    const report = page.getByRole('dialog', { name: 'Shadow report of test-replica' });
+    await report.getByText('Shadow on: 100% of production GET, HEAD requests').waitFor();
+    assert.match((await report.locator('dl.facts').textContent()) ?? '', /Pairs3Matches0Skipped0/);
+    const rates = report.getByRole('row', { name: /^Error rate/ });
+    assert.deepEqual(await rates.getByRole('cell').allTextContents(), ['0%', '33.33%']);
+    const outcome = report.getByRole('region', { name: 'Differs in outcome' });
+    await outcome.getByText('GET /fail').waitFor();
+    assert.match((await outcome.getByLabel('Production').textContent()) ?? '', /^ok · status 200/);
+    assert.match((await outcome.getByLabel('Replica').textContent()) ?? '', /^FunctionRuntime\.UncaughtException · status \d+/);
+    const body = report.getByRole('region', { name: 'Differs in body' });
+    await body.getByText('GET /pic').waitFor();
+    await body.getByText('GET /other').waitFor();
+    assert.match((await body.getByLabel('Production').first().textContent()) ?? '', /body sha256 [0-9a-f]{16}…/);
+    await shot('shadow-report');
+
+    // Refresh reads the report again.
+    assert.equal(await viaGateway(undefined, '/again'), 'production answers');
+    await pairs(4);
+    await report.getByRole('button', { name: 'Refresh' }).click();
+    await report.locator('dl.facts').filter({ hasText: 'Pairs4' }).waitFor();
+    await report.getByRole('button', { name: 'Close' }).click();
+
+    // Stop: the table says off, and the last report stays readable.
+    await page.getByRole('button', { name: 'Shadow of test-replica', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('status').filter({ hasText: 'Shadow traffic to test-replica ended.' }).waitFor();
+    assert.equal((await api<{ shadow: unknown }>('GET', `/functions/${functionId}/replicas/test-replica`)).shadow, null);
+    await page.getByRole('button', { name: 'Shadow report of test-replica' }).click();
+    await report.getByText('Shadow off: this is the report of the last one.').waitFor();
+    await report.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('compares a replica\'s metrics with production, split by how requests reached it', async () => {
+    const compare = (seconds: number) => api<MetricsBody>('GET', `/functions/${functionId}/metrics/compare?replica=test-replica&window=${seconds}`);
+    const count = (s: Summary) => String(s.requests);
+    const expected = await compare(900);
+    assert.equal(expected.replica.byTraffic.rollout.requests, 5);
+    assert.equal(expected.replica.byTraffic.shadow.requests, 4);
+    await page.getByRole('button', { name: 'Compare metrics of test-replica' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Metrics of test-replica against production' });
+    const requests = dialog.getByRole('row', { name: /^Requests/ });
+    await requests.waitFor();
+    const { production: p, replica: r } = expected;
+    assert.deepEqual(await requests.getByRole('cell').allTextContents(), [p, r, r.byTraffic.header, r.byTraffic.rollout, r.byTraffic.shadow].map(count));
+    // No request reached this revision by its header: no rate and no times, shown as "—".
+    const rates = await dialog.getByRole('row', { name: /^Error rate/ }).getByRole('cell').allTextContents();
+    assert.deepEqual(rates.slice(2), ['—', '80%', '25%']);
+    assert.match((await dialog.getByRole('row', { name: /^Wall time p95/ }).getByRole('cell').allTextContents()).join(' | '), /^[\d.]+ ms \| [\d.]+ ms \| — \| [\d.]+ ms \| [\d.]+ ms$/);
+    await shot('compare-metrics');
+
+    await dialog.getByLabel('Window').selectOption({ label: 'Last 5 minutes' });
+    const recent = await compare(300);
+    await until('the 5-minute window', () => requests.getByRole('cell').allTextContents(), (got) => got[3] === count(recent.replica.byTraffic.rollout) && got[0] === count(recent.production));
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('shows live logs per variant', async () => {
     await page.getByRole('link', { name: 'Logs' }).click();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
@@ -288,6 +448,11 @@ describe('web console in Chromium', () => {
     await page.getByRole('list', { name: 'Invocation records' }).getByText('[log] production saw /pic').first().waitFor();
     await page.getByLabel('Variant').selectOption('second');
     await shot('logs');
+    // A replica's records say how it got each request.
+    await page.getByLabel('Variant').selectOption('test-replica');
+    const records = page.getByRole('list', { name: 'Invocation records' });
+    for (const via of ['header', 'rollout', 'shadow']) await records.locator('.tag').filter({ hasText: new RegExp(`^${via}$`) }).first().waitFor();
+    await shot('logs-via');
     await page.goBack();
   });
 
