@@ -171,8 +171,14 @@ describe('shadow traffic', () => {
   });
 
   it('records the copies as the replica\'s, marked shadow', async () => {
-    const logs = (await api<{ records: { variant: string; via?: string; path: string; outcome: string; status: number }[] }>('GET', `/api/v1/functions/${fn.id}/logs?variant=next`)).body.records;
-    assert.ok(logs.length >= paths.length, `${logs.length} records`);
+    // Records come from the lane, pairs from the gateway: one may arrive before the other.
+    type Records = { records: { variant: string; via?: string; path: string; outcome: string; status: number }[] };
+    let logs: Records['records'] = [];
+    for (let tries = 0; tries < 300 && logs.length < paths.length; tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      logs = (await api<Records>('GET', `/api/v1/functions/${fn.id}/logs?variant=next`)).body.records;
+    }
+    assert.equal(logs.length, paths.length, `${logs.length} records`);
     assert.ok(logs.every((r) => r.via === 'shadow'), JSON.stringify(logs.map((r) => r.via)));
     const direct = await gatewayRequest(platform.gatewayUrl, fn.domain, '/a', { 'eo-function-replica-name': 'next' });
     // Asked for with the header, the replica is not restricted.
