@@ -2,9 +2,12 @@
 // production. One function (a small JSON answer) is loaded with shadow traffic off, at 10% and at
 // 100% to a replica with the same code, in alternation for BENCH_ROUNDS rounds (default 4; medians
 // are compared). Two loads: a fixed rate well under capacity (p99 latency is the bar: under 5%
-// added) and all it can take (throughput and p99).
+// added) and all it can take (throughput and p99). During each fixed-rate run, the CPU time of the
+// serving process and the gateway workers (not the replica lane, which runs on idle CPU only) per
+// request, from /proc: a steadier figure than p99 on a noisy machine.
 // `BENCH_SERVE_ARGS` passes options to `edgefn serve`. Everything targets 127.0.0.1 and stops by
 // itself.
+import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'undici';
 import { load, median } from './load.mjs';
 import { api, startServe } from './serve.mjs';
@@ -15,6 +18,23 @@ const code = `addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   event.respondWith(Response.json({ path: url.pathname, items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: 'item ' + i })) }));
 });`;
+
+/** CPU seconds (user + system) of a process and its descendants, leaving out the replica lane (Linux). */
+function platformCpuSeconds(pid) {
+  let ticks = 0;
+  try {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('lane')) return 0;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks = Number(fields[11]) + Number(fields[12]);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children ? children.split(/\s+/) : []) ticks += platformCpuSeconds(Number(child)) * 100;
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return ticks / 100;
+}
 
 export async function measureShadow() {
   const serve = await startServe();
@@ -33,7 +53,9 @@ export async function measureShadow() {
     for (let round = 0; round < rounds; round++) {
       for (const setting of ['off', 10, 100]) {
         await shadow(setting === 'off' ? 0 : setting);
+        const cpuBefore = platformCpuSeconds(serve.pid);
         const fixed = await load(url, headers, { connections: 10, seconds, rate });
+        fixed.cpuUsPerRequest = ((platformCpuSeconds(serve.pid) - cpuBefore) * 1e6) / (fixed.rps * seconds);
         const full = await load(url, headers, { connections: 50, seconds });
         runs[setting].push({ fixed, full });
       }
@@ -50,12 +72,13 @@ if (import.meta.url.endsWith(process.argv[1]?.split('/').pop() ?? '')) {
   const r = await measureShadow();
   const p99 = (setting, kind) => median(r.runs[setting].map((run) => run[kind].p99));
   const rps = (setting) => median(r.runs[setting].map((run) => run.full.rps));
+  const cpu = (setting) => median(r.runs[setting].map((run) => run.fixed.cpuUsPerRequest));
   const lines = [`capacity ${Math.round(r.capacity.rps)} req/s; fixed rate ${r.rate} req/s (10 connections)`];
   for (const setting of ['off', 10, 100]) {
     const label = setting === 'off' ? 'shadow off' : `shadow ${setting}%`;
     const errors = r.runs[setting].reduce((n, run) => n + run.fixed.errors + run.full.errors, 0);
-    const added = setting === 'off' ? '' : ` (median fixed-rate p99 ${(((p99(setting, 'fixed') - p99('off', 'fixed')) / p99('off', 'fixed')) * 100).toFixed(1)}% vs off; median throughput ${(rps(setting) / rps('off')).toFixed(2)}x)`;
-    lines.push(`${label}: fixed-rate p99 ${r.runs[setting].map((run) => run.fixed.p99).join(' / ')} ms, full load ${r.runs[setting].map((run) => Math.round(run.full.rps)).join(' / ')} req/s p99 ${r.runs[setting].map((run) => run.full.p99).join(' / ')} ms, errors ${errors}${added}`);
+    const added = setting === 'off' ? '' : ` (median fixed-rate p99 ${(((p99(setting, 'fixed') - p99('off', 'fixed')) / p99('off', 'fixed')) * 100).toFixed(1)}% vs off; CPU per request ${(((cpu(setting) - cpu('off')) / cpu('off')) * 100).toFixed(1)}% vs off; median throughput ${(rps(setting) / rps('off')).toFixed(2)}x)`;
+    lines.push(`${label}: fixed-rate p99 ${r.runs[setting].map((run) => run.fixed.p99).join(' / ')} ms, platform CPU ${r.runs[setting].map((run) => Math.round(run.fixed.cpuUsPerRequest)).join(' / ')} µs/request, full load ${r.runs[setting].map((run) => Math.round(run.full.rps)).join(' / ')} req/s p99 ${r.runs[setting].map((run) => run.full.p99).join(' / ')} ms, errors ${errors}${added}`);
   }
   const kinds = Object.entries(r.lastReport.mismatches).map(([kind, { count, examples }]) => `${kind} ${count} (e.g. replica ${examples[0]?.replica.outcome})`);
   lines.push(`last report (100%, last round): ${r.lastReport.pairs} pairs, ${r.lastReport.matches} matches${kinds.length ? ` (differing: ${kinds.join(', ')})` : ''}, ${r.lastReport.skipped} skipped (too many in flight)`);

@@ -312,7 +312,8 @@ export class LaneClient {
       const value = answer.headers[name];
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    const bodySha256 = await hashStream(answer.body);
+    const length = Number(answer.headers['content-length']);
+    const bodySha256 = await hashStream(answer.body, Number.isInteger(length) ? length : undefined);
     return { outcome: bodySha256 === null ? 'FunctionRuntime.InvalidResponse' : 'ok', status: answer.statusCode, headers, bodySha256 };
   }
 

@@ -32,6 +32,8 @@ describe('shadow hashing', () => {
     const broken = new Readable({ read() { this.destroy(new Error('cut')); } });
     assert.equal(await hashStream(broken), null);
     assert.equal(await hashStream(Readable.from([Buffer.from('abc')])), sha('abc'));
+    assert.equal(await hashStream(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 3), sha('abc'), 'a small body of known length, in one call');
+    assert.equal(await hashStream(new Readable({ read() { this.destroy(new Error('cut')); } }), 3), null);
   });
 
   it('takes the compared headers of a flat list, joined, by lowercase name', () => {

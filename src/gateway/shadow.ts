@@ -5,7 +5,7 @@
  * in the replica lane (below production's CPU priority) with read-only subrequests, and its
  * answer is hashed and dropped. Each pair goes to the serving process, which keeps the report.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FunctionEntry } from './routes.ts';
@@ -15,6 +15,7 @@ import { newRequestId, pathOf, type RecordSink, type ShadowSide } from './record
 
 /** The response headers a pair compares (besides status and body). */
 export const comparedHeaders = ['content-type', 'location', 'cache-control'] as const;
+const compared = new Set<string>(comparedHeaders);
 
 /** Bodies past this size are not compared (hashing them would cost the gateway too much). */
 const maxHashedBytes = 16 * 1024 * 1024;
@@ -32,7 +33,18 @@ export function pickShadow(fn: FunctionEntry, method: string): string | undefine
 }
 
 /** Hex SHA-256 of a stream, or null when it fails or passes {@link maxHashedBytes}. */
-export async function hashStream(stream: Readable): Promise<string | null> {
+export async function hashStream(stream: Readable, length?: number): Promise<string | null> {
+  // A small body of known length is read whole and hashed in one call: a Hash object per copy
+  // was most of what hashing cost the gateway (bench/RESULTS.md, shadow traffic).
+  if (length !== undefined && length <= 65536) {
+    try {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) chunks.push(chunk);
+      return hashOnce('sha256', Buffer.concat(chunks));
+    } catch {
+      return null;
+    }
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   try {
@@ -57,13 +69,13 @@ type Body = null | string | Uint8Array | Readable;
  * when the body was not sent whole (the client left, the stream failed or was too large).
  */
 export function hashWhileSending(body: Body): { body: Body; digest: () => string | null } {
-  const hash = createHash('sha256');
   if (!(body instanceof Readable)) {
     // Hashed when asked, once the response has gone: never before the client has its answer.
     const size = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     let hex: string | null | undefined;
-    return { body, digest: () => (hex ??= size > maxHashedBytes ? null : hash.update(body ?? '').digest('hex')) };
+    return { body, digest: () => (hex ??= size > maxHashedBytes ? null : hashOnce('sha256', body ?? '')) };
   }
+  const hash = createHash('sha256');
   let done: string | null = null;
   let bytes = 0;
   async function* tap(source: Readable): AsyncGenerator<Uint8Array> {
@@ -82,7 +94,7 @@ export function comparedOf(headers: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!.toLowerCase();
-    if ((comparedHeaders as readonly string[]).includes(name)) out[name] = out[name] === undefined ? headers[i + 1]! : `${out[name]}, ${headers[i + 1]!}`;
+    if (compared.has(name)) out[name] = out[name] === undefined ? headers[i + 1]! : `${out[name]}, ${headers[i + 1]!}`;
   }
   return out;
 }
