@@ -5,29 +5,14 @@
 // with 10 connections, and the resident memory of the serving process and its children (workers,
 // replica lane) is sampled. Then A alone again, to see it recover. `BENCH_SERVE_ARGS` passes options to `edgefn serve` (e.g. `--workers 1`). Everything
 // targets 127.0.0.1 and stops by itself.
-import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'undici';
 import { load } from './load.mjs';
 import { api, startServe } from './serve.mjs';
+import { treeRssMb } from './proc.mjs';
 
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const hello = `addEventListener('fetch', (event) => event.respondWith(new Response('hi')));`;
 const burn = `addEventListener('fetch', (event) => { const end = Date.now() + 2; while (Date.now() < end) {} event.respondWith(new Response('done')); });`;
-
-/** Resident memory (MB) of a process and all its descendants (Linux). */
-function treeRssMb(pid) {
-  let kb = 0;
-  try {
-    kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children ? children.split(/\s+/) : []) kb += treeRssMb(Number(child)) * 1024;
-    }
-  } catch {
-    // gone meanwhile
-  }
-  return kb / 1024;
-}
 
 export async function measureOverload() {
   const serve = await startServe();

@@ -7,10 +7,10 @@
 // request, from /proc: a steadier figure than p99 on a noisy machine.
 // `BENCH_SERVE_ARGS` passes options to `edgefn serve`. Everything targets 127.0.0.1 and stops by
 // itself.
-import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'undici';
 import { load, median } from './load.mjs';
 import { api, startServe } from './serve.mjs';
+import { platformCpuSeconds } from './proc.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -18,23 +18,6 @@ const code = `addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   event.respondWith(Response.json({ path: url.pathname, items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: 'item ' + i })) }));
 });`;
-
-/** CPU seconds (user + system) of a process and its descendants, leaving out the replica lane (Linux). */
-function platformCpuSeconds(pid) {
-  let ticks = 0;
-  try {
-    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('lane')) return 0;
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    ticks = Number(fields[11]) + Number(fields[12]);
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children ? children.split(/\s+/) : []) ticks += platformCpuSeconds(Number(child)) * 100;
-    }
-  } catch {
-    // gone meanwhile
-  }
-  return ticks / 100;
-}
 
 export async function measureShadow() {
   const serve = await startServe();
