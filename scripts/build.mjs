@@ -17,6 +17,9 @@ await build({
   platform: 'browser',
   target: 'es2022',
   minify: true,
+  // Functions and classes keep their names: `Headers.name` is "Headers", not what the minifier
+  // made of it (WebIDL, and the error messages and stacks functions see).
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -5,7 +5,7 @@
  * only names within that space. Neither class is constructible by user code, as in browsers.
  */
 import { Request } from './request.ts';
-import { Response } from './response.ts';
+import { Response, responseFromWire } from './response.ts';
 import { headersToFlatList } from './headers.ts';
 import { callHost } from './ops.ts';
 import type { WireFetchResponse } from './protocol.ts';
@@ -34,7 +34,7 @@ export class Cache {
     const req = keyOf(request);
     if (req.method !== 'GET' && !options?.ignoreMethod) return undefined;
     const hit = await callHost<WireFetchResponse | null>('cacheMatch', { cache: this.#name, url: req.url, headers: headersToFlatList(req.headers) });
-    return hit === null ? undefined : Response.fromWire(hit);
+    return hit === null ? undefined : responseFromWire(hit);
   }
 
   async put(request: unknown, response: unknown): Promise<void> {

@@ -20,6 +20,9 @@ export interface WireKey {
 /** The key the constructors ask for: only this module holds it, so user code cannot construct these. */
 const token = Symbol('construct');
 
+/** The host's handle of a key (module-private: not a member user code can call). */
+let handleOf: (key: unknown) => number;
+
 export class CryptoKey {
   #wire: WireKey;
   constructor(wire: WireKey, key?: symbol) {
@@ -32,9 +35,11 @@ export class CryptoKey {
   get usages(): string[] { return this.#wire.usages.slice(); }
   get [Symbol.toStringTag](): string { return 'CryptoKey'; }
 
-  static handleOf(key: unknown): number {
-    if (!(key instanceof CryptoKey)) throw new TypeError('parameter is not of type CryptoKey');
-    return key.#wire.handle;
+  static {
+    handleOf = (key) => {
+      if (!(key instanceof CryptoKey)) throw new TypeError('parameter is not of type CryptoKey');
+      return key.#wire.handle;
+    };
   }
 }
 
@@ -68,7 +73,7 @@ function wireAlgorithm(alg: unknown): unknown {
   if (alg === null || typeof alg !== 'object') throw new TypeError('Algorithm must be a string or an object');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(alg)) {
-    if (v instanceof CryptoKey) out[k] = { $key: CryptoKey.handleOf(v) };
+    if (v instanceof CryptoKey) out[k] = { $key: handleOf(v) };
     else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) out[k] = toBytes(v);
     else if (k === 'hash' && v !== null && typeof v === 'object') out[k] = { ...v };
     else out[k] = v;
@@ -87,7 +92,7 @@ async function subtleCall(method: string, args: unknown[]): Promise<unknown> {
   return result.bool;
 }
 
-const key = (k: unknown): { $key: number } => ({ $key: CryptoKey.handleOf(k) });
+const key = (k: unknown): { $key: number } => ({ $key: handleOf(k) });
 
 export class SubtleCrypto {
   constructor(key?: symbol) {

@@ -5,8 +5,9 @@
  */
 import { Event, markTrusted } from './events.ts';
 import { DOMException } from './dom-exception.ts';
-import { Request } from './request.ts';
-import { Response } from './response.ts';
+import type { Request} from './request.ts';
+import { requestFromWire } from './request.ts';
+import { Response, responseToWire } from './response.ts';
 import { SubrequestLimitError } from './fetch.ts';
 import { host } from './host.ts';
 import { lastOpId } from './ops.ts';
@@ -54,6 +55,9 @@ export function hasHandler(): boolean {
 /** The key the constructor asks for: only this module holds it, so user code cannot construct one. */
 const token = Symbol('construct');
 
+/** Ends the dispatch: what respondWith was given, if anything; later calls throw (module-private). */
+let endDispatch: (event: FetchEvent) => unknown;
+
 export class FetchEvent extends Event {
   #request: Request;
   #clientId: string | undefined;
@@ -98,10 +102,11 @@ export class FetchEvent extends Event {
     if (state) state.passThroughOnException = true;
   }
 
-  /** Ends the dispatch: what respondWith was given, if anything; later calls throw. */
-  static endDispatch(event: FetchEvent): unknown {
-    event.#dispatching = false;
-    return event.#response;
+  static {
+    endDispatch = (event) => {
+      event.#dispatching = false;
+      return event.#response;
+    };
   }
 }
 
@@ -129,7 +134,7 @@ function outcomeOf(value: unknown, execId: number): WireOutcome {
     };
   }
   try {
-    return { kind: 'response', response: Response.toWire(value) };
+    return { kind: 'response', response: responseToWire(value) };
   } catch (error) {
     return failure(error, execId);
   }
@@ -148,7 +153,7 @@ function failure(error: unknown, execId: number): WireOutcome {
 export function dispatch(execId: number, wire: WireRequest): DispatchResult {
   setCurrentExec(execId);
   const state = beginExec(execId);
-  const request = Request.fromWire(wire);
+  const request = requestFromWire(wire);
   let pending: unknown;
   try {
     if (moduleHandler) {
@@ -164,7 +169,7 @@ export function dispatch(execId: number, wire: WireRequest): DispatchResult {
       try {
         for (const listener of listeners.slice()) watchListener(listener(event), execId, state);
       } finally {
-        pending = FetchEvent.endDispatch(event);
+        pending = endDispatch(event);
       }
       if (pending === undefined) {
         warnIfWorkPending(execId, lastOpId() - opsBefore, state);

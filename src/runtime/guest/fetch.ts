@@ -1,6 +1,7 @@
 /** fetch: the guest builds the Request, the host does the network (redirects, timeouts, origin). */
-import { Request, type RequestInit } from './request.ts';
-import { Response } from './response.ts';
+import { Request, requestToWire, type RequestInit } from './request.ts';
+import type { Response} from './response.ts';
+import { responseFromWire } from './response.ts';
 import { callHost } from './ops.ts';
 import { execState } from './exec.ts';
 import { DOMException } from './dom-exception.ts';
@@ -21,7 +22,8 @@ export class SubrequestLimitError extends Error {
   }
 }
 
-export async function fetch(input: unknown, init?: RequestInit): Promise<Response> {
+// `init` defaults rather than being optional: WebIDL's `length` (1) counts required arguments.
+export async function fetch(input: unknown, init: RequestInit | undefined = undefined): Promise<Response> {
   const request = new Request(input, init);
   const state = execState();
   if (state) {
@@ -32,10 +34,10 @@ export async function fetch(input: unknown, init?: RequestInit): Promise<Respons
   if (signal?.aborted) throw signal.reason;
   const protocol = request.url.slice(0, request.url.indexOf(':') + 1);
   if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`Fetch API cannot load ${request.url}: unsupported scheme`);
-  const wire = Request.toWire(request) as WireFetch;
+  const wire = requestToWire(request) as WireFetch;
   const pending = callHost<WireFetchResponse>('fetch', wire);
   const wireResponse = signal ? await raceAbort(pending, signal) : await pending;
-  return Response.fromWire(wireResponse);
+  return responseFromWire(wireResponse);
 }
 
 function raceAbort<T>(pending: Promise<T>, signal: NonNullable<RequestInit['signal']>): Promise<T> {

@@ -21,14 +21,36 @@ import { streams, type StreamsModule } from './streams.ts';
 import { lazy } from './lazy.ts';
 import { makeTextStreams } from './text-streams.ts';
 import { patchWebAssembly } from './wasm.ts';
+import { defineInterface } from './webidl.ts';
 import type { EntryKind, WireConfig, WireRequest } from './protocol.ts';
 
 declare function require(id: string): unknown;
 
 const g = globalThis as unknown as Record<string, unknown>;
 
+/**
+ * The interfaces among the globals, with their constructors' required argument counts (WebIDL's
+ * `length`): each gets its WebIDL shape when it is installed ({@link defineInterface}).
+ */
+const interfaces: Record<string, number> = {
+  Headers: 0, Request: 1, Response: 0, FetchEvent: 2, URL: 1, URLSearchParams: 0, TextEncoder: 0, TextDecoder: 0,
+  TextEncoderStream: 0, TextDecoderStream: 0, AbortController: 0, AbortSignal: 0, Event: 1, EventTarget: 0,
+  CustomEvent: 1, DOMException: 0, Blob: 0, File: 2, FormData: 0, Crypto: 0, CryptoKey: 0, SubtleCrypto: 0,
+  Cache: 0, CacheStorage: 0, ReadableStream: 0, ReadableStreamDefaultReader: 1, ReadableStreamBYOBReader: 1,
+  ReadableStreamDefaultController: 0, ReadableByteStreamController: 0, ReadableStreamBYOBRequest: 0,
+  WritableStream: 0, WritableStreamDefaultWriter: 1, WritableStreamDefaultController: 0, TransformStream: 0,
+  TransformStreamDefaultController: 0, ByteLengthQueuingStrategy: 1, CountQueuingStrategy: 1,
+};
+
 function define(name: string, value: unknown): void {
   Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** Installs a global; an interface gets its WebIDL shape first (once: the class is shared). */
+function install(name: string, value: unknown): void {
+  const length = interfaces[name];
+  if (typeof length === 'number') defineInterface(value, name, length);
+  define(name, value);
 }
 
 /** A global that builds its value on first access (and can still be overwritten by user code). */
@@ -38,7 +60,7 @@ function defineLazy(name: string, load: () => unknown): void {
     enumerable: false,
     get() {
       const value = load();
-      define(name, value);
+      install(name, value);
       return value;
     },
     set(value: unknown) {
@@ -83,7 +105,7 @@ const eager: Record<string, unknown> = {
   navigator: Object.freeze({ userAgent: 'edgefn' }),
   self: globalThis,
 };
-for (const [name, value] of Object.entries(eager)) define(name, value);
+for (const [name, value] of Object.entries(eager)) install(name, value);
 
 // Loaded on first use (see lazy.ts): every module evaluated at start-up costs every isolate.
 const lazyGlobals: Record<string, () => unknown> = {

@@ -57,6 +57,11 @@ interface RequestState {
 /** Passed as `input` to build a Request from ready state, skipping parsing and validation. */
 const fromState = Symbol('fromState');
 
+/** The host's already-normalised request, built without re-parsing or re-validating. */
+export let requestFromWire: (wire: WireRequest) => Request;
+/** What the host fetch needs; consumes the body. */
+export let requestToWire: (req: Request) => { method: string; url: string; headers: string[]; body: WireBody; redirect: string; maxFollow: number | null; eo: Record<string, unknown> | null };
+
 export class Request extends BodyMixin {
   #s: RequestState;
 
@@ -112,35 +117,35 @@ export class Request extends BodyMixin {
     this.initBody(body);
   }
 
-  /** The host's already-normalised request, built without re-parsing or re-validating. */
-  static fromWire(wire: WireRequest): Request {
-    const [method, url, headers, clientIp, geo, bytes] = wire;
-    const body: BodySource | null = bytes && bytes.byteLength > 0 ? { kind: 'bytes', bytes } : null;
-    const state: RequestState = {
-      method,
-      url,
-      headers: headersFromFlatList(headers === '' ? [] : headers.split('\n')),
-      redirect: 'follow',
-      signal: null,
-      eo: { clientIp, geo: geo === '' ? {} : (JSON.parse(geo) as Record<string, string | number>) },
-      fetchEo: undefined,
-      maxFollow: undefined,
-      body,
+  static {
+    // The host's ways in and out, reachable from this module only (not members user code can call).
+    requestFromWire = (wire) => {
+      const [method, url, headers, clientIp, geo, bytes] = wire;
+      const body: BodySource | null = bytes && bytes.byteLength > 0 ? { kind: 'bytes', bytes } : null;
+      const state: RequestState = {
+        method,
+        url,
+        headers: headersFromFlatList(headers === '' ? [] : headers.split('\n')),
+        redirect: 'follow',
+        signal: null,
+        eo: { clientIp, geo: geo === '' ? {} : (JSON.parse(geo) as Record<string, string | number>) },
+        fetchEo: undefined,
+        maxFollow: undefined,
+        body,
+      };
+      return new Request(fromState, state as unknown as RequestInit);
     };
-    return new Request(fromState, state as unknown as RequestInit);
-  }
-
-  /** What the host fetch needs; consumes the body. */
-  static toWire(req: Request): { method: string; url: string; headers: string[]; body: WireBody; redirect: string; maxFollow: number | null; eo: Record<string, unknown> | null } {
-    const s = req.#s;
-    return {
-      method: s.method,
-      url: s.url,
-      headers: headersToFlatList(s.headers),
-      body: req.peekSource() === null ? null : req.takeWireBody(),
-      redirect: s.redirect,
-      maxFollow: s.maxFollow ?? null,
-      eo: s.fetchEo ?? null,
+    requestToWire = (req) => {
+      const s = req.#s;
+      return {
+        method: s.method,
+        url: s.url,
+        headers: headersToFlatList(s.headers),
+        body: req.peekSource() === null ? null : req.takeWireBody(),
+        redirect: s.redirect,
+        maxFollow: s.maxFollow ?? null,
+        eo: s.fetchEo ?? null,
+      };
     };
   }
 

@@ -27,6 +27,11 @@ interface ResponseState {
 /** Passed as `body` to build a Response from ready state, skipping validation. */
 const fromState = Symbol('fromState');
 
+/** A response whose body is still on the host (from fetch or the cache). */
+export let responseFromWire: (wire: WireFetchResponse) => Response;
+/** Hands the response to the host; consumes the body. */
+export let responseToWire: (res: Response) => WireResponse;
+
 export class Response extends BodyMixin {
   #s: ResponseState;
 
@@ -78,23 +83,23 @@ export class Response extends BodyMixin {
     return new Response(utf8Encode(text), { ...init, headers });
   }
 
-  /** A response whose body is still on the host (from fetch or the cache). */
-  static fromWire(wire: WireFetchResponse): Response {
-    const source: BodySource | null = wire.body === null ? null : { kind: 'host', handle: wire.body };
-    return Response.#make(
-      { type: 'basic', status: wire.status, statusText: wire.statusText, headers: headersFromFlatList(wire.headers), url: wire.url, redirected: wire.redirected },
-      source,
-    );
-  }
-
-  /** Hands the response to the host; consumes the body. */
-  static toWire(res: Response): WireResponse {
-    const s = res.#s;
-    return {
-      status: s.status,
-      statusText: s.statusText,
-      headers: headersToFlatList(s.headers),
-      body: res.peekSource() === null ? null : res.takeWireBody(),
+  static {
+    // The host's ways in and out, reachable from this module only (not members user code can call).
+    responseFromWire = (wire) => {
+      const source: BodySource | null = wire.body === null ? null : { kind: 'host', handle: wire.body };
+      return Response.#make(
+        { type: 'basic', status: wire.status, statusText: wire.statusText, headers: headersFromFlatList(wire.headers), url: wire.url, redirected: wire.redirected },
+        source,
+      );
+    };
+    responseToWire = (res) => {
+      const s = res.#s;
+      return {
+        status: s.status,
+        statusText: s.statusText,
+        headers: headersToFlatList(s.headers),
+        body: res.peekSource() === null ? null : res.takeWireBody(),
+      };
     };
   }
 

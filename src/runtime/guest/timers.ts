@@ -46,9 +46,11 @@ function clear(id: unknown): void {
   host.sync('cancelOp', timer.opId);
 }
 
-export const setTimeout = (fn: unknown, ms?: unknown, ...args: unknown[]): number => add(fn, ms, args, false);
-export const setInterval = (fn: unknown, ms?: unknown, ...args: unknown[]): number => add(fn, ms, args, true);
+// Defaults rather than optional parameters: WebIDL's `length` counts required arguments only.
+export const setTimeout = (fn: unknown, ms: unknown = 0, ...args: unknown[]): number => add(fn, ms, args, false);
+export const setInterval = (fn: unknown, ms: unknown = 0, ...args: unknown[]): number => add(fn, ms, args, true);
 export const setImmediate = (fn: unknown, ...args: unknown[]): number => add(fn, 0, args, false);
-export const clearTimeout = clear;
-export const clearInterval = clear;
-export const clearImmediate = clear;
+// Three functions, not one under three names: each global keeps its own `name`.
+export const clearTimeout = (id: unknown = 0): void => clear(id);
+export const clearInterval = (id: unknown = 0): void => clear(id);
+export const clearImmediate = (id: unknown = 0): void => clear(id);

@@ -10,6 +10,18 @@ export function makeEnumerable(proto: object): void {
   }
 }
 
+/**
+ * Gives a class the shape WebIDL gives an interface object: its `name`, its `length` (how many
+ * constructor arguments are required), and the class string as a data property of its prototype
+ * (not a getter), as `Object.prototype.toString` and WPT's idlharness expect.
+ */
+export function defineInterface(iface: unknown, name: string, length: number): void {
+  if (typeof iface !== 'function') return;
+  Object.defineProperty(iface, 'name', { value: name, configurable: true });
+  Object.defineProperty(iface, 'length', { value: length, configurable: true });
+  Object.defineProperty(iface.prototype as object, Symbol.toStringTag, { value: name, configurable: true });
+}
+
 const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
 
 export type IterKind = 'key' | 'value' | 'key+value';

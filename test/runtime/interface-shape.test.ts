@@ -1,0 +1,82 @@
+/**
+ * The shape of the Web API globals as a function sees them, inside the built guest bundle in a
+ * real isolate (WebIDL, "Interface object", "Interface prototype object", "Class string"): each
+ * interface's `name` and `length` (its constructor's required arguments), the class string as a
+ * data property of the prototype, and no host internals among the static members.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { newRuntime, run } from '../helpers/runtime.ts';
+
+// Required constructor arguments, from each interface's IDL.
+const lengths: Record<string, number> = {
+  Headers: 0, Request: 1, Response: 0, FetchEvent: 2, URL: 1, URLSearchParams: 0, TextEncoder: 0, TextDecoder: 0,
+  TextEncoderStream: 0, TextDecoderStream: 0, AbortController: 0, AbortSignal: 0, Event: 1, EventTarget: 0,
+  CustomEvent: 1, DOMException: 0, Blob: 0, File: 2, FormData: 0, Crypto: 0, CryptoKey: 0, SubtleCrypto: 0,
+  Cache: 0, CacheStorage: 0, ReadableStream: 0, ReadableStreamDefaultReader: 1, ReadableStreamBYOBReader: 1,
+  ReadableStreamDefaultController: 0, ReadableByteStreamController: 0, ReadableStreamBYOBRequest: 0,
+  WritableStream: 0, WritableStreamDefaultWriter: 1, WritableStreamDefaultController: 0, TransformStream: 0,
+  TransformStreamDefaultController: 0, ByteLengthQueuingStrategy: 1, CountQueuingStrategy: 1,
+};
+
+// The static members each interface has in its IDL (besides length, name and prototype).
+const statics: Record<string, string[]> = {
+  Response: ['error', 'json', 'redirect'],
+  URL: ['canParse', 'parse'],
+  AbortSignal: ['abort', 'any', 'timeout'],
+  ReadableStream: ['from'],
+  Event: ['AT_TARGET', 'BUBBLING_PHASE', 'CAPTURING_PHASE', 'NONE'],
+};
+
+interface Shape {
+  type: string;
+  name?: string;
+  length?: number;
+  tag?: { value: unknown; writable?: boolean; enumerable?: boolean; configurable?: boolean; get?: boolean };
+  statics?: string[];
+}
+
+describe('Web API interface shapes (in the isolate)', () => {
+  const runtime = newRuntime();
+  after(() => runtime.close());
+
+  it('gives every interface its WebIDL name, length and class string', async () => {
+    const answer = await run(runtime, `addEventListener('fetch', (event) => {
+      const out = {};
+      for (const name of ${JSON.stringify(Object.keys(lengths))}) {
+        const C = globalThis[name];
+        if (typeof C !== 'function') { out[name] = { type: typeof C }; continue; }
+        const tag = Object.getOwnPropertyDescriptor(C.prototype, Symbol.toStringTag);
+        out[name] = {
+          type: 'function', name: C.name, length: C.length,
+          tag: tag && { value: tag.value, writable: tag.writable, enumerable: tag.enumerable, configurable: tag.configurable, get: typeof tag.get === 'function' },
+          statics: Object.getOwnPropertyNames(C).filter((k) => !['length', 'name', 'prototype'].includes(k) && !/^[A-Z_]+_ERR$/.test(k)).sort(),
+        };
+      }
+      event.respondWith(Response.json(out));
+    });`);
+    const shapes = JSON.parse(answer.text) as Record<string, Shape>;
+    for (const [name, length] of Object.entries(lengths)) {
+      const shape = shapes[name]!;
+      assert.equal(shape.type, 'function', `${name} is a global interface`);
+      assert.equal(shape.name, name, `${name}.name`);
+      assert.equal(shape.length, length, `${name}.length`);
+      assert.deepEqual(shape.tag, { value: name, writable: false, enumerable: false, configurable: true, get: false }, `${name}.prototype[Symbol.toStringTag]`);
+      assert.deepEqual(shape.statics, statics[name] ?? [], `${name}'s static members (host internals are not among them)`);
+    }
+  });
+
+  it('names instances by their class string; global functions keep their names and WebIDL lengths', async () => {
+    const answer = await run(runtime, `addEventListener('fetch', (event) => {
+      const tag = (v) => Object.prototype.toString.call(v);
+      event.respondWith(Response.json({
+        tags: [tag(new Headers()), tag(new Request('https://a.example/')), tag(new Response()), tag(new URL('https://a.example/')), tag(new Blob()), tag(crypto), tag(crypto.subtle), tag(new TextDecoderStream())],
+        functions: [fetch, setTimeout, setInterval, clearTimeout, clearInterval, structuredClone, queueMicrotask, atob, btoa, addEventListener].map((f) => f.name + '/' + f.length),
+      }));
+    });`);
+    assert.deepEqual(JSON.parse(answer.text), {
+      tags: ['[object Headers]', '[object Request]', '[object Response]', '[object URL]', '[object Blob]', '[object Crypto]', '[object SubtleCrypto]', '[object TextDecoderStream]'],
+      functions: ['fetch/1', 'setTimeout/1', 'setInterval/1', 'clearTimeout/0', 'clearInterval/0', 'structuredClone/1', 'queueMicrotask/1', 'atob/1', 'btoa/1', 'addEventListener/2'],
+    });
+  });
+});
