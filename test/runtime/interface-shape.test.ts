@@ -80,3 +80,71 @@ describe('Web API interface shapes (in the isolate)', () => {
     });
   });
 });
+
+describe('Web API conversions and body rules (in the isolate)', () => {
+  const runtime = newRuntime();
+  after(() => runtime.close());
+  const evaluate = async (body: string): Promise<unknown> => {
+    const answer = await run(runtime, `addEventListener('fetch', (event) => event.respondWith((async () => Response.json(await (async () => { ${body} })()))()));`);
+    assert.equal(answer.kind, 'response', answer.text);
+    return JSON.parse(answer.text) as unknown;
+  };
+
+  it('shapes lazily loaded classes before their globals are touched', async () => {
+    assert.deepEqual(
+      await evaluate(`const tag = (v) => Object.prototype.toString.call(v);
+        const own = (v) => typeof Object.getOwnPropertyDescriptor(Object.getPrototypeOf(v), Symbol.toStringTag).value;
+        const blob = await new Response('x').blob();
+        const stream = new Response('x').body;
+        return [tag(blob), own(blob), tag(stream), own(stream), tag(crypto), own(crypto), tag(await caches.open('c')), Object.getPrototypeOf(stream).constructor.name];`),
+      ['[object Blob]', 'string', '[object ReadableStream]', 'string', '[object Crypto]', 'string', '[object Cache]', 'ReadableStream'],
+    );
+  });
+
+  it('converts status as WebIDL unsigned short, and takes a string redirect status', async () => {
+    assert.deepEqual(
+      await evaluate(`const status = (s) => { try { return new Response(null, { status: s }).status; } catch (e) { return e.name; } };
+        return [status(200.5), status('204'), status(65536 + 201), status(NaN), status(600), Response.redirect('https://a.example/', '301').status, (() => { try { return Response.redirect('https://a.example/', 200); } catch (e) { return e.name; } })()];`),
+      [200, 204, 201, 'RangeError', 'RangeError', 301, 'RangeError'],
+    );
+  });
+
+  it('rejects (never throws) from crypto.subtle on bad arguments', async () => {
+    assert.deepEqual(
+      await evaluate(`const outcome = (f) => { try { const p = f(); return p.then(() => 'resolved', (e) => 'rejected ' + e.name); } catch (e) { return 'threw ' + e.name; } };
+        return Promise.all([outcome(() => crypto.subtle.digest('NOPE', new Uint8Array(1))), outcome(() => crypto.subtle.sign('HMAC', {}, new Uint8Array(1))), outcome(() => crypto.subtle.exportKey('raw', null)), outcome(() => crypto.subtle.digest('SHA-256', new Uint8Array(1)))]);`),
+      ['rejected NotSupportedError', 'rejected TypeError', 'rejected TypeError', 'resolved'],
+    );
+  });
+
+  it('keeps bodyUsed false for a null body, however often it is read', async () => {
+    assert.deepEqual(
+      await evaluate(`const r = new Response(null); const a = await r.text(); const b = await r.text();
+        const q = new Request('https://a.example/'); await q.arrayBuffer();
+        const full = new Response('x'); await full.text();
+        return [a, b, r.bodyUsed, q.bodyUsed, full.bodyUsed];`),
+      ['', '', false, false, true],
+    );
+  });
+
+  it('leaves a POST request usable when a GET made from it is refused, and refuses URLs with credentials', async () => {
+    assert.deepEqual(
+      await evaluate(`const post = new Request('https://a.example/', { method: 'POST', body: 'payload' });
+        let refused = ''; try { new Request(post, { method: 'GET' }); } catch (e) { refused = e.name; }
+        let creds = ''; try { new Request('https://user:pw@a.example/'); } catch (e) { creds = e.name; }
+        return [refused, post.bodyUsed, await post.text(), creds];`),
+      ['TypeError', false, 'payload', 'TypeError'],
+    );
+  });
+
+  it("aborts fetch(request) with the Request's own signal", async () => {
+    assert.deepEqual(
+      await evaluate(`const controller = new AbortController(); controller.abort(new Error('stopped'));
+        const request = new Request('https://a.example/', { signal: controller.signal });
+        const made = new Request(request);
+        const outcome = (p) => p.then(() => 'resolved', (e) => e.message);
+        return [await outcome(fetch(request)), await outcome(fetch(made))];`),
+      ['stopped', 'stopped'],
+    );
+  });
+});

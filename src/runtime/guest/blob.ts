@@ -1,6 +1,7 @@
 // Blob and File (https://w3c.github.io/FileAPI/) for the isolate, which has no Web APIs of its own.
 // A blob is an immutable list of Uint8Array chunks: parts that are blobs and slices share their
 // chunks instead of copying them; strings and buffers are copied once, as the spec requires.
+import { defineInterface } from './webidl.ts';
 
 /** A part accepted by the Blob constructor; anything else is converted to a string. */
 export type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;
@@ -39,7 +40,7 @@ export class Blob {
       blob.#type = type;
     };
     blobBrand = (value): value is Blob => typeof value === 'object' && value !== null && #chunks in value;
-    Object.defineProperty(Blob.prototype, Symbol.toStringTag, { value: 'Blob', configurable: true });
+    defineInterface(Blob, 'Blob', 0);
   }
 
   constructor(blobParts?: Iterable<BlobPart>, options?: BlobPropertyBag) {
@@ -119,7 +120,7 @@ export class File extends Blob {
 
   static {
     fileBrand = (value): value is File => typeof value === 'object' && value !== null && #name in value;
-    Object.defineProperty(File.prototype, Symbol.toStringTag, { value: 'File', configurable: true });
+    defineInterface(File, 'File', 2);
   }
 
   constructor(fileBits: Iterable<BlobPart>, fileName: string, options?: FilePropertyBag) {

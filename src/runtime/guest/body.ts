@@ -130,7 +130,9 @@ export abstract class BodyMixin {
 
   get bodyUsed(): boolean {
     const source = this.#source;
-    if (source?.kind === 'stream') return this.#used || isDisturbed(source.stream);
+    // Fetch: bodyUsed is "body is non-null and its stream is disturbed"; a null body never is.
+    if (source === null) return false;
+    if (source.kind === 'stream') return this.#used || isDisturbed(source.stream);
     return this.#used;
   }
 

@@ -9,6 +9,7 @@ import { Response, responseFromWire } from './response.ts';
 import { headersToFlatList } from './headers.ts';
 import { callHost } from './ops.ts';
 import type { WireFetchResponse } from './protocol.ts';
+import { defineInterface } from './webidl.ts';
 
 function keyOf(request: unknown): Request {
   return request instanceof Request ? request : new Request(String(request));
@@ -61,7 +62,9 @@ export class Cache {
     return callHost<boolean>('cacheDelete', { cache: this.#name, url: req.url });
   }
 
-  get [Symbol.toStringTag](): string { return 'Cache'; }
+  static {
+    defineInterface(Cache, 'Cache', 0);
+  }
 }
 
 export class CacheStorage {
@@ -88,7 +91,9 @@ export class CacheStorage {
     return cache;
   }
 
-  get [Symbol.toStringTag](): string { return 'CacheStorage'; }
+  static {
+    defineInterface(CacheStorage, 'CacheStorage', 0);
+  }
 }
 
 /** The global `caches`. */

@@ -7,6 +7,7 @@ import { host } from './host.ts';
 import { callHost } from './ops.ts';
 import { DOMException } from './dom-exception.ts';
 import { sweep, track } from './collect.ts';
+import { defineInterface } from './webidl.ts';
 
 /** A key as the host describes it. */
 export interface WireKey {
@@ -33,9 +34,9 @@ export class CryptoKey {
   get extractable(): boolean { return this.#wire.extractable; }
   get algorithm(): Record<string, unknown> { return this.#wire.algorithm; }
   get usages(): string[] { return this.#wire.usages.slice(); }
-  get [Symbol.toStringTag](): string { return 'CryptoKey'; }
 
   static {
+    defineInterface(CryptoKey, 'CryptoKey', 0);
     handleOf = (key) => {
       if (!(key instanceof CryptoKey)) throw new TypeError('parameter is not of type CryptoKey');
       return key.#wire.handle;
@@ -94,38 +95,42 @@ async function subtleCall(method: string, args: unknown[]): Promise<unknown> {
 
 const key = (k: unknown): { $key: number } => ({ $key: handleOf(k) });
 
+// Every method is async: WebIDL turns an exception thrown while converting arguments (a bad
+// algorithm, a key that is not a CryptoKey) into a rejected promise, never a synchronous throw.
 export class SubtleCrypto {
   constructor(key?: symbol) {
     if (key !== token) throw new TypeError('Illegal constructor');
   }
-  digest(alg: unknown, data: unknown) { return subtleCall('digest', [wireAlgorithm(alg), toBytes(data)]); }
-  encrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('encrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
-  decrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('decrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
-  sign(alg: unknown, k: unknown, data: unknown) { return subtleCall('sign', [wireAlgorithm(alg), key(k), toBytes(data)]); }
-  verify(alg: unknown, k: unknown, sig: unknown, data: unknown) {
+  async digest(alg: unknown, data: unknown) { return subtleCall('digest', [wireAlgorithm(alg), toBytes(data)]); }
+  async encrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('encrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
+  async decrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('decrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
+  async sign(alg: unknown, k: unknown, data: unknown) { return subtleCall('sign', [wireAlgorithm(alg), key(k), toBytes(data)]); }
+  async verify(alg: unknown, k: unknown, sig: unknown, data: unknown) {
     return subtleCall('verify', [wireAlgorithm(alg), key(k), toBytes(sig), toBytes(data)]);
   }
-  generateKey(alg: unknown, extractable: boolean, usages: string[]) {
+  async generateKey(alg: unknown, extractable: boolean, usages: string[]) {
     return subtleCall('generateKey', [wireAlgorithm(alg), Boolean(extractable), [...usages]]);
   }
-  deriveKey(alg: unknown, base: unknown, derived: unknown, extractable: boolean, usages: string[]) {
+  async deriveKey(alg: unknown, base: unknown, derived: unknown, extractable: boolean, usages: string[]) {
     return subtleCall('deriveKey', [wireAlgorithm(alg), key(base), wireAlgorithm(derived), Boolean(extractable), [...usages]]);
   }
-  deriveBits(alg: unknown, base: unknown, length?: number | null) {
+  async deriveBits(alg: unknown, base: unknown, length: number | null = null) {
     return subtleCall('deriveBits', [wireAlgorithm(alg), key(base), length ?? null]);
   }
-  importKey(format: string, data: unknown, alg: unknown, extractable: boolean, usages: string[]) {
+  async importKey(format: string, data: unknown, alg: unknown, extractable: boolean, usages: string[]) {
     const keyData = format === 'jwk' ? JSON.parse(JSON.stringify(data)) : toBytes(data);
     return subtleCall('importKey', [format, keyData, wireAlgorithm(alg), Boolean(extractable), [...usages]]);
   }
-  exportKey(format: string, k: unknown) { return subtleCall('exportKey', [format, key(k)]); }
-  wrapKey(format: string, k: unknown, wrappingKey: unknown, alg: unknown) {
+  async exportKey(format: string, k: unknown) { return subtleCall('exportKey', [format, key(k)]); }
+  async wrapKey(format: string, k: unknown, wrappingKey: unknown, alg: unknown) {
     return subtleCall('wrapKey', [format, key(k), key(wrappingKey), wireAlgorithm(alg)]);
   }
-  unwrapKey(format: string, wrapped: unknown, unwrappingKey: unknown, unwrapAlg: unknown, keyAlg: unknown, extractable: boolean, usages: string[]) {
+  async unwrapKey(format: string, wrapped: unknown, unwrappingKey: unknown, unwrapAlg: unknown, keyAlg: unknown, extractable: boolean, usages: string[]) {
     return subtleCall('unwrapKey', [format, toBytes(wrapped), key(unwrappingKey), wireAlgorithm(unwrapAlg), wireAlgorithm(keyAlg), Boolean(extractable), [...usages]]);
   }
-  get [Symbol.toStringTag](): string { return 'SubtleCrypto'; }
+  static {
+    defineInterface(SubtleCrypto, 'SubtleCrypto', 0);
+  }
 }
 
 type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -155,7 +160,9 @@ export class Crypto {
   randomUUID(): string {
     return host.sync('randomUUID', null) as string;
   }
-  get [Symbol.toStringTag](): string { return 'Crypto'; }
+  static {
+    defineInterface(Crypto, 'Crypto', 0);
+  }
 }
 
 /** The global `crypto`. */

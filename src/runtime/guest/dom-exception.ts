@@ -1,4 +1,5 @@
 // DOMException per WebIDL: an Error subclass whose name/message/code are prototype accessors.
+import { defineInterface } from './webidl.ts';
 
 /** Legacy error codes by name; names not listed have code 0. */
 const CODES: Readonly<Record<string, number>> = {
@@ -136,8 +137,8 @@ export class DOMException extends Error {
         enumerable: true,
         configurable: true,
       },
-      [Symbol.toStringTag]: { value: 'DOMException', configurable: true },
     });
+    defineInterface(DOMException, 'DOMException', 0);
     for (const [key, value] of CONSTANTS) {
       const desc = { value, enumerable: true, writable: false, configurable: false };
       Object.defineProperty(DOMException, key, desc);

@@ -1,7 +1,7 @@
 // DOM events for targets without a tree: Event, CustomEvent, EventTarget, AbortController,
 // AbortSignal. Dispatch follows the DOM standard with a single-element path.
 import { DOMException } from './dom-exception.ts';
-import { makeEnumerable } from './webidl.ts';
+import { defineInterface, makeEnumerable } from './webidl.ts';
 
 /** Receives exceptions thrown by event listeners (they never stop the other listeners). */
 export type ListenerErrorReporter = (err: unknown) => void;
@@ -238,7 +238,7 @@ export class Event {
       Object.defineProperty(Event, name, desc);
       Object.defineProperty(proto, name, desc);
     }
-    Object.defineProperty(proto, Symbol.toStringTag, { value: 'Event', configurable: true });
+    defineInterface(Event, 'Event', 1);
     const getIsTrusted = function (this: Event): boolean {
       return this.#trusted;
     };
@@ -308,7 +308,7 @@ export class CustomEvent<T = unknown> extends Event {
 
   static {
     makeEnumerable(CustomEvent.prototype);
-    Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, { value: 'CustomEvent', configurable: true });
+    defineInterface(CustomEvent, 'CustomEvent', 1);
   }
 }
 
@@ -436,7 +436,7 @@ export class EventTarget {
 
   static {
     makeEnumerable(EventTarget.prototype);
-    Object.defineProperty(EventTarget.prototype, Symbol.toStringTag, { value: 'EventTarget', configurable: true });
+    defineInterface(EventTarget, 'EventTarget', 0);
     listenersOf = (target, type) => target.#listeners?.get(type);
     removeListener = (target, l) => {
       l.removed = true;
@@ -639,7 +639,7 @@ export class AbortSignal extends EventTarget {
 
   static {
     makeEnumerable(AbortSignal.prototype);
-    Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: 'AbortSignal', configurable: true });
+    defineInterface(AbortSignal, 'AbortSignal', 0);
     createSignal = () => new AbortSignal(ILLEGAL);
     signalAbort = (signal, reason) => signal.#abort(reason);
     addAlgorithm = (signal, algorithm) => {
@@ -683,9 +683,6 @@ export class AbortController {
 
   static {
     makeEnumerable(AbortController.prototype);
-    Object.defineProperty(AbortController.prototype, Symbol.toStringTag, {
-      value: 'AbortController',
-      configurable: true,
-    });
+    defineInterface(AbortController, 'AbortController', 0);
   }
 }

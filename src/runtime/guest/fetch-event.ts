@@ -13,6 +13,7 @@ import { host } from './host.ts';
 import { lastOpId } from './ops.ts';
 import { beginExec, endExec, execState, setCurrentExec } from './exec.ts';
 import type { DispatchResult, WireError, WireOutcome, WireRequest } from './protocol.ts';
+import { defineInterface } from './webidl.ts';
 
 type Listener = (event: FetchEvent) => unknown;
 const listeners: Listener[] = [];
@@ -103,6 +104,7 @@ export class FetchEvent extends Event {
   }
 
   static {
+    defineInterface(FetchEvent, 'FetchEvent', 2);
     endDispatch = (event) => {
       event.#dispatching = false;
       return event.#response;

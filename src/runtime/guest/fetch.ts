@@ -1,5 +1,5 @@
 /** fetch: the guest builds the Request, the host does the network (redirects, timeouts, origin). */
-import { Request, requestToWire, type RequestInit } from './request.ts';
+import { Request, requestSignal, requestToWire, type RequestInit } from './request.ts';
 import type { Response} from './response.ts';
 import { responseFromWire } from './response.ts';
 import { callHost } from './ops.ts';
@@ -30,7 +30,8 @@ export async function fetch(input: unknown, init: RequestInit | undefined = unde
     state.subrequests += 1;
     if (state.subrequests > subrequestLimit) throw new SubrequestLimitError();
   }
-  const signal = init?.signal ?? null;
+  // The Request's own signal: given in init, or that of a Request passed as input.
+  const signal = requestSignal(request);
   if (signal?.aborted) throw signal.reason;
   const protocol = request.url.slice(0, request.url.indexOf(':') + 1);
   if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`Fetch API cannot load ${request.url}: unsupported scheme`);

@@ -1,5 +1,6 @@
 // FormData (https://xhr.spec.whatwg.org/#interface-formdata) and its multipart/form-data encoding.
 import { Blob, File, blobBytes, isBlob, isFile } from './blob.ts';
+import { defineInterface } from './webidl.ts';
 
 /** The value of a FormData entry. */
 export type FormDataEntryValue = File | string;
@@ -22,7 +23,7 @@ export class FormData {
       writable: true,
       configurable: true,
     });
-    Object.defineProperty(FormData.prototype, Symbol.toStringTag, { value: 'FormData', configurable: true });
+    defineInterface(FormData, 'FormData', 0);
   }
 
   declare [Symbol.iterator]: () => IterableIterator<[string, FormDataEntryValue]>;

@@ -1,4 +1,4 @@
-import { makeEnumerable, pairIteratorClass } from './webidl.ts';
+import { defineInterface, makeEnumerable, pairIteratorClass } from './webidl.ts';
 // WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
 // names in insertion order; the sorted-and-combined view is built lazily for iteration only.
 
@@ -264,7 +264,7 @@ export class Headers {
       writable: true,
       configurable: true,
     });
-    Object.defineProperty(Headers.prototype, Symbol.toStringTag, { value: 'Headers', configurable: true });
+    defineInterface(Headers, 'Headers', 0);
     sortedOf = (h) => h.#sortedPairs();
     listOf = (h) => h.#list;
     replaceList = (h, list) => {

@@ -29,18 +29,11 @@ declare function require(id: string): unknown;
 const g = globalThis as unknown as Record<string, unknown>;
 
 /**
- * The interfaces among the globals, with their constructors' required argument counts (WebIDL's
- * `length`): each gets its WebIDL shape when it is installed ({@link defineInterface}).
+ * Interfaces defined in modules that do not shape themselves yet, with their constructors'
+ * required argument counts: they get their WebIDL shape when installed. Every other class calls
+ * {@link defineInterface} where it is defined (so lazily loaded ones are shaped before any use).
  */
-const interfaces: Record<string, number> = {
-  Headers: 0, Request: 1, Response: 0, FetchEvent: 2, URL: 1, URLSearchParams: 0, TextEncoder: 0, TextDecoder: 0,
-  TextEncoderStream: 0, TextDecoderStream: 0, AbortController: 0, AbortSignal: 0, Event: 1, EventTarget: 0,
-  CustomEvent: 1, DOMException: 0, Blob: 0, File: 2, FormData: 0, Crypto: 0, CryptoKey: 0, SubtleCrypto: 0,
-  Cache: 0, CacheStorage: 0, ReadableStream: 0, ReadableStreamDefaultReader: 1, ReadableStreamBYOBReader: 1,
-  ReadableStreamDefaultController: 0, ReadableByteStreamController: 0, ReadableStreamBYOBRequest: 0,
-  WritableStream: 0, WritableStreamDefaultWriter: 1, WritableStreamDefaultController: 0, TransformStream: 0,
-  TransformStreamDefaultController: 0, ByteLengthQueuingStrategy: 1, CountQueuingStrategy: 1,
-};
+const interfaces: Record<string, number> = { TextEncoder: 0, TextDecoder: 0, TextEncoderStream: 0, TextDecoderStream: 0 };
 
 function define(name: string, value: unknown): void {
   Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });

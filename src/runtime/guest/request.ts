@@ -4,6 +4,7 @@ import { Headers, headersFromFlatList, headersToFlatList, type HeadersInit } fro
 import { AbortController, type AbortSignal } from './events.ts';
 import { URL } from './url.ts';
 import type { WireBody, WireRequest } from './protocol.ts';
+import { defineInterface } from './webidl.ts';
 
 /** `request.eo` on incoming requests: where the client is, as the host determined it. */
 export interface EoInfo {
@@ -59,6 +60,8 @@ const fromState = Symbol('fromState');
 
 /** The host's already-normalised request, built without re-parsing or re-validating. */
 export let requestFromWire: (wire: WireRequest) => Request;
+/** The signal a Request was given (or inherited from the Request it was made from), if any. */
+export let requestSignal: (req: Request) => AbortSignal | null;
 /** What the host fetch needs; consumes the body. */
 export let requestToWire: (req: Request) => { method: string; url: string; headers: string[]; body: WireBody; redirect: string; maxFollow: number | null; eo: Record<string, unknown> | null };
 
@@ -78,7 +81,10 @@ export class Request extends BodyMixin {
       inputRequest = input;
       base = { ...input.#s, headers: input.#s.headers, body: null };
     } else {
-      const url = new URL(String(input)).href;
+      const parsed = new URL(String(input));
+      // Fetch: a Request's URL may not carry credentials (they belong in an Authorization header).
+      if (parsed.username !== '' || parsed.password !== '') throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${String(input)}`);
+      const url = parsed.href;
       base = { method: 'GET', url, headers: new Headers(), redirect: 'follow', signal: null, eo: undefined, fetchEo: undefined, maxFollow: undefined, body: null };
     }
     const state: RequestState = { ...base };
@@ -107,6 +113,10 @@ export class Request extends BodyMixin {
         state.headers.set('content-type', extracted.contentType);
       }
     } else if (inputRequest && init.body === undefined) {
+      // Checked before the input's body is taken: a refused Request leaves the input usable.
+      if (inputRequest.peekSource() !== null && (state.method === 'GET' || state.method === 'HEAD')) {
+        throw new TypeError('Request with GET/HEAD method cannot have body.');
+      }
       body = inputRequest.takeSourceForNewRequest();
     }
     if (body !== null && (state.method === 'GET' || state.method === 'HEAD')) {
@@ -118,6 +128,7 @@ export class Request extends BodyMixin {
   }
 
   static {
+    defineInterface(Request, 'Request', 1);
     // The host's ways in and out, reachable from this module only (not members user code can call).
     requestFromWire = (wire) => {
       const [method, url, headers, clientIp, geo, bytes] = wire;
@@ -135,6 +146,7 @@ export class Request extends BodyMixin {
       };
       return new Request(fromState, state as unknown as RequestInit);
     };
+    requestSignal = (req) => req.#s.signal;
     requestToWire = (req) => {
       const s = req.#s;
       return {
@@ -186,5 +198,4 @@ export class Request extends BodyMixin {
     return new Request(fromState, state as unknown as RequestInit);
   }
 
-  get [Symbol.toStringTag](): string { return 'Request'; }
 }

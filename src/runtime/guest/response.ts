@@ -4,6 +4,7 @@ import { Headers, headersFromFlatList, headersToFlatList, setHeadersGuard, type 
 import { URL } from './url.ts';
 import { utf8Encode } from './encoding.ts';
 import type { WireFetchResponse, WireResponse } from './protocol.ts';
+import { defineInterface, toUnsignedShort } from './webidl.ts';
 
 export interface ResponseInit {
   status?: number;
@@ -43,8 +44,8 @@ export class Response extends BodyMixin {
       this.initBody(source);
       return;
     }
-    const status = init.status === undefined ? 200 : Number(init.status);
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
+    const status = init.status === undefined ? 200 : toUnsignedShort(init.status);
+    if (status < 200 || status > 599) {
       throw new RangeError(`Failed to construct 'Response': The status provided (${String(init.status)}) is outside the range [200, 599].`);
     }
     const statusText = init.statusText === undefined ? '' : String(init.statusText);
@@ -67,8 +68,9 @@ export class Response extends BodyMixin {
     return res;
   }
 
-  static redirect(url: unknown, status = 302): Response {
+  static redirect(url: unknown, statusInit: unknown = 302): Response {
     const href = new URL(String(url)).href;
+    const status = toUnsignedShort(statusInit);
     if (!redirectStatuses.has(status)) throw new RangeError(`Invalid status code ${status}`);
     const headers = headersFromFlatList(['location', href]);
     setHeadersGuard(headers, 'immutable');
@@ -84,6 +86,7 @@ export class Response extends BodyMixin {
   }
 
   static {
+    defineInterface(Response, 'Response', 0);
     // The host's ways in and out, reachable from this module only (not members user code can call).
     responseFromWire = (wire) => {
       const source: BodySource | null = wire.body === null ? null : { kind: 'host', handle: wire.body };
@@ -125,5 +128,4 @@ export class Response extends BodyMixin {
     return Response.#make({ ...this.#s, headers: new Headers(this.#s.headers) }, this.cloneSource());
   }
 
-  get [Symbol.toStringTag](): string { return 'Response'; }
 }

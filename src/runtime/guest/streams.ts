@@ -3,6 +3,8 @@
  * stream (string and byte bodies have fast paths), and evaluating the library costs ~3 ms per
  * isolate. `require` makes esbuild wrap the library in a lazy initialiser inside the one bundle.
  */
+import { defineInterface } from './webidl.ts';
+
 declare function require(id: string): unknown;
 
 /** The parts of a ReadableStream the runtime itself uses. */
@@ -55,8 +57,20 @@ export interface StreamsModule {
 let loaded: StreamsModule | undefined;
 
 /** The streams classes, loading the library on first call. */
+/** Required constructor arguments of the streams interfaces (WebIDL `length`). */
+const streamInterfaces: Record<string, number> = {
+  ReadableStream: 0, ReadableStreamDefaultReader: 1, ReadableStreamBYOBReader: 1, ReadableStreamDefaultController: 0,
+  ReadableByteStreamController: 0, ReadableStreamBYOBRequest: 0, WritableStream: 0, WritableStreamDefaultWriter: 1,
+  WritableStreamDefaultController: 0, TransformStream: 0, TransformStreamDefaultController: 0,
+  ByteLengthQueuingStrategy: 1, CountQueuingStrategy: 1,
+};
+
 export function streams(): StreamsModule {
-  loaded ??= require('web-streams-polyfill') as StreamsModule;
+  if (!loaded) {
+    loaded = require('web-streams-polyfill') as StreamsModule;
+    // The library's classes get the same interface shape as ours, whoever touches them first.
+    for (const [name, length] of Object.entries(streamInterfaces)) defineInterface((loaded as unknown as Record<string, unknown>)[name], name, length);
+  }
   return loaded;
 }
 

@@ -1,7 +1,7 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
 import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
-import { makeEnumerable, pairIteratorClass } from './webidl.ts';
+import { defineInterface, makeEnumerable, pairIteratorClass } from './webidl.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
@@ -376,10 +376,7 @@ export class URLSearchParams {
       writable: true,
       configurable: true,
     });
-    Object.defineProperty(URLSearchParams.prototype, Symbol.toStringTag, {
-      value: 'URLSearchParams',
-      configurable: true,
-    });
+    defineInterface(URLSearchParams, 'URLSearchParams', 0);
     listOf = (p) => p.#entries();
     bind = (p, onUpdate) => {
       p.#onUpdate = onUpdate;

@@ -7,6 +7,7 @@ import { host } from './host.ts';
 import { lazy } from './lazy.ts';
 import type { URLSearchParams } from './url-search-params.ts';
 import type { WireUrl } from './protocol.ts';
+import { defineInterface } from './webidl.ts';
 
 type Settable = 'href' | 'protocol' | 'username' | 'password' | 'host' | 'hostname' | 'port' | 'pathname' | 'search' | 'hash';
 
@@ -85,5 +86,7 @@ export class URL {
   toString(): string { return this.#parts.href; }
   toJSON(): string { return this.#parts.href; }
 
-  get [Symbol.toStringTag](): string { return 'URL'; }
+  static {
+    defineInterface(URL, 'URL', 1);
+  }
 }

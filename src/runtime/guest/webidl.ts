@@ -22,6 +22,18 @@ export function defineInterface(iface: unknown, name: string, length: number): v
   Object.defineProperty(iface.prototype as object, Symbol.toStringTag, { value: name, configurable: true });
 }
 
+/**
+ * WebIDL's `unsigned short` conversion (no [EnforceRange]): ToNumber, then NaN and infinities are
+ * 0, fractions are truncated, and the result wraps modulo 2^16. So `status: 200.5` is 200 and
+ * `'301'` is 301. ToNumber throws for symbols and BigInts, as WebIDL does.
+ */
+export function toUnsignedShort(value: unknown): number {
+  const x = +(value as number);
+  if (!Number.isFinite(x)) return 0;
+  const wrapped = Math.trunc(x) % 65536;
+  return wrapped < 0 ? wrapped + 65536 : wrapped + 0;
+}
+
 const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
 
 export type IterKind = 'key' | 'value' | 'key+value';
