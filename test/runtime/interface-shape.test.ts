@@ -148,3 +148,33 @@ describe('Web API conversions and body rules (in the isolate)', () => {
     );
   });
 });
+
+describe('sequence conversion (in the isolate)', () => {
+  const runtime = newRuntime();
+  after(() => runtime.close());
+
+  it('uses a custom Symbol.iterator, read once, for Headers and URLSearchParams', async () => {
+    const answer = await run(runtime, `addEventListener('fetch', (event) => {
+      let reads = 0;
+      const init = { get [Symbol.iterator]() { reads++; return function* () { yield ['a', '1']; yield new Set(['b', '2']); }; } };
+      const headers = [...new Headers(init)];
+      const readsForHeaders = reads;
+      const params = new URLSearchParams(init).toString();
+      const patched = new Headers({ x: 'record' });
+      patched[Symbol.iterator] = function* () { yield ['from-iterator', 'yes']; };
+      const fromPatched = [...new Headers(patched)];
+      const copied = [...new Headers(new Headers([['plain', '1']]))];
+      let bad = ''; try { new Headers([['only-one']]); } catch (e) { bad = e.name; }
+      event.respondWith(Response.json({ headers, readsForHeaders, reads, params, fromPatched, copied, bad }));
+    });`);
+    assert.deepEqual(JSON.parse(answer.text), {
+      headers: [['a', '1'], ['b', '2']],
+      readsForHeaders: 1,
+      reads: 2,
+      params: 'a=1&b=2',
+      fromPatched: [['from-iterator', 'yes']],
+      copied: [['plain', '1']],
+      bad: 'TypeError',
+    });
+  });
+});

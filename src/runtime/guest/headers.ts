@@ -1,4 +1,4 @@
-import { defineInterface, makeEnumerable, pairIteratorClass } from './webidl.ts';
+import { defineInterface, makeEnumerable, pairIteratorClass, pairsOf } from './webidl.ts';
 // WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
 // names in insertion order; the sorted-and-combined view is built lazily for iteration only.
 
@@ -46,6 +46,8 @@ function checkValue(input: unknown, method: string): string {
 }
 
 
+/** Headers' own @@iterator, as defined (a copy of another Headers takes a shortcut only while it is this). */
+let headersIterator: unknown;
 let sortedOf: (h: Headers) => string[];
 let listOf: (h: Headers) => string[];
 let replaceList: (h: Headers, list: string[]) => void;
@@ -62,32 +64,19 @@ export class Headers {
 
   constructor(init?: HeadersInit) {
     if (init === undefined) return;
-    if (init instanceof Headers) {
+    // Another Headers is copied directly, unless its iterator was replaced (then it is a sequence).
+    if (init instanceof Headers && (init as { [Symbol.iterator]: unknown })[Symbol.iterator] === headersIterator) {
       this.#list = init.#list.slice();
       return;
     }
     if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
       throw new TypeError("Headers constructor: init must be a sequence of pairs or a record");
     }
-    const iteratorMethod = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-    if (iteratorMethod !== undefined && iteratorMethod !== null) {
-      if (typeof iteratorMethod !== 'function') {
-        throw new TypeError('Headers constructor: init[Symbol.iterator] is not a function');
-      }
+    const sequence = pairsOf(init, 'Headers constructor');
+    if (sequence !== null) {
       // Convert the whole sequence first, as WebIDL does, then append.
-      const pairs: string[] = [];
-      for (const pair of init as Iterable<unknown>) {
-        if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
-          throw new TypeError('Headers constructor: each header must be a sequence of two strings');
-        }
-        // Plain 2-element arrays skip the iterator protocol (same result unless it was patched).
-        const items = Array.isArray(pair) ? (pair as unknown[]) : Array.from(pair as Iterable<unknown>);
-        if (items.length !== 2) {
-          throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${items.length}.`);
-        }
-        pairs.push(str(items[0]), str(items[1]));
-      }
-      for (let i = 0; i < pairs.length; i += 2) this.#append(pairs[i] as string, pairs[i + 1] as string, 'constructor');
+      const pairs = sequence.map(([name, value]) => [str(name), str(value)] as const);
+      for (const [name, value] of pairs) this.#append(name, value, 'constructor');
       return;
     }
     const record = init as Record<string | symbol, unknown>;
@@ -264,6 +253,7 @@ export class Headers {
       writable: true,
       configurable: true,
     });
+    headersIterator = Headers.prototype.entries;
     defineInterface(Headers, 'Headers', 0);
     sortedOf = (h) => h.#sortedPairs();
     listOf = (h) => h.#list;

@@ -1,7 +1,7 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
 import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
-import { defineInterface, makeEnumerable, pairIteratorClass } from './webidl.ts';
+import { defineInterface, makeEnumerable, pairIteratorClass, pairsOf } from './webidl.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
@@ -161,6 +161,8 @@ function requireArgs(count: number, required: number, method: string): void {
 }
 
 
+/** URLSearchParams' own @@iterator, as defined (see the constructor's shortcut). */
+let paramsIterator: unknown;
 let listOf: (p: URLSearchParams) => string[];
 let bind: (p: URLSearchParams, onUpdate: (serialized: string) => void) => void;
 let reset: (p: URLSearchParams, query: string) => void;
@@ -176,27 +178,15 @@ export class URLSearchParams {
 
   constructor(init: URLSearchParamsInit = '') {
     if (init !== null && (typeof init === 'object' || typeof init === 'function')) {
-      if (init instanceof URLSearchParams) {
+      // Another URLSearchParams is copied directly, unless its iterator was replaced.
+      if (init instanceof URLSearchParams && (init as { [Symbol.iterator]: unknown })[Symbol.iterator] === paramsIterator) {
         this.#list = init.#entries().slice();
         return;
       }
-      const iteratorMethod = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-      if (iteratorMethod !== undefined && iteratorMethod !== null) {
-        if (typeof iteratorMethod !== 'function') {
-          throw new TypeError('URLSearchParams constructor: init[Symbol.iterator] is not a function');
-        }
+      const pairs = pairsOf(init, 'URLSearchParams constructor');
+      if (pairs !== null) {
         const list: string[] = [];
-        for (const pair of init as Iterable<unknown>) {
-          if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
-            throw new TypeError('URLSearchParams constructor: each pair must be an iterable [name, value] tuple');
-          }
-          // Plain arrays skip the iterator protocol (same result unless it was patched).
-          const items = Array.isArray(pair) ? (pair as unknown[]) : Array.from(pair as Iterable<unknown>);
-          if (items.length !== 2) {
-            throw new TypeError('URLSearchParams constructor: each pair must be an iterable [name, value] tuple');
-          }
-          list.push(usv(items[0]), usv(items[1]));
-        }
+        for (const [name, value] of pairs) list.push(usv(name), usv(value));
         this.#list = list;
         return;
       }
@@ -376,6 +366,7 @@ export class URLSearchParams {
       writable: true,
       configurable: true,
     });
+    paramsIterator = URLSearchParams.prototype.entries;
     defineInterface(URLSearchParams, 'URLSearchParams', 0);
     listOf = (p) => p.#entries();
     bind = (p, onUpdate) => {

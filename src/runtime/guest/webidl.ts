@@ -34,6 +34,48 @@ export function toUnsignedShort(value: unknown): number {
   return wrapped < 0 ? wrapped + 65536 : wrapped + 0;
 }
 
+// Taken before any user code runs: the fast paths below are only for arrays nobody re-wired.
+const arrayIterator = Array.prototype[Symbol.iterator];
+
+/**
+ * WebIDL's conversion of `record<K, V> or sequence<sequence<T>>`-style init arguments (Headers,
+ * URLSearchParams): the pairs of `init`, as `[name, value]` arrays of unconverted values, or null
+ * when `init` has no @@iterator (it is a record then). @@iterator is read once, as WebIDL does, and
+ * a custom one is used; each pair must have exactly two items.
+ */
+export function pairsOf(init: object, what: string): unknown[][] | null {
+  const method = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (method === undefined || method === null) return null;
+  if (typeof method !== 'function') throw new TypeError(`${what}: init[Symbol.iterator] is not a function`);
+  const iterate = method as (this: unknown) => unknown;
+  const pairs: unknown[][] = [];
+  for (const pair of listFrom(init, iterate, what)) {
+    if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) throw new TypeError(`${what}: each item must be a sequence of two values`);
+    const inner = (pair as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+    if (typeof inner !== 'function') throw new TypeError(`${what}: each item must be a sequence of two values`);
+    const items = listFrom(pair, inner as (this: unknown) => unknown, what);
+    if (items.length !== 2) throw new TypeError(`${what}: expected a name/value pair of length 2, found ${items.length}`);
+    pairs.push(items);
+  }
+  return pairs;
+}
+
+/** The items of an iterable, given its @@iterator method (read once by the caller). */
+function listFrom(value: object, method: (this: unknown) => unknown, what: string): unknown[] {
+  if (method === arrayIterator && Array.isArray(value)) return value as unknown[];
+  const iterator = method.call(value) as { next?: unknown } | null;
+  if (iterator === null || (typeof iterator !== 'object' && typeof iterator !== 'function')) throw new TypeError(`${what}: the iterator is not an object`);
+  const next = iterator.next;
+  if (typeof next !== 'function') throw new TypeError(`${what}: the iterator has no next method`);
+  const items: unknown[] = [];
+  for (;;) {
+    const step = next.call(iterator) as { done?: unknown; value?: unknown } | null;
+    if (step === null || (typeof step !== 'object' && typeof step !== 'function')) throw new TypeError(`${what}: the iterator result is not an object`);
+    if (step.done) return items;
+    items.push(step.value);
+  }
+}
+
 const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
 
 export type IterKind = 'key' | 'value' | 'key+value';
