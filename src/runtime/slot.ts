@@ -18,6 +18,7 @@ import { Held, runOp, type ExecutionOptions, type OpContext, type SlotServices }
 import { checkHeaders } from './host/subrequest.ts';
 import { withoutHeaders } from '../domain/header-list.ts';
 import { prepareModule, roomPages } from './host/wasm.ts';
+import { HostDecoders } from './host/text-decode.ts';
 import { MemoryBudget, MemoryLimitError } from './memory.ts';
 
 export type { ExecutionOptions, SlotServices };
@@ -50,6 +51,7 @@ export class Slot implements ExecutionHost {
   readonly #bodies = new Map<number, LentBody>();
   readonly #streams = new Map<number, OutgoingStream>();
   readonly #sleeps = new Map<number, NodeJS.Timeout>();
+  readonly #decoders: HostDecoders;
   readonly #loadLogs: ConsoleLine[] = [];
   readonly memory: MemoryBudget;
   /** Entries into the isolate, in order (see entries.ts). */
@@ -79,6 +81,7 @@ export class Slot implements ExecutionHost {
       },
     );
     this.#keys = new KeyTable(this.memory);
+    this.#decoders = new HostDecoders({ cpuMs: services.limits.cpuMs });
     this.#line = new EntryLine({
       isolate: () => this.isolate,
       scheduler: services.scheduler,
@@ -376,6 +379,8 @@ export class Slot implements ExecutionHost {
         return undefined;
       case 'wasmRoomPages':
         return roomPages(this.memory.room());
+      case 'textDecode':
+        return this.#decoders.decode(args, (execId) => this.#executions.get(execId)?.exec);
       case 'cancelOp': {
         const timer = this.#sleeps.get(Number(args));
         clearTimeout(timer);

@@ -1,6 +1,10 @@
-// WHATWG Encoding: TextEncoder / TextDecoder (utf-8, utf-16le, windows-1252) plus fast
-// UTF-8 helpers for the runtime. Both classes are also callable without `new`, as EdgeOne allows.
+// WHATWG Encoding: TextEncoder / TextDecoder (every encoding of the standard) plus fast UTF-8
+// helpers for the runtime. Both classes are also callable without `new`, as EdgeOne allows.
+// UTF-8, UTF-16, windows-1252 and x-user-defined decode here; the legacy encodings on the host
+// (host-decoder.ts).
 import { makeEnumerable } from './webidl.ts';
+import { getEncoding, guestEncodings } from './encoding-labels.ts';
+import { HostDecoder } from './host-decoder.ts';
 
 const EMPTY = new Uint8Array(0);
 // Arguments per String.fromCharCode.apply call: stays well below engine argument limits.
@@ -257,9 +261,11 @@ class Utf8Decoder implements Decoder {
   }
 }
 
-class Utf16leDecoder implements Decoder {
+class Utf16Decoder implements Decoder {
   leadByte = -1;
   leadSurrogate = -1;
+
+  constructor(readonly bigEndian: boolean) {}
 
   reset(): void {
     this.leadByte = -1;
@@ -272,13 +278,14 @@ class Utf16leDecoder implements Decoder {
     let o = 0;
     let leadByte = this.leadByte;
     let leadSurrogate = this.leadSurrogate;
+    const bigEndian = this.bigEndian;
     for (let i = 0; i < len; i++) {
       const b = bytes[i] as number;
       if (leadByte < 0) {
         leadByte = b;
         continue;
       }
-      const unit = leadByte | (b << 8);
+      const unit = bigEndian ? (leadByte << 8) | b : leadByte | (b << 8);
       leadByte = -1;
       if (leadSurrogate >= 0) {
         const lead = leadSurrogate;
@@ -343,6 +350,37 @@ class Windows1252Decoder implements Decoder {
       out[i] = b >= 0x80 && b <= 0x9f ? (WINDOWS_1252_HIGH[b - 0x80] as number) : b;
     }
     return fromCodeUnits(out, len);
+  }
+}
+
+// x-user-defined: ASCII as itself, 0x80-0xFF to U+F780-U+F7FF. Never an error.
+class XUserDefinedDecoder implements Decoder {
+  reset(): void {}
+
+  decode(bytes: Uint8Array): string {
+    const len = bytes.length;
+    const out = new Uint16Array(len);
+    for (let i = 0; i < len; i++) {
+      const b = bytes[i] as number;
+      out[i] = b < 0x80 ? b : 0xf780 + b - 0x80;
+    }
+    return fromCodeUnits(out, len);
+  }
+}
+
+function makeDecoder(encoding: string, ignoreBOM: boolean): Decoder {
+  if (!guestEncodings.has(encoding)) return new HostDecoder(encoding, ignoreBOM);
+  switch (encoding) {
+    case 'utf-8':
+      return new Utf8Decoder();
+    case 'utf-16le':
+      return new Utf16Decoder(false);
+    case 'utf-16be':
+      return new Utf16Decoder(true);
+    case 'windows-1252':
+      return new Windows1252Decoder();
+    default:
+      return new XUserDefinedDecoder();
   }
 }
 
@@ -459,27 +497,8 @@ class TextEncoderImpl {
   }
 }
 
-type EncodingName = 'utf-8' | 'utf-16le' | 'windows-1252';
-
-const LABELS = new Map<string, EncodingName>();
-for (const label of ['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf8', 'utf-8', 'utf8', 'x-unicode20utf8']) {
-  LABELS.set(label, 'utf-8');
-}
-for (const label of ['csunicode', 'iso-10646-ucs-2', 'ucs-2', 'unicode', 'unicodefeff', 'utf-16', 'utf-16le']) {
-  LABELS.set(label, 'utf-16le');
-}
-for (const label of [
-  'ansi_x3.4-1968', 'ascii', 'cp1252', 'cp819', 'csisolatin1', 'ibm819', 'iso-8859-1', 'iso-ir-100', 'iso8859-1',
-  'iso88591', 'iso_8859-1', 'iso_8859-1:1987', 'l1', 'latin1', 'us-ascii', 'windows-1252', 'x-cp1252',
-]) {
-  LABELS.set(label, 'windows-1252');
-}
-
-/** Encoding spec "get an encoding": trims ASCII whitespace and ASCII-lowercases the label. */
-function getEncoding(label: string): EncodingName | undefined {
-  const key = label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').replace(/[A-Z]+/g, (m) => m.toLowerCase());
-  return LABELS.get(key);
-}
+/** The encodings whose decoders strip a leading byte order mark (unless ignoreBOM). */
+const UNICODE = new Set(['utf-8', 'utf-16le', 'utf-16be']);
 
 /** Options of the TextDecoder constructor. */
 export interface TextDecoderOptions {
@@ -501,7 +520,7 @@ function dictionary<T extends object>(value: unknown, what: string): Partial<T> 
 }
 
 class TextDecoderImpl {
-  #encoding: EncodingName;
+  #encoding: string;
   #fatal: boolean;
   #ignoreBOM: boolean;
   #decoder: Decoder;
@@ -514,17 +533,18 @@ class TextDecoderImpl {
     const opts = dictionary<TextDecoderOptions>(options, 'TextDecoder: options');
     const fatal = Boolean(opts.fatal);
     const ignoreBOM = Boolean(opts.ignoreBOM);
-    if (encoding === undefined) {
+    // The standard's "replacement" encoding (labels such as iso-2022-kr, hz-gb-2312) exists to
+    // stop those labels from being decoded: TextDecoder refuses it like an unknown label.
+    if (encoding === undefined || encoding === 'replacement') {
       throw new RangeError(`TextDecoder: the encoding label provided ('${name}') is invalid`);
     }
     this.#encoding = encoding;
     this.#fatal = fatal;
     this.#ignoreBOM = ignoreBOM;
-    this.#decoder =
-      encoding === 'utf-8' ? new Utf8Decoder() : encoding === 'utf-16le' ? new Utf16leDecoder() : new Windows1252Decoder();
+    this.#decoder = makeDecoder(encoding, ignoreBOM);
   }
 
-  /** Canonical encoding name: 'utf-8', 'utf-16le' or 'windows-1252'. */
+  /** The encoding's name, lowercase ('utf-8', 'gbk', 'shift_jis', ...). */
   get encoding(): string {
     return this.#encoding;
   }
@@ -555,7 +575,7 @@ class TextDecoderImpl {
     }
     this.#doNotFlush = stream;
     let out = this.#decoder.decode(bytes, !stream, this.#fatal);
-    if (!this.#bomSeen && out.length > 0 && this.#encoding !== 'windows-1252') {
+    if (!this.#bomSeen && out.length > 0 && UNICODE.has(this.#encoding)) {
       this.#bomSeen = true;
       if (!this.#ignoreBOM && out.charCodeAt(0) === 0xfeff) out = out.slice(1);
     }
@@ -587,7 +607,7 @@ export type TextEncoder = TextEncoderImpl;
 /** WHATWG TextEncoder (UTF-8 only). `TextEncoder()` without `new` also returns an instance. */
 export const TextEncoder = callableClass(TextEncoderImpl, 'TextEncoder') as unknown as TextEncoderConstructor;
 
-/** WHATWG TextDecoder for utf-8, utf-16le and windows-1252. Callable without `new`. */
+/** WHATWG TextDecoder for every encoding of the standard. Callable without `new`. */
 export type TextDecoder = TextDecoderImpl;
-/** WHATWG TextDecoder for utf-8, utf-16le and windows-1252. Callable without `new`. */
+/** WHATWG TextDecoder for every encoding of the standard. Callable without `new`. */
 export const TextDecoder = callableClass(TextDecoderImpl, 'TextDecoder') as unknown as TextDecoderConstructor;

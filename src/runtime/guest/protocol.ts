@@ -88,7 +88,8 @@ export type SyncKind =
   | 'wasmReserve'
   | 'wasmRelease'
   | 'wasmRoomPages'
-  | 'dropKey';
+  | 'dropKey'
+  | 'textDecode';
 
 /** A URL's parts as the host's WHATWG URL parser gives them. */
 export interface WireUrl {
@@ -125,6 +126,19 @@ export interface WireFetchResponse {
   redirected: boolean;
   body: number | null;
 }
+
+/**
+ * A TextDecoder call decoded by the host (legacy encodings): the execution it is made for (0 while
+ * code loads), the streaming decoder's handle (0 for a fresh one), the encoding's name, fatal,
+ * ignoreBOM, at most 64 KiB of input (null: drop the handle), and whether this call ends the stream.
+ */
+export type WireDecode = [execId: number, handle: number, encoding: string, fatal: boolean, ignoreBOM: boolean, bytes: Uint8Array | null, flush: boolean];
+
+/**
+ * The host's answer: the text and the handle that carries the stream on (0 once it has ended), or
+ * an error to throw (TypeError for invalid input in fatal mode) and the handle still open.
+ */
+export type WireDecoded = [ok: true, text: string, handle: number] | [ok: false, name: string, message: string, handle: number];
 
 /** Settings given to the guest once, before user code loads. */
 export interface WireConfig {
