@@ -12,7 +12,7 @@ import { newRuntime, run } from '../helpers/runtime.ts';
 const lengths: Record<string, number> = {
   Headers: 0, Request: 1, Response: 0, FetchEvent: 2, URL: 1, URLSearchParams: 0, TextEncoder: 0, TextDecoder: 0,
   TextEncoderStream: 0, TextDecoderStream: 0, AbortController: 0, AbortSignal: 0, Event: 1, EventTarget: 0,
-  CustomEvent: 1, DOMException: 0, Blob: 0, File: 2, FormData: 0, Crypto: 0, CryptoKey: 0, SubtleCrypto: 0,
+  CustomEvent: 1, ErrorEvent: 1, DOMException: 0, Blob: 0, File: 2, FormData: 0, Crypto: 0, CryptoKey: 0, SubtleCrypto: 0,
   Cache: 0, CacheStorage: 0, ReadableStream: 0, ReadableStreamDefaultReader: 1, ReadableStreamBYOBReader: 1,
   ReadableStreamDefaultController: 0, ReadableByteStreamController: 0, ReadableStreamBYOBRequest: 0,
   WritableStream: 0, WritableStreamDefaultWriter: 1, WritableStreamDefaultController: 0, TransformStream: 0,
@@ -71,12 +71,12 @@ describe('Web API interface shapes (in the isolate)', () => {
       const tag = (v) => Object.prototype.toString.call(v);
       event.respondWith(Response.json({
         tags: [tag(new Headers()), tag(new Request('https://a.example/')), tag(new Response()), tag(new URL('https://a.example/')), tag(new Blob()), tag(crypto), tag(crypto.subtle), tag(new TextDecoderStream())],
-        functions: [fetch, setTimeout, setInterval, clearTimeout, clearInterval, structuredClone, queueMicrotask, atob, btoa, addEventListener].map((f) => f.name + '/' + f.length),
+        functions: [fetch, setTimeout, setInterval, clearTimeout, clearInterval, structuredClone, queueMicrotask, atob, btoa, addEventListener, reportError].map((f) => f.name + '/' + f.length),
       }));
     });`);
     assert.deepEqual(JSON.parse(answer.text), {
       tags: ['[object Headers]', '[object Request]', '[object Response]', '[object URL]', '[object Blob]', '[object Crypto]', '[object SubtleCrypto]', '[object TextDecoderStream]'],
-      functions: ['fetch/1', 'setTimeout/1', 'setInterval/1', 'clearTimeout/0', 'clearInterval/0', 'structuredClone/1', 'queueMicrotask/1', 'atob/1', 'btoa/1', 'addEventListener/2'],
+      functions: ['fetch/1', 'setTimeout/1', 'setInterval/1', 'clearTimeout/0', 'clearInterval/0', 'structuredClone/1', 'queueMicrotask/1', 'atob/1', 'btoa/1', 'addEventListener/2', 'reportError/1'],
     });
   });
 });

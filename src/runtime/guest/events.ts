@@ -312,6 +312,46 @@ export class CustomEvent<T = unknown> extends Event {
   }
 }
 
+/** Dictionary of the ErrorEvent constructor. */
+export interface ErrorEventInit extends EventInit {
+  message?: string;
+  filename?: string;
+  lineno?: number;
+  colno?: number;
+  error?: unknown;
+}
+
+/** HTML `ErrorEvent`: what `reportError` (and an exception in a listener) fires at the global scope. */
+export class ErrorEvent extends Event {
+  #message: string;
+  #filename: string;
+  #lineno: number;
+  #colno: number;
+  #error: unknown;
+
+  constructor(type: string, eventInitDict?: ErrorEventInit) {
+    requireArgs(arguments.length, 1, 'ErrorEvent constructor');
+    super(type, eventInitDict);
+    const init = dictionary(eventInitDict, 'ErrorEvent constructor: eventInitDict');
+    this.#message = init.message === undefined ? '' : `${init.message as string}`;
+    this.#filename = init.filename === undefined ? '' : `${init.filename as string}`;
+    this.#lineno = init.lineno === undefined ? 0 : Number(init.lineno) >>> 0;
+    this.#colno = init.colno === undefined ? 0 : Number(init.colno) >>> 0;
+    this.#error = init.error;
+  }
+
+  get message(): string { return this.#message; }
+  get filename(): string { return this.#filename; }
+  get lineno(): number { return this.#lineno; }
+  get colno(): number { return this.#colno; }
+  get error(): unknown { return this.#error; }
+
+  static {
+    makeEnumerable(ErrorEvent.prototype);
+    defineInterface(ErrorEvent, 'ErrorEvent', 1);
+  }
+}
+
 /** A callback or an object with handleEvent. */
 export type EventListenerOrEventListenerObject =
   | ((event: Event) => void)

@@ -3,9 +3,9 @@
  * FetchEvent) and module style (`export default { fetch(request, env, ctx) }`). Both end in one
  * outcome for the host: a response, "go to origin" (passthrough), or an error.
  */
-import { Event, markTrusted } from './events.ts';
+import { Event, markTrusted, type AddEventListenerOptions, type EventListenerOptions, type EventListenerOrEventListenerObject } from './events.ts';
 import { DOMException } from './dom-exception.ts';
-import type { Request} from './request.ts';
+import type { Request } from './request.ts';
 import { requestFromWire } from './request.ts';
 import { Response, responseToWire } from './response.ts';
 import { SubrequestLimitError } from './fetch.ts';
@@ -14,6 +14,7 @@ import { lastOpId } from './ops.ts';
 import { beginExec, endExec, execState, setCurrentExec } from './exec.ts';
 import type { DispatchResult, WireError, WireOutcome, WireRequest } from './protocol.ts';
 import { defineInterface } from './webidl.ts';
+import { addGlobalListener, removeGlobalListener } from './report-error.ts';
 
 type Listener = (event: FetchEvent) => unknown;
 const listeners: Listener[] = [];
@@ -34,16 +35,18 @@ export function setModuleHandler(exported: unknown): void {
 }
 
 /** The global addEventListener: only 'fetch' events exist for functions. */
-export function addEventListener(type: string, listener: unknown): void {
-  if (type !== 'fetch') return;
+// `options` defaults rather than being optional: WebIDL's `length` (2) counts required arguments.
+export function addEventListener(type: string, listener: unknown, options: unknown = undefined): void {
+  // Other events (error) go to the global scope's own target (report-error.ts).
+  if (type !== 'fetch') return addGlobalListener(type, listener as EventListenerOrEventListenerObject | null, options as AddEventListenerOptions | boolean | undefined);
   if (typeof listener === 'function') listeners.push(listener as Listener);
   else if (listener && typeof (listener as { handleEvent?: unknown }).handleEvent === 'function') {
     listeners.push((e) => (listener as { handleEvent(e: FetchEvent): unknown }).handleEvent(e));
   }
 }
 
-export function removeEventListener(type: string, listener: unknown): void {
-  if (type !== 'fetch') return;
+export function removeEventListener(type: string, listener: unknown, options: unknown = undefined): void {
+  if (type !== 'fetch') return removeGlobalListener(type, listener as EventListenerOrEventListenerObject | null, options as EventListenerOptions | boolean | undefined);
   const i = listeners.indexOf(listener as Listener);
   if (i >= 0) listeners.splice(i, 1);
 }

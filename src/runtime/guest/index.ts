@@ -12,7 +12,8 @@ import { fetch, setSubrequestLimit } from './fetch.ts';
 import { FetchEvent, addEventListener, dispatch, removeEventListener, setEnvObject, setModuleHandler } from './fetch-event.ts';
 import { URL } from './url.ts';
 import { TextDecoder, TextEncoder } from './encoding.ts';
-import { AbortController, AbortSignal, CustomEvent, Event, EventTarget, setTimerHooks } from './events.ts';
+import { AbortController, AbortSignal, CustomEvent, ErrorEvent, Event, EventTarget, setTimerHooks } from './events.ts';
+import { reportError } from './report-error.ts';
 import { DOMException } from './dom-exception.ts';
 import { console } from './console.ts';
 import { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate } from './timers.ts';
@@ -92,7 +93,7 @@ Object.defineProperty(Atomics, 'wait', {
 
 const eager: Record<string, unknown> = {
   Headers, Request, Response, fetch, FetchEvent, URL, TextEncoder, TextDecoder, AbortController,
-  AbortSignal, Event, EventTarget, CustomEvent, DOMException, console, setTimeout, setInterval,
+  AbortSignal, Event, EventTarget, CustomEvent, ErrorEvent, DOMException, reportError, console, setTimeout, setInterval,
   setImmediate, clearTimeout, clearInterval, clearImmediate, structuredClone, queueMicrotask,
   addEventListener, removeEventListener,
   navigator: Object.freeze({ userAgent: 'edgefn' }),
