@@ -153,7 +153,7 @@ describe('sequence conversion (in the isolate)', () => {
   const runtime = newRuntime();
   after(() => runtime.close());
 
-  it('uses a custom Symbol.iterator, read once, for Headers and URLSearchParams', async () => {
+  it('uses a custom Symbol.iterator, read once, for Headers and URLSearchParams; their iterators are WebIDL-shaped', async () => {
     const answer = await run(runtime, `addEventListener('fetch', (event) => {
       let reads = 0;
       const init = { get [Symbol.iterator]() { reads++; return function* () { yield ['a', '1']; yield new Set(['b', '2']); }; } };
@@ -165,7 +165,9 @@ describe('sequence conversion (in the isolate)', () => {
       const fromPatched = [...new Headers(patched)];
       const copied = [...new Headers(new Headers([['plain', '1']]))];
       let bad = ''; try { new Headers([['only-one']]); } catch (e) { bad = e.name; }
-      event.respondWith(Response.json({ headers, readsForHeaders, reads, params, fromPatched, copied, bad }));
+      const nextOf = (it) => Object.getOwnPropertyDescriptor(Object.getPrototypeOf(it), 'next');
+      const iterators = [new Headers().entries(), new URLSearchParams().keys()].map((it) => [Object.prototype.toString.call(it), nextOf(it).enumerable, nextOf(it).writable]);
+      event.respondWith(Response.json({ headers, readsForHeaders, reads, params, fromPatched, copied, bad, iterators }));
     });`);
     assert.deepEqual(JSON.parse(answer.text), {
       headers: [['a', '1'], ['b', '2']],
@@ -175,6 +177,7 @@ describe('sequence conversion (in the isolate)', () => {
       fromPatched: [['from-iterator', 'yes']],
       copied: [['plain', '1']],
       bad: 'TypeError',
+      iterators: [['[object Headers Iterator]', true, true], ['[object URLSearchParams Iterator]', true, true]],
     });
   });
 });

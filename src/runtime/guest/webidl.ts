@@ -110,6 +110,8 @@ export function pairIteratorClass<T>(tag: string, listOf: (target: T) => string[
       return { value: kind === 'key' ? name : kind === 'value' ? value : [name, value], done: false };
     }
   }
+  // WebIDL: the iterator prototype's `next` is an enumerable operation.
+  makeEnumerable(PairIteratorImpl.prototype);
   Object.setPrototypeOf(PairIteratorImpl.prototype, IteratorPrototype);
   Object.defineProperty(PairIteratorImpl.prototype, Symbol.toStringTag, { value: tag, configurable: true });
   return PairIteratorImpl;
