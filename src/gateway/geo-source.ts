@@ -117,12 +117,19 @@ export async function startGeoSource(options: GeoSourceOptions): Promise<GeoSour
         schedule();
       });
     }, pollMs);
-    timer.unref();
+    // Never what keeps a process alive, unless someone waits for the check.
+    if (waiters.length === 0) timer.unref();
   };
   schedule();
   return {
     lookup,
-    checked: () => new Promise<void>((done) => waiters.push(done)),
+    checked: () =>
+      new Promise<void>((done) => {
+        waiters.push(done);
+        // Awaited, the check must happen even if nothing else keeps the event loop running (Node
+        // 22's test runner ended such a wait: a clean-clone CI run caught it).
+        timer?.ref();
+      }),
     close: () => {
       closed = true;
       clearTimeout(timer);

@@ -2,11 +2,11 @@
  * The host side of the guest's TextDecoder for legacy encodings (guest/host-decoder.ts), so their
  * tables stay out of every isolate.
  *
- * Two engines. The single-byte encodings use Node's ICU-backed TextDecoder, which gives the
- * standard's answer for every byte of each. The multi-byte ones (GBK, gb18030, Big5, EUC-JP,
- * ISO-2022-JP, Shift_JIS, EUC-KR) use @exodus/bytes, a JavaScript implementation of the standard
- * tested against its web-platform tests, because Node 24's ICU decoders depart from the standard
- * there (checked over every one- and two-byte input and random byte soup): EUC-KR lacks the 8,822
+ * All of them use @exodus/bytes, a JavaScript implementation of the standard tested against its
+ * web-platform tests, rather than Node's ICU-backed TextDecoder. ICU's answers depend on the Node
+ * line: Node 22 knows no ISO-8859-16 and decodes unmapped windows-125x bytes without an error in
+ * fatal mode (a clean-clone CI run on Node 22 caught both), and even Node 24's multi-byte decoders
+ * depart from the standard (checked over every one- and two-byte input and random byte soup): EUC-KR lacks the 8,822
  * Hangul syllables of the windows-949 extension (똠 comes out as U+008C 'c'), Big5 maps the HKSCS
  * characters to private-use code points, Shift_JIS turns the control bytes 0x1A, 0x1C and 0x7F
  * into one another, all four recover from errors differently, and a GBK, gb18030, EUC-JP or
@@ -16,7 +16,7 @@
  *
  * Security: everything here runs on the event loop, for a function we assume hostile.
  * - CPU: one call decodes at most {@link maxDecodeBytes} (a millisecond or two at worst: measured
- *   3-6 ms per MB of CJK text, 18-25 ms per MB through ICU), so no call holds the event loop
+ *   3-6 ms per MB of CJK text, about 17 ms per MB of mixed single-byte input), so no call holds the event loop
  *   long. The slot charges each call's time to the execution's CPU time, and an execution whose
  *   decoding alone has used its whole CPU limit is refused further calls; the entry watchdog's
  *   wall-clock backstop stops a guest that keeps calling anyway.
@@ -29,8 +29,8 @@
  * - Nothing thrown here reaches Node: every failure becomes an answer the guest throws.
  */
 import { randomInt } from 'node:crypto';
-import { TextDecoder } from 'node:util';
 import { createMultibyteDecoder } from '@exodus/bytes/multi-byte.js';
+import { createSinglebyteDecoder } from '@exodus/bytes/single-byte.js';
 import type { WireDecoded } from '../guest/protocol.ts';
 
 /** Most bytes one call may decode (the guest sends longer input in pieces). */
@@ -61,11 +61,14 @@ interface Decoder {
 }
 
 /**
- * Node's decoder where it follows the standard, @exodus/bytes' otherwise. (No byte order mark is
- * stripped in these encodings: ignoreBOM changes nothing but is passed on.)
+ * The standard's decoder for an encoding. A single-byte one keeps no state between calls, so
+ * streaming changes nothing; no byte order mark is stripped in any of these encodings.
  */
-function makeDecoder(encoding: string, fatal: boolean, ignoreBOM: boolean): Decoder {
-  if (!multiByte.has(encoding)) return new TextDecoder(encoding, { fatal, ignoreBOM });
+function makeDecoder(encoding: string, fatal: boolean): Decoder {
+  if (!multiByte.has(encoding)) {
+    const decode = createSinglebyteDecoder(encoding, !fatal);
+    return { decode: (input) => decode(input) };
+  }
   const decode = createMultibyteDecoder(encoding, !fatal);
   return { decode: (input, { stream }) => decode(input, stream) };
 }
@@ -113,7 +116,8 @@ export class HostDecoders {
    */
   decode(args: unknown, execution: (execId: number) => DecoderOwner | undefined): WireDecoded {
     if (!Array.isArray(args) || args.length !== 7) return refuse('TypeError', 'TextDecoder: bad call', 0);
-    const [execId, rawHandle, encoding, fatal, ignoreBOM, bytes, flush] = args as unknown[];
+    // ignoreBOM (the fifth) changes nothing here: none of these encodings has a byte order mark.
+    const [execId, rawHandle, encoding, fatal, , bytes, flush] = args as unknown[];
     const exec = execId === 0 ? undefined : execution(Number(execId));
     if (execId !== 0 && exec === undefined) return refuse('TypeError', 'TextDecoder: this request has ended', 0);
     const owner = exec ?? this.#loading;
@@ -143,7 +147,7 @@ export class HostDecoders {
         if (!flush && this.#open.size >= maxIsolateDecoders) {
           return refuse('QuotaExceededError', `Too many TextDecoder streams open in this function: at most ${maxIsolateDecoders}`, 0);
         }
-        decoder = makeDecoder(encoding, fatal === true, ignoreBOM === true);
+        decoder = makeDecoder(encoding, fatal === true);
         if (!flush) handle = this.#register(owner, decoder, account);
       }
       let text: string;
