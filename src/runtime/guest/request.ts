@@ -83,7 +83,8 @@ export class Request extends BodyMixin {
     } else {
       const parsed = new URL(String(input));
       // Fetch: a Request's URL may not carry credentials (they belong in an Authorization header).
-      if (parsed.username !== '' || parsed.password !== '') throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${String(input)}`);
+      // The message leaves the URL out: it holds a password.
+      if (parsed.username !== '' || parsed.password !== '') throw new TypeError('Request cannot be constructed from a URL that includes credentials');
       const url = parsed.href;
       base = { method: 'GET', url, headers: new Headers(), redirect: 'follow', signal: null, eo: undefined, fetchEo: undefined, maxFollow: undefined, body: null };
     }
