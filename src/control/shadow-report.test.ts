@@ -42,6 +42,10 @@ describe('shadow report', () => {
     const example = reports.report('f', 'next', 't2').mismatches['header:location']!.examples[0]!;
     assert.equal(example.production.headers.location, '/cb?…');
     assert.equal(example.replica.headers.location, '/cb?…');
+    // A function chooses its header values: an example keeps only the first 256 characters.
+    reports.take(note('t2', side({ headers: { 'content-type': 'x'.repeat(100_000) } }), side()));
+    const long = reports.report('f', 'next', 't2').mismatches['header:content-type']!.examples[0]!;
+    assert.equal(long.production.headers['content-type'], `${'x'.repeat(256)}…`);
     // The report is a copy: changing it changes nothing kept.
     second.mismatches.outcome!.count = 99;
     assert.equal(reports.report('f', 'next', 't2').mismatches.outcome?.count, 1);

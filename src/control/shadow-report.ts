@@ -47,12 +47,23 @@ export function differences(pair: Pair): string[] {
   return kinds;
 }
 
+/** Characters of a header value an example keeps. */
+const maxExampleValue = 256;
+
 /**
  * An example as kept: like invocation records, it leaves out query strings, which may hold a
- * client's tokens (a redirect's Location often carries one).
+ * client's tokens (a redirect's Location often carries one); and values are cut short, since a
+ * function chooses them (up to 128 KB of headers) and every report keeps up to 30 examples.
  */
 function redacted(pair: Pair): Pair {
-  const side = (s: ShadowSide): ShadowSide => (s.headers.location === undefined ? s : { ...s, headers: { ...s.headers, location: s.headers.location.replace(/\?.*$/s, '?…') } });
+  const side = (s: ShadowSide): ShadowSide => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(s.headers)) {
+      const kept = name === 'location' ? value.replace(/\?.*$/s, '?…') : value;
+      headers[name] = kept.length > maxExampleValue ? `${kept.slice(0, maxExampleValue)}…` : kept;
+    }
+    return { ...s, headers };
+  };
   return { ...pair, production: side(pair.production), replica: side(pair.replica) };
 }
 
