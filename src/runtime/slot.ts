@@ -365,8 +365,6 @@ export class Slot implements ExecutionHost {
         return new Uint8Array(randomBytes(Math.min(Number(args), 65536)));
       case 'randomUUID':
         return randomUUID();
-      case 'clone':
-        return args;
       case 'wasmModule':
         return prepareModule(args, this.memory.room(), this.#services.limits.codeBytes);
       case 'wasmReserve':

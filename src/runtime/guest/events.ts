@@ -277,6 +277,12 @@ export function markTrusted(e: Event): void {
   setTrusted(e, true);
 }
 
+/** Dispatches an event the runtime made: trusted (isTrusted === true), unlike dispatchEvent's. */
+export function fireTrusted(target: EventTarget, e: Event): boolean {
+  setTrusted(e, true);
+  return dispatch(target, e);
+}
+
 /** Dictionary of the CustomEvent constructor. */
 export interface CustomEventInit<T = unknown> extends EventInit {
   detail?: T;

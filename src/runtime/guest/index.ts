@@ -2,7 +2,6 @@
  * The guest runtime: installs the Web APIs on the isolate's global scope and exposes one entry
  * function to the host. Heavy pieces (streams, URLPattern) load on first use.
  */
-import { host } from './host.ts';
 import { resolveOp, setDomErrorFactory } from './ops.ts';
 import { setCurrentExec } from './exec.ts';
 import { Headers } from './headers.ts';
@@ -63,14 +62,6 @@ function defineLazy(name: string, load: () => unknown): void {
   });
 }
 
-function structuredClone(value: unknown): unknown {
-  try {
-    return host.sync('clone', value);
-  } catch (error) {
-    throw new DOMException(error instanceof Error ? error.message : String(error), 'DataCloneError');
-  }
-}
-
 function queueMicrotask(callback: unknown): void {
   if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
   void Promise.resolve().then(callback as () => void);
@@ -94,7 +85,7 @@ Object.defineProperty(Atomics, 'wait', {
 const eager: Record<string, unknown> = {
   Headers, Request, Response, fetch, FetchEvent, URL, TextEncoder, TextDecoder, AbortController,
   AbortSignal, Event, EventTarget, CustomEvent, ErrorEvent, DOMException, reportError, console, setTimeout, setInterval,
-  setImmediate, clearTimeout, clearInterval, clearImmediate, structuredClone, queueMicrotask,
+  setImmediate, clearTimeout, clearInterval, clearImmediate, queueMicrotask,
   addEventListener, removeEventListener,
   navigator: Object.freeze({ userAgent: 'edgefn' }),
   self: globalThis,
@@ -117,6 +108,10 @@ const lazyGlobals: Record<string, () => unknown> = {
   CryptoKey: () => lazy.crypto().CryptoKey,
   SubtleCrypto: () => lazy.crypto().SubtleCrypto,
   caches: () => lazy.cache().createCacheStorage(),
+  structuredClone: () => lazy.clone().structuredClone,
+  MessageChannel: () => lazy.messaging().MessageChannel,
+  MessagePort: () => lazy.messaging().MessagePort,
+  MessageEvent: () => lazy.messaging().MessageEvent,
   Cache: () => lazy.cache().Cache,
   CacheStorage: () => lazy.cache().CacheStorage,
 };

@@ -12,6 +12,8 @@ import type * as CookiesModule from './cookies.ts';
 import type * as Base64Module from './base64.ts';
 import type * as CryptoModule from './crypto.ts';
 import type * as CacheModule from './cache.ts';
+import type * as CloneModule from './structured-clone.ts';
+import type * as MessagingModule from './message-channel.ts';
 
 declare function require(id: string): unknown;
 
@@ -22,6 +24,8 @@ let cookies: typeof CookiesModule | undefined;
 let base64: typeof Base64Module | undefined;
 let crypto: typeof CryptoModule | undefined;
 let cache: typeof CacheModule | undefined;
+let clone: typeof CloneModule | undefined;
+let messaging: typeof MessagingModule | undefined;
 
 export const lazy = {
   blob: (): typeof BlobModule => {
@@ -37,6 +41,8 @@ export const lazy = {
   base64: () => (base64 ??= require('./base64.ts') as typeof Base64Module),
   crypto: () => (crypto ??= require('./crypto.ts') as typeof CryptoModule),
   cache: () => (cache ??= require('./cache.ts') as typeof CacheModule),
+  clone: () => (clone ??= require('./structured-clone.ts') as typeof CloneModule),
+  messaging: () => (messaging ??= require('./message-channel.ts') as typeof MessagingModule),
 };
 
 /** The modules loaded so far (undefined: never loaded, so no instance of its classes exists). */

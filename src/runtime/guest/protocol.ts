@@ -83,7 +83,6 @@ export type SyncKind =
   | 'urlSet'
   | 'randomBytes'
   | 'randomUUID'
-  | 'clone'
   | 'wasmModule'
   | 'wasmReserve'
   | 'wasmRelease'

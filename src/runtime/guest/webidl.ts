@@ -10,6 +10,30 @@ export function makeEnumerable(proto: object): void {
   }
 }
 
+/** The prototypes of every interface, with their names: what makes an object a platform object. */
+const interfacePrototypes = new WeakMap<object, string>();
+
+/**
+ * The interface of a platform object (an instance of one of the guest's interfaces, or of a
+ * subclass of one), or undefined for an ordinary object. structuredClone refuses the ones that are
+ * not serializable, as browsers do, instead of copying them as empty objects.
+ */
+export function interfaceOf(value: object): string | undefined {
+  for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+    const name = interfacePrototypes.get(proto);
+    if (name !== undefined) return name;
+  }
+  return undefined;
+}
+
+/**
+ * WebIDL: an operation called with fewer arguments than it requires throws a TypeError. `context`
+ * names the operation as browsers do ("Headers.append", "Blob constructor").
+ */
+export function requiredArguments(count: number, required: number, context: string): void {
+  if (count < required) throw new TypeError(`${context}: ${required} argument${required === 1 ? '' : 's'} required, but only ${count} present.`);
+}
+
 /**
  * Gives a class the shape WebIDL gives an interface object: its `name`, its `length` (how many
  * constructor arguments are required), and the class string as a data property of its prototype
@@ -17,6 +41,7 @@ export function makeEnumerable(proto: object): void {
  */
 export function defineInterface(iface: unknown, name: string, length: number): void {
   if (typeof iface !== 'function') return;
+  interfacePrototypes.set(iface.prototype as object, name);
   Object.defineProperty(iface, 'name', { value: name, configurable: true });
   Object.defineProperty(iface, 'length', { value: length, configurable: true });
   Object.defineProperty(iface.prototype as object, Symbol.toStringTag, { value: name, configurable: true });
@@ -58,6 +83,16 @@ export function pairsOf(init: object, what: string): unknown[][] | null {
     pairs.push(items);
   }
   return pairs;
+}
+
+/** WebIDL `sequence<T>` conversion (items unconverted): @@iterator read once, a custom one used. */
+export function sequenceOf(value: unknown, what: string): unknown[] {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) throw new TypeError(`${what}: the value is not a sequence`);
+  const method = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof method !== 'function') throw new TypeError(`${what}: the value is not a sequence`);
+  const list = listFrom(value, method as (this: unknown) => unknown, what);
+  // The fast path hands back the caller's own array: the conversion is a copy, fixed from now on.
+  return list === value ? list.slice() : list;
 }
 
 /** The items of an iterable, given its @@iterator method (read once by the caller). */
