@@ -7,6 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newRuntime, run } from '../helpers/runtime.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 
 // Required constructor arguments, from each interface's IDL.
 const lengths: Record<string, number> = {
@@ -17,6 +18,18 @@ const lengths: Record<string, number> = {
   ReadableStreamDefaultController: 0, ReadableByteStreamController: 0, ReadableStreamBYOBRequest: 0,
   WritableStream: 0, WritableStreamDefaultWriter: 1, WritableStreamDefaultController: 0, TransformStream: 0,
   TransformStreamDefaultController: 0, ByteLengthQueuingStrategy: 1, CountQueuingStrategy: 1,
+  MessageChannel: 0, MessagePort: 0, MessageEvent: 1,
+};
+
+// The whole prototype of the interfaces that used to carry host internals (and, through a base
+// class, the Body mixin): IDL members only, plus EdgeOne's `eo` and `webSocket`.
+const body = ['arrayBuffer', 'blob', 'body', 'bodyUsed', 'bytes', 'formData', 'json', 'text'];
+const prototypes: Record<string, string[]> = {
+  Request: [...body, 'cache', 'clone', 'credentials', 'destination', 'duplex', 'eo', 'headers', 'integrity', 'isHistoryNavigation',
+    'isReloadNavigation', 'keepalive', 'method', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'signal', 'url'],
+  Response: [...body, 'clone', 'headers', 'ok', 'redirected', 'status', 'statusText', 'type', 'url', 'webSocket'],
+  FetchEvent: ['clientId', 'passThroughOnException', 'request', 'respondWith', 'waitUntil'],
+  CryptoKey: ['algorithm', 'extractable', 'type', 'usages'],
 };
 
 // The static members each interface has in its IDL (besides length, name and prototype).
@@ -36,9 +49,17 @@ interface Shape {
   statics?: string[];
 }
 
+/** The JSON of what an async function body returns, run as a function in the isolate. */
+async function evaluateIn(runtime: Runtime, body: string): Promise<unknown> {
+  const answer = await run(runtime, `addEventListener('fetch', (event) => event.respondWith((async () => Response.json(await (async () => { ${body} })()))()));`);
+  assert.equal(answer.kind, 'response', answer.text);
+  return JSON.parse(answer.text) as unknown;
+}
+
 describe('Web API interface shapes (in the isolate)', () => {
   const runtime = newRuntime();
   after(() => runtime.close());
+  const evaluate = (body: string): Promise<unknown> => evaluateIn(runtime, body);
 
   it('gives every interface its WebIDL name, length and class string', async () => {
     const answer = await run(runtime, `addEventListener('fetch', (event) => {
@@ -66,6 +87,27 @@ describe('Web API interface shapes (in the isolate)', () => {
     }
   });
 
+  it('puts only IDL members on prototypes, all enumerable, with the Body mixin included (no base class)', async () => {
+    const out = await evaluate(`
+      const names = ${JSON.stringify(Object.keys(lengths))};
+      const hidden = {};
+      for (const name of names) {
+        const proto = globalThis[name].prototype;
+        hidden[name] = Object.getOwnPropertyNames(proto).filter((k) => k !== 'constructor' && !Object.getOwnPropertyDescriptor(proto, k).enumerable);
+      }
+      const members = {};
+      for (const name of ${JSON.stringify(Object.keys(prototypes))}) members[name] = Object.getOwnPropertyNames(globalThis[name].prototype).filter((k) => k !== 'constructor').sort();
+      const chains = [Request, Response].map((C) => Object.getPrototypeOf(C.prototype) === Object.prototype);
+      const foreign = await Promise.all([Request.prototype.text.call({}).then(() => 'resolved', (e) => e.constructor.name),
+        (() => { try { Object.getOwnPropertyDescriptor(Response.prototype, 'body').get.call(new Request('https://a.example/')); return 'read'; } catch (e) { return e.constructor.name; } })()]);
+      return { hidden, members, chains, foreign };`) as { hidden: Record<string, string[]>; members: Record<string, string[]>; chains: boolean[]; foreign: string[] };
+    const hidden = Object.entries(out.hidden).filter(([, keys]) => keys.length > 0);
+    assert.deepEqual(Object.fromEntries(hidden), {}, 'prototype members that are not enumerable');
+    assert.deepEqual(out.members, Object.fromEntries(Object.entries(prototypes).map(([name, keys]) => [name, [...keys].sort()])));
+    assert.deepEqual(out.chains, [true, true], 'Request.prototype and Response.prototype inherit from Object.prototype');
+    assert.deepEqual(out.foreign, ['TypeError', 'TypeError'], 'a body member called on a foreign object');
+  });
+
   it('names instances by their class string; global functions keep their names and WebIDL lengths', async () => {
     const answer = await run(runtime, `addEventListener('fetch', (event) => {
       const tag = (v) => Object.prototype.toString.call(v);
@@ -84,11 +126,7 @@ describe('Web API interface shapes (in the isolate)', () => {
 describe('Web API conversions and body rules (in the isolate)', () => {
   const runtime = newRuntime();
   after(() => runtime.close());
-  const evaluate = async (body: string): Promise<unknown> => {
-    const answer = await run(runtime, `addEventListener('fetch', (event) => event.respondWith((async () => Response.json(await (async () => { ${body} })()))()));`);
-    assert.equal(answer.kind, 'response', answer.text);
-    return JSON.parse(answer.text) as unknown;
-  };
+  const evaluate = (body: string): Promise<unknown> => evaluateIn(runtime, body);
 
   it('shapes lazily loaded classes before their globals are touched', async () => {
     assert.deepEqual(

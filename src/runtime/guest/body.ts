@@ -104,67 +104,78 @@ function isDisturbed(stream: GuestReadableStream): boolean {
   return (stream as unknown as { _disturbed?: boolean })._disturbed === true;
 }
 
-/** Base class carrying the Body mixin; Request and Response extend it. */
-export abstract class BodyMixin {
-  #source: BodySource | null = null;
-  #used = false;
+/**
+ * A Request's or Response's body (Fetch's "body", with the used flag). It lives in a private field
+ * of its Request or Response; only this module and theirs reach it.
+ */
+export class Body {
+  used = false;
 
-  protected abstract get bodyHeaders(): Headers;
+  constructor(
+    public source: BodySource | null,
+    /** The headers whose Content-Type `blob()` and `formData()` read. */
+    readonly headers: Headers,
+  ) {}
 
-  /** Sets the body once, from the constructor. */
-  protected initBody(source: BodySource | null): void {
-    this.#source = source;
-  }
-
-  get body(): GuestReadableStream | null {
-    const source = this.#source;
+  get stream(): GuestReadableStream | null {
+    const source = this.source;
     if (source === null) return null;
     if (source.kind !== 'stream') {
       const stream = toStream(source);
-      this.#source = { kind: 'stream', stream };
-      if (this.#used) void stream.cancel();
+      this.source = { kind: 'stream', stream };
+      if (this.used) void stream.cancel();
       return stream;
     }
     return source.stream;
   }
 
-  get bodyUsed(): boolean {
-    const source = this.#source;
-    // Fetch: bodyUsed is "body is non-null and its stream is disturbed"; a null body never is.
+  /** Fetch: "body is non-null and its stream is disturbed"; a null body never is. */
+  get disturbed(): boolean {
+    const source = this.source;
     if (source === null) return false;
-    if (source.kind === 'stream') return this.#used || isDisturbed(source.stream);
-    return this.#used;
+    if (source.kind === 'stream') return this.used || isDisturbed(source.stream);
+    return this.used;
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.#consumeBytes();
-    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
-    return bytes.slice().buffer as ArrayBuffer;
+  /** The source for a clone: streams are teed, everything else is immutable and shared. */
+  cloneSource(): BodySource | null {
+    if (this.disturbed) throw new TypeError('Body has already been used');
+    const source = this.source;
+    if (source === null) return null;
+    if (source.kind !== 'host' && source.kind !== 'stream') return source;
+    const [a, b] = toStream(source).tee();
+    this.source = { kind: 'stream', stream: a };
+    return { kind: 'stream', stream: b };
+  }
+
+  /** Hands the body to the host (nothing for a null body), marking it used. */
+  takeWire(): WireBody {
+    return this.source === null ? null : toWireBody(this.take());
+  }
+
+  /** The source, marked used: what every reader starts with. */
+  take(): BodySource | null {
+    if (this.disturbed) throw new TypeError('Body has already been used');
+    const source = this.source;
+    if (source?.kind === 'stream' && source.stream.locked) throw new TypeError('Body stream is locked');
+    this.used = true;
+    return source;
   }
 
   async bytes(): Promise<Uint8Array> {
-    return this.#consumeBytes();
+    return readSource(this.take());
   }
 
   async text(): Promise<string> {
-    const source = this.#take();
+    const source = this.take();
     if (source?.kind === 'text') return source.text;
     // The host's native decoder is far faster than a JS one for large bodies.
     if (source?.kind === 'host') return callHost<string>('readAllText', source.handle);
     return utf8Decode(await readSource(source));
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
-  }
-
-  async blob(): Promise<Blob> {
-    const bytes = await this.#consumeBytes();
-    return new (lazy.blob().Blob)([bytes], { type: this.bodyHeaders.get('content-type') ?? '' });
-  }
-
   async formData(): Promise<FormData> {
-    const contentType = this.bodyHeaders.get('content-type') ?? '';
+    const contentType = this.headers.get('content-type') ?? '';
     const essence = contentType.split(';')[0]?.trim().toLowerCase();
     const { FormData, appendParsedEntry } = lazy.formData();
     if (essence === 'application/x-www-form-urlencoded') {
@@ -173,7 +184,7 @@ export abstract class BodyMixin {
       return fd;
     }
     if (essence === 'multipart/form-data') {
-      const bytes = await this.#consumeBytes();
+      const bytes = await this.bytes();
       const entries = await callHost<[string, string | { bytes: Uint8Array; filename: string; type: string }][]>(
         'formData',
         { bytes, contentType },
@@ -184,44 +195,47 @@ export abstract class BodyMixin {
     }
     throw new TypeError(`Could not parse content as FormData (content-type: ${contentType || 'none'})`);
   }
+}
 
-  /** The body source for a clone: streams are teed, everything else is immutable and shared. */
-  protected cloneSource(): BodySource | null {
-    if (this.bodyUsed) throw new TypeError('Body has already been used');
-    const source = this.#source;
-    if (source === null) return null;
-    if (source.kind !== 'host' && source.kind !== 'stream') return source;
-    const [a, b] = toStream(source).tee();
-    this.#source = { kind: 'stream', stream: a };
-    return { kind: 'stream', stream: b };
-  }
+/** The members the Body mixin gives Request and Response (declared on each class for the types). */
+export interface BodyMembers {
+  readonly body: GuestReadableStream | null;
+  readonly bodyUsed: boolean;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  blob(): Promise<Blob>;
+  formData(): Promise<FormData>;
+}
 
-  /** Hands the body to the host, marking it used. */
-  protected takeWireBody(): WireBody {
-    const source = this.#take();
-    return toWireBody(source);
-  }
-
-  /** The body source without consuming it (for re-wrapping in a new Request/Response). */
-  protected peekSource(): BodySource | null {
-    return this.#source;
-  }
-
-  /** Marks the body used, as when a new Request takes over this one's body. */
-  protected markUsed(): void {
-    this.#used = true;
-  }
-
-  #take(): BodySource | null {
-    if (this.bodyUsed) throw new TypeError('Body has already been used');
-    const source = this.#source;
-    if (source?.kind === 'stream' && source.stream.locked) throw new TypeError('Body stream is locked');
-    this.#used = true;
-    return source;
-  }
-
-  async #consumeBytes(): Promise<Uint8Array> {
-    return readSource(this.#take());
+/**
+ * Puts the Body mixin's members on an interface's prototype, as WebIDL does with a mixin: own,
+ * enumerable members of Request.prototype and Response.prototype, with no class in between.
+ * `bodyOf` reads the private field, so a foreign `this` is a TypeError (a rejection for methods).
+ */
+export function includeBody(iface: { prototype: object }, bodyOf: (target: unknown) => Body): void {
+  const members: BodyMembers & ThisType<unknown> = {
+    get body() { return bodyOf(this).stream; },
+    get bodyUsed() { return bodyOf(this).disturbed; },
+    async arrayBuffer() {
+      const bytes = await bodyOf(this).bytes();
+      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+      return bytes.slice().buffer as ArrayBuffer;
+    },
+    async bytes() { return bodyOf(this).bytes(); },
+    async text() { return bodyOf(this).text(); },
+    async json() { return JSON.parse(await bodyOf(this).text()) as unknown; },
+    async blob() {
+      const body = bodyOf(this);
+      const bytes = await body.bytes();
+      return new (lazy.blob().Blob)([bytes], { type: body.headers.get('content-type') ?? '' });
+    },
+    async formData() { return bodyOf(this).formData(); },
+  };
+  for (const key of Object.keys(members)) {
+    const desc = Object.getOwnPropertyDescriptor(members, key) as PropertyDescriptor;
+    Object.defineProperty(iface.prototype, key, { ...desc, enumerable: true, configurable: true });
   }
 }
 

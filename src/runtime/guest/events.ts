@@ -1,7 +1,7 @@
 // DOM events for targets without a tree: Event, CustomEvent, EventTarget, AbortController,
 // AbortSignal. Dispatch follows the DOM standard with a single-element path.
 import { DOMException } from './dom-exception.ts';
-import { defineInterface, makeEnumerable } from './webidl.ts';
+import { defineInterface } from './webidl.ts';
 
 /** Receives exceptions thrown by event listeners (they never stop the other listeners). */
 export type ListenerErrorReporter = (err: unknown) => void;
@@ -232,7 +232,6 @@ export class Event {
 
   static {
     const proto = Event.prototype;
-    makeEnumerable(proto);
     for (const [name, value] of PHASES) {
       const desc = { value, enumerable: true, writable: false, configurable: false };
       Object.defineProperty(Event, name, desc);
@@ -313,7 +312,6 @@ export class CustomEvent<T = unknown> extends Event {
   }
 
   static {
-    makeEnumerable(CustomEvent.prototype);
     defineInterface(CustomEvent, 'CustomEvent', 1);
   }
 }
@@ -353,7 +351,6 @@ export class ErrorEvent extends Event {
   get error(): unknown { return this.#error; }
 
   static {
-    makeEnumerable(ErrorEvent.prototype);
     defineInterface(ErrorEvent, 'ErrorEvent', 1);
   }
 }
@@ -481,7 +478,6 @@ export class EventTarget {
   }
 
   static {
-    makeEnumerable(EventTarget.prototype);
     defineInterface(EventTarget, 'EventTarget', 0);
     listenersOf = (target, type) => target.#listeners?.get(type);
     removeListener = (target, l) => {
@@ -684,7 +680,6 @@ export class AbortSignal extends EventTarget {
   }
 
   static {
-    makeEnumerable(AbortSignal.prototype);
     defineInterface(AbortSignal, 'AbortSignal', 0);
     createSignal = () => new AbortSignal(ILLEGAL);
     signalAbort = (signal, reason) => signal.#abort(reason);
@@ -728,7 +723,6 @@ export class AbortController {
   }
 
   static {
-    makeEnumerable(AbortController.prototype);
     defineInterface(AbortController, 'AbortController', 0);
   }
 }

@@ -1,4 +1,4 @@
-import { defineInterface, makeEnumerable, pairIteratorClass, pairsOf } from './webidl.ts';
+import { defineInterface, pairIteratorClass, pairsOf } from './webidl.ts';
 // WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
 // names in insertion order; the sorted-and-combined view is built lazily for iteration only.
 
@@ -247,7 +247,6 @@ export class Headers {
   }
 
   static {
-    makeEnumerable(Headers.prototype);
     Object.defineProperty(Headers.prototype, Symbol.iterator, {
       value: Headers.prototype.entries,
       writable: true,

@@ -10,7 +10,7 @@ import { Event, EventTarget, fireTrusted, type EventInit } from './events.ts';
 import { currentExec } from './exec.ts';
 import { setTimeout } from './timers.ts';
 import { deserialize, serializeWithTransfer, setPortHooks, transferList, type Serialization } from './structured-clone.ts';
-import { defineInterface, makeEnumerable, requiredArguments, sequenceOf } from './webidl.ts';
+import { defineInterface, requiredArguments, sequenceOf } from './webidl.ts';
 
 const ILLEGAL = Symbol('illegal constructor');
 
@@ -66,7 +66,6 @@ export class MessageEvent extends Event {
   }
 
   static {
-    makeEnumerable(MessageEvent.prototype);
     defineInterface(MessageEvent, 'MessageEvent', 1);
   }
 }
@@ -199,7 +198,6 @@ export class MessagePort extends EventTarget {
 
   static {
     isPortBrand = (value): value is MessagePort => typeof value === 'object' && value !== null && #other in value;
-    makeEnumerable(MessagePort.prototype);
     defineInterface(MessagePort, 'MessagePort', 0);
     createPair = () => MessagePort.#pair();
     setPortHooks({
@@ -223,7 +221,6 @@ export class MessageChannel {
   get port2(): MessagePort { return this.#port2; }
 
   static {
-    makeEnumerable(MessageChannel.prototype);
     defineInterface(MessageChannel, 'MessageChannel', 0);
   }
 }

@@ -1,5 +1,5 @@
 /** Request, per WHATWG Fetch, plus EdgeOne's `request.eo` and fetch-only init fields. */
-import { BodyMixin, extractBody, type BodySource } from './body.ts';
+import { Body, extractBody, includeBody, type BodyMembers, type BodySource } from './body.ts';
 import { Headers, headersFromFlatList, headersToFlatList, type HeadersInit } from './headers.ts';
 import { AbortController, type AbortSignal } from './events.ts';
 import { URL } from './url.ts';
@@ -65,14 +65,19 @@ export let requestSignal: (req: Request) => AbortSignal | null;
 /** What the host fetch needs; consumes the body. */
 export let requestToWire: (req: Request) => { method: string; url: string; headers: string[]; body: WireBody; redirect: string; maxFollow: number | null; eo: Record<string, unknown> | null };
 
-export class Request extends BodyMixin {
+// The Body mixin's members, which includeBody puts on the prototype (WebIDL's `includes`).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Request extends BodyMembers {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class Request {
   #s: RequestState;
+  #body: Body;
 
   constructor(input: unknown, init: RequestInit = {}) {
-    super();
     if (input === fromState) {
       this.#s = init as unknown as RequestState;
-      this.initBody(this.#s.body);
+      this.#body = new Body(this.#s.body, this.#s.headers);
       return;
     }
     let base: RequestState;
@@ -115,20 +120,24 @@ export class Request extends BodyMixin {
       }
     } else if (inputRequest && init.body === undefined) {
       // Checked before the input's body is taken: a refused Request leaves the input usable.
-      if (inputRequest.peekSource() !== null && (state.method === 'GET' || state.method === 'HEAD')) {
+      const taken = inputRequest.#body;
+      if (taken.source !== null && (state.method === 'GET' || state.method === 'HEAD')) {
         throw new TypeError('Request with GET/HEAD method cannot have body.');
       }
-      body = inputRequest.takeSourceForNewRequest();
+      if (taken.source !== null && taken.disturbed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+      body = taken.source;
+      taken.used = true;
     }
     if (body !== null && (state.method === 'GET' || state.method === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body.');
     }
     state.body = body;
     this.#s = state;
-    this.initBody(body);
+    this.#body = new Body(body, state.headers);
   }
 
   static {
+    includeBody(Request, (target) => (target as Request).#body);
     defineInterface(Request, 'Request', 1);
     // The host's ways in and out, reachable from this module only (not members user code can call).
     requestFromWire = (wire) => {
@@ -154,24 +163,12 @@ export class Request extends BodyMixin {
         method: s.method,
         url: s.url,
         headers: headersToFlatList(s.headers),
-        body: req.peekSource() === null ? null : req.takeWireBody(),
+        body: req.#body.takeWire(),
         redirect: s.redirect,
         maxFollow: s.maxFollow ?? null,
         eo: s.fetchEo ?? null,
       };
     };
-  }
-
-  private takeSourceForNewRequest(): BodySource | null {
-    const source = this.peekSource();
-    if (source === null) return null;
-    if (this.bodyUsed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
-    this.markUsed();
-    return source;
-  }
-
-  protected get bodyHeaders(): Headers {
-    return this.#s.headers;
   }
 
   get method(): string { return this.#s.method; }
@@ -193,9 +190,11 @@ export class Request extends BodyMixin {
   get referrer(): string { return 'about:client'; }
   get referrerPolicy(): string { return ''; }
   get duplex(): string { return 'half'; }
+  get isReloadNavigation(): boolean { return false; }
+  get isHistoryNavigation(): boolean { return false; }
 
   clone(): Request {
-    const state: RequestState = { ...this.#s, headers: new Headers(this.#s.headers), body: this.cloneSource() };
+    const state: RequestState = { ...this.#s, headers: new Headers(this.#s.headers), body: this.#body.cloneSource() };
     return new Request(fromState, state as unknown as RequestInit);
   }
 

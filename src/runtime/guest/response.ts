@@ -1,5 +1,5 @@
 /** Response, per WHATWG Fetch. Headers stay mutable on fetched and cached responses, as EdgeOne allows. */
-import { BodyMixin, extractBody, type BodySource } from './body.ts';
+import { Body, extractBody, includeBody, type BodyMembers, type BodySource } from './body.ts';
 import { Headers, headersFromFlatList, headersToFlatList, setHeadersGuard, type HeadersInit } from './headers.ts';
 import { URL } from './url.ts';
 import { utf8Encode } from './encoding.ts';
@@ -33,15 +33,20 @@ export let responseFromWire: (wire: WireFetchResponse) => Response;
 /** Hands the response to the host; consumes the body. */
 export let responseToWire: (res: Response) => WireResponse;
 
-export class Response extends BodyMixin {
+// The Body mixin's members, which includeBody puts on the prototype (WebIDL's `includes`).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Response extends BodyMembers {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class Response {
   #s: ResponseState;
+  #body: Body;
 
   constructor(body: unknown = null, init: ResponseInit = {}) {
-    super();
     if (body === fromState) {
       const { state, source } = init as unknown as { state: ResponseState; source: BodySource | null };
       this.#s = state;
-      this.initBody(source);
+      this.#body = new Body(source, state.headers);
       return;
     }
     const status = init.status === undefined ? 200 : toUnsignedShort(init.status);
@@ -59,7 +64,7 @@ export class Response extends BodyMixin {
       if (extracted.contentType !== null && !headers.has('content-type')) headers.set('content-type', extracted.contentType);
     }
     this.#s = { type: 'default', status, statusText, headers, url: '', redirected: false };
-    this.initBody(source);
+    this.#body = new Body(source, headers);
   }
 
   static error(): Response {
@@ -86,6 +91,7 @@ export class Response extends BodyMixin {
   }
 
   static {
+    includeBody(Response, (target) => (target as Response).#body);
     defineInterface(Response, 'Response', 0);
     // The host's ways in and out, reachable from this module only (not members user code can call).
     responseFromWire = (wire) => {
@@ -101,17 +107,13 @@ export class Response extends BodyMixin {
         status: s.status,
         statusText: s.statusText,
         headers: headersToFlatList(s.headers),
-        body: res.peekSource() === null ? null : res.takeWireBody(),
+        body: res.#body.takeWire(),
       };
     };
   }
 
   static #make(state: ResponseState, source: BodySource | null): Response {
     return new Response(fromState, { state, source } as unknown as ResponseInit);
-  }
-
-  protected get bodyHeaders(): Headers {
-    return this.#s.headers;
   }
 
   get type(): string { return this.#s.type; }
@@ -125,7 +127,7 @@ export class Response extends BodyMixin {
 
   clone(): Response {
     if (this.#s.type === 'error') return Response.error();
-    return Response.#make({ ...this.#s, headers: new Headers(this.#s.headers) }, this.cloneSource());
+    return Response.#make({ ...this.#s, headers: new Headers(this.#s.headers) }, this.#body.cloneSource());
   }
 
 }

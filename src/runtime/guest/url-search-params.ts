@@ -1,7 +1,7 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
 import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
-import { defineInterface, makeEnumerable, pairIteratorClass, pairsOf } from './webidl.ts';
+import { defineInterface, pairIteratorClass, pairsOf } from './webidl.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
@@ -360,7 +360,6 @@ export class URLSearchParams {
   declare [Symbol.iterator]: () => IterableIterator<[string, string]>;
 
   static {
-    makeEnumerable(URLSearchParams.prototype);
     Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
       value: URLSearchParams.prototype.entries,
       writable: true,

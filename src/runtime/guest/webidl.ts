@@ -36,12 +36,14 @@ export function requiredArguments(count: number, required: number, context: stri
 
 /**
  * Gives a class the shape WebIDL gives an interface object: its `name`, its `length` (how many
- * constructor arguments are required), and the class string as a data property of its prototype
+ * constructor arguments are required), enumerable members (attributes and operations, not
+ * @@iterator), and the class string as a data property of its prototype
  * (not a getter), as `Object.prototype.toString` and WPT's idlharness expect.
  */
 export function defineInterface(iface: unknown, name: string, length: number): void {
   if (typeof iface !== 'function') return;
   interfacePrototypes.set(iface.prototype as object, name);
+  makeEnumerable(iface.prototype as object);
   Object.defineProperty(iface, 'name', { value: name, configurable: true });
   Object.defineProperty(iface, 'length', { value: length, configurable: true });
   Object.defineProperty(iface.prototype as object, Symbol.toStringTag, { value: name, configurable: true });
