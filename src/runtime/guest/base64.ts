@@ -1,6 +1,7 @@
 // atob/btoa per the HTML spec (forgiving-base64) and EdgeOne's btoaUTF8/atobUTF8.
 import { DOMException } from './dom-exception.ts';
 import { bufferSourceToBytes, utf8Decode, utf8Encode } from './encoding.ts';
+import { requiredArguments } from './webidl.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ENCODE = new Uint8Array(64);
@@ -23,7 +24,7 @@ function fromBytes(bytes: Uint8Array): string {
 }
 
 function toStringArg(value: unknown, fn: string, argc: number): string {
-  if (argc < 1) throw new TypeError(`${fn}: 1 argument required, but only 0 present.`);
+  requiredArguments(argc, 1, fn);
   return typeof value === 'string' ? value : `${value as string}`;
 }
 

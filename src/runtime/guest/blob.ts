@@ -1,7 +1,7 @@
 // Blob and File (https://w3c.github.io/FileAPI/) for the isolate, which has no Web APIs of its own.
 // A blob is an immutable list of Uint8Array chunks: parts that are blobs and slices share their
 // chunks instead of copying them; strings and buffers are copied once, as the spec requires.
-import { defineInterface } from './webidl.ts';
+import { defineInterface, requiredArguments } from './webidl.ts';
 
 /** A part accepted by the Blob constructor; anything else is converted to a string. */
 export type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;
@@ -124,7 +124,7 @@ export class File extends Blob {
   }
 
   constructor(fileBits: Iterable<BlobPart>, fileName: string, options?: FilePropertyBag) {
-    if (arguments.length < 2) throw new TypeError(`Failed to construct 'File': 2 arguments required, but only ${arguments.length} present.`);
+    requiredArguments(arguments.length, 2, 'File constructor');
     if (!isIterableObject(fileBits)) throw new TypeError("Failed to construct 'File': The provided value cannot be converted to a sequence.");
     super(fileBits, options);
     this.#name = `${fileName}`;

@@ -34,6 +34,7 @@
  * cookies that were not touched are not repeated); `serialize(name)` gives that value for one
  * cookie, whether received, set or deleted, or undefined for an unknown name.
  */
+import { isHttpToken } from './infra.ts';
 
 /** Options of Cookies#set; names follow EdgeOne's snake_case. */
 export interface CookieOptions {
@@ -64,8 +65,6 @@ interface Change {
   deleted: boolean;
 }
 
-// RFC 7230 tchar.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // RFC 6265 cookie-value: cookie-octets, optionally in double quotes.
 const COOKIE_VALUE = /^(?:[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*|"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")$/;
 // Path and Domain: anything printable but ';', so an attribute cannot smuggle in another.
@@ -124,7 +123,7 @@ export class Cookies {
   delete(name: string): boolean {
     const key = `${name}`;
     const cookie = this.#jar.get(key);
-    if (cookie === undefined || !TOKEN.test(key)) return false;
+    if (cookie === undefined || !isHttpToken(key)) return false;
     this.#jar.delete(key);
     this.#changes.set(key, { cookie, deleted: true });
     return true;
@@ -165,7 +164,7 @@ function trimOws(s: string): string {
 }
 
 function makeCookie(name: string, value: string, options: CookieOptions | undefined): Cookie | undefined {
-  if (!TOKEN.test(name) || !COOKIE_VALUE.test(value)) return undefined;
+  if (!isHttpToken(name) || !COOKIE_VALUE.test(value)) return undefined;
   const cookie: Cookie = { name, value };
   if (options === undefined || options === null) return cookie;
   if (typeof options !== 'object') return undefined;

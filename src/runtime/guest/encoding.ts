@@ -2,7 +2,7 @@
 // helpers for the runtime. Both classes are also callable without `new`, as EdgeOne allows.
 // UTF-8, UTF-16, windows-1252 and x-user-defined decode here; the legacy encodings on the host
 // (host-decoder.ts).
-import { makeEnumerable } from './webidl.ts';
+import { makeEnumerable, requiredArguments } from './webidl.ts';
 import { getEncoding, guestEncodings } from './encoding-labels.ts';
 import { HostDecoder } from './host-decoder.ts';
 
@@ -483,7 +483,7 @@ class TextEncoderImpl {
   /** Encodes as much of `source` as fits into `destination`, never splitting a code point. */
   encodeInto(source: string, destination: Uint8Array): TextEncoderEncodeIntoResult {
     if (!this.#brand) throw illegalInvocation();
-    if (arguments.length < 2) throw new TypeError('TextEncoder.encodeInto: 2 arguments required');
+    requiredArguments(arguments.length, 2, 'TextEncoder.encodeInto');
     const s = typeof source === 'string' ? source : `${source as unknown as string}`;
     if (typedArrayTag?.call(destination) !== 'Uint8Array') {
       throw new TypeError('TextEncoder.encodeInto: destination must be a Uint8Array');

@@ -1,7 +1,7 @@
 // DOM events for targets without a tree: Event, CustomEvent, EventTarget, AbortController,
 // AbortSignal. Dispatch follows the DOM standard with a single-element path.
 import { DOMException } from './dom-exception.ts';
-import { defineInterface } from './webidl.ts';
+import { defineInterface, requiredArguments } from './webidl.ts';
 
 /** Receives exceptions thrown by event listeners (they never stop the other listeners). */
 export type ListenerErrorReporter = (err: unknown) => void;
@@ -29,12 +29,6 @@ export function setTimerHooks(hooks: TimerHooks): void {
   timerHooks = hooks;
 }
 
-
-function requireArgs(count: number, required: number, what: string): void {
-  if (count < required) {
-    throw new TypeError(`${what}: ${required} argument${required > 1 ? 's' : ''} required, but only ${count} present.`);
-  }
-}
 
 function dictionary(value: unknown, what: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
@@ -95,7 +89,7 @@ export class Event {
   declare readonly BUBBLING_PHASE: 3;
 
   constructor(type: string, eventInitDict?: EventInit) {
-    requireArgs(arguments.length, 1, 'Event constructor');
+    requiredArguments(arguments.length, 1, 'Event constructor');
     this.#type = `${type}`;
     const init = dictionary(eventInitDict, 'Event constructor: eventInitDict');
     this.#bubbles = Boolean(init.bubbles);
@@ -196,7 +190,7 @@ export class Event {
 
   /** Legacy re-initialisation; ignored during dispatch. */
   initEvent(type: string, bubbles: boolean = false, cancelable: boolean = false): void {
-    requireArgs(arguments.length, 1, 'Event.initEvent');
+    requiredArguments(arguments.length, 1, 'Event.initEvent');
     if (this.#dispatching) return;
     this.#stopPropagation = false;
     this.#stopImmediatePropagation = false;
@@ -292,7 +286,7 @@ export class CustomEvent<T = unknown> extends Event {
   #detail: T | null;
 
   constructor(type: string, eventInitDict?: CustomEventInit<T>) {
-    requireArgs(arguments.length, 1, 'CustomEvent constructor');
+    requiredArguments(arguments.length, 1, 'CustomEvent constructor');
     super(type, eventInitDict);
     const detail = (eventInitDict ?? {}).detail;
     this.#detail = detail === undefined ? null : detail;
@@ -305,7 +299,7 @@ export class CustomEvent<T = unknown> extends Event {
 
   /** Legacy re-initialisation; ignored during dispatch. */
   initCustomEvent(type: string, bubbles: boolean = false, cancelable: boolean = false, detail: T | null = null): void {
-    requireArgs(arguments.length, 1, 'CustomEvent.initCustomEvent');
+    requiredArguments(arguments.length, 1, 'CustomEvent.initCustomEvent');
     if (isDispatching(this)) return;
     this.initEvent(type, bubbles, cancelable);
     this.#detail = detail;
@@ -334,7 +328,7 @@ export class ErrorEvent extends Event {
   #error: unknown;
 
   constructor(type: string, eventInitDict?: ErrorEventInit) {
-    requireArgs(arguments.length, 1, 'ErrorEvent constructor');
+    requiredArguments(arguments.length, 1, 'ErrorEvent constructor');
     super(type, eventInitDict);
     const init = dictionary(eventInitDict, 'ErrorEvent constructor: eventInitDict');
     this.#message = init.message === undefined ? '' : `${init.message as string}`;
@@ -405,7 +399,7 @@ export class EventTarget {
     callback: EventListenerOrEventListenerObject | null,
     options?: AddEventListenerOptions | boolean,
   ): void {
-    requireArgs(arguments.length, 2, 'EventTarget.addEventListener');
+    requiredArguments(arguments.length, 2, 'EventTarget.addEventListener');
     const t = `${type}`;
     if (callback !== null && callback !== undefined && typeof callback !== 'object' && typeof callback !== 'function') {
       throw new TypeError('EventTarget.addEventListener: the listener must be an object or a function');
@@ -449,7 +443,7 @@ export class EventTarget {
     callback: EventListenerOrEventListenerObject | null,
     options?: EventListenerOptions | boolean,
   ): void {
-    requireArgs(arguments.length, 2, 'EventTarget.removeEventListener');
+    requiredArguments(arguments.length, 2, 'EventTarget.removeEventListener');
     const t = `${type}`;
     if (callback !== null && callback !== undefined && typeof callback !== 'object' && typeof callback !== 'function') {
       throw new TypeError('EventTarget.removeEventListener: the listener must be an object or a function');
@@ -467,7 +461,7 @@ export class EventTarget {
 
   /** Dispatches a script-created event synchronously; returns false if it was canceled. */
   dispatchEvent(event: Event): boolean {
-    requireArgs(arguments.length, 1, 'EventTarget.dispatchEvent');
+    requiredArguments(arguments.length, 1, 'EventTarget.dispatchEvent');
     if (!(event instanceof Event)) throw new TypeError("EventTarget.dispatchEvent: parameter 1 is not of type 'Event'");
     if (!(#listeners in this)) throw new TypeError('Illegal invocation');
     if (isDispatching(event)) {
@@ -578,7 +572,7 @@ export class AbortSignal extends EventTarget {
 
   /** A signal that aborts with a TimeoutError DOMException after `milliseconds`. */
   static timeout(milliseconds: number): AbortSignal {
-    requireArgs(arguments.length, 1, 'AbortSignal.timeout');
+    requiredArguments(arguments.length, 1, 'AbortSignal.timeout');
     // WebIDL [EnforceRange] unsigned long long.
     let ms = Number(milliseconds);
     if (!Number.isFinite(ms)) throw new TypeError('AbortSignal.timeout: milliseconds is not a finite number');
@@ -595,7 +589,7 @@ export class AbortSignal extends EventTarget {
 
   /** A signal that aborts when any of `signals` does, with that signal's reason. */
   static any(signals: Iterable<AbortSignal>): AbortSignal {
-    requireArgs(arguments.length, 1, 'AbortSignal.any');
+    requiredArguments(arguments.length, 1, 'AbortSignal.any');
     if (signals === null || typeof signals !== 'object' || typeof signals[Symbol.iterator] !== 'function') {
       throw new TypeError('AbortSignal.any: signals is not iterable');
     }

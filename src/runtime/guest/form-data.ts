@@ -1,6 +1,6 @@
 // FormData (https://xhr.spec.whatwg.org/#interface-formdata) and its multipart/form-data encoding.
 import { Blob, File, blobBytes, isBlob, isFile } from './blob.ts';
-import { defineInterface } from './webidl.ts';
+import { defineInterface, requiredArguments } from './webidl.ts';
 
 /** The value of a FormData entry. */
 export type FormDataEntryValue = File | string;
@@ -35,13 +35,13 @@ export class FormData {
 
   /** Adds an entry; a Blob becomes a File named `filename` or 'blob'. */
   append(name: string, value: string | Blob, filename?: string): void {
-    if (arguments.length < 2) throw new TypeError(`Failed to execute 'append' on 'FormData': 2 arguments required, but only ${arguments.length} present.`);
+    requiredArguments(arguments.length, 2, 'FormData.append');
     this.#entries.push(makeEntry('append', name, value, filename, arguments.length > 2));
   }
 
   /** Replaces the first entry named `name` and removes the others, or appends. */
   set(name: string, value: string | Blob, filename?: string): void {
-    if (arguments.length < 2) throw new TypeError(`Failed to execute 'set' on 'FormData': 2 arguments required, but only ${arguments.length} present.`);
+    requiredArguments(arguments.length, 2, 'FormData.set');
     const entry = makeEntry('set', name, value, filename, arguments.length > 2);
     const list = this.#entries;
     const first = list.findIndex((e) => e.name === entry.name);
@@ -55,7 +55,7 @@ export class FormData {
 
   /** The first value named `name`, or null. */
   get(name: string): FormDataEntryValue | null {
-    requireArgs('get', arguments.length, 1);
+    requiredArguments(arguments.length, 1, 'FormData.get');
     const key = `${name}`;
     for (const e of this.#entries) if (e.name === key) return e.value;
     return null;
@@ -63,7 +63,7 @@ export class FormData {
 
   /** All values named `name`, in order. */
   getAll(name: string): FormDataEntryValue[] {
-    requireArgs('getAll', arguments.length, 1);
+    requiredArguments(arguments.length, 1, 'FormData.getAll');
     const key = `${name}`;
     const out: FormDataEntryValue[] = [];
     for (const e of this.#entries) if (e.name === key) out.push(e.value);
@@ -71,13 +71,13 @@ export class FormData {
   }
 
   has(name: string): boolean {
-    requireArgs('has', arguments.length, 1);
+    requiredArguments(arguments.length, 1, 'FormData.has');
     const key = `${name}`;
     return this.#entries.some((e) => e.name === key);
   }
 
   delete(name: string): void {
-    requireArgs('delete', arguments.length, 1);
+    requiredArguments(arguments.length, 1, 'FormData.delete');
     removeNamed(this.#entries, `${name}`, 0);
   }
 
@@ -131,10 +131,6 @@ class FormDataIterator<T> implements IterableIterator<T> {
   [Symbol.iterator](): this {
     return this;
   }
-}
-
-function requireArgs(method: string, given: number, needed: number): void {
-  if (given < needed) throw new TypeError(`Failed to execute '${method}' on 'FormData': ${needed} argument required, but only ${given} present.`);
 }
 
 function removeNamed(list: Entry[], name: string, from: number): void {

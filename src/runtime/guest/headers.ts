@@ -1,4 +1,5 @@
-import { defineInterface, pairIteratorClass, pairsOf } from './webidl.ts';
+import { defineInterface, pairIteratorClass, pairListOf, requiredArguments } from './webidl.ts';
+import { isHttpToken } from './infra.ts';
 // WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
 // names in insertion order; the sorted-and-combined view is built lazily for iteration only.
 
@@ -8,7 +9,6 @@ export type HeadersGuard = 'none' | 'immutable';
 /** Anything the Headers constructor accepts. */
 export type HeadersInit = Headers | Record<string, string> | Iterable<Iterable<string>>;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // After whitespace trimming a value may not contain NUL, CR, LF, nor anything beyond a ByteString.
 const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
 
@@ -20,16 +20,10 @@ function str(value: unknown): string {
   return typeof value === 'string' ? value : `${value as string}`;
 }
 
-function requireArgs(count: number, required: number, method: string): void {
-  if (count < required) {
-    throw new TypeError(`Headers.${method}: ${required} argument${required > 1 ? 's' : ''} required, but only ${count} present.`);
-  }
-}
-
 /** Validates a header name and returns it lowercased. */
 function checkName(value: unknown, method: string): string {
   const name = str(value);
-  if (!TOKEN.test(name)) throw new TypeError(`Headers.${method}: "${name}" is an invalid header name.`);
+  if (!isHttpToken(name)) throw new TypeError(`Headers.${method}: "${name}" is an invalid header name.`);
   return name.toLowerCase();
 }
 
@@ -72,21 +66,8 @@ export class Headers {
     if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
       throw new TypeError("Headers constructor: init must be a sequence of pairs or a record");
     }
-    const sequence = pairsOf(init, 'Headers constructor');
-    if (sequence !== null) {
-      // Convert the whole sequence first, as WebIDL does, then append.
-      const pairs = sequence.map(([name, value]) => [str(name), str(value)] as const);
-      for (const [name, value] of pairs) this.#append(name, value, 'constructor');
-      return;
-    }
-    const record = init as Record<string | symbol, unknown>;
-    const pairs: string[] = [];
-    for (const key of Reflect.ownKeys(record)) {
-      const desc = Reflect.getOwnPropertyDescriptor(record, key);
-      if (desc === undefined || !desc.enumerable) continue;
-      if (typeof key === 'symbol') throw new TypeError('Headers constructor: record keys must be strings');
-      pairs.push(key, str(record[key]));
-    }
+    // Converted whole first, as WebIDL does, then appended.
+    const pairs = pairListOf(init, 'Headers constructor', str);
     for (let i = 0; i < pairs.length; i += 2) this.#append(pairs[i] as string, pairs[i + 1] as string, 'constructor');
   }
 
@@ -100,13 +81,13 @@ export class Headers {
 
   /** Appends a value, keeping existing values of the same name. */
   append(name: string, value: string): void {
-    requireArgs(arguments.length, 2, 'append');
+    requiredArguments(arguments.length, 2, 'Headers.append');
     this.#append(name, value, 'append');
   }
 
   /** Removes every value of `name`. */
   delete(name: string): void {
-    requireArgs(arguments.length, 1, 'delete');
+    requiredArguments(arguments.length, 1, 'Headers.delete');
     const key = checkName(name, 'delete');
     if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
     const list = this.#list;
@@ -128,7 +109,7 @@ export class Headers {
 
   /** All values of `name` joined by ", ", or null when absent. */
   get(name: string): string | null {
-    requireArgs(arguments.length, 1, 'get');
+    requiredArguments(arguments.length, 1, 'Headers.get');
     const key = checkName(name, 'get');
     const list = this.#list;
     let out: string | null = null;
@@ -150,7 +131,7 @@ export class Headers {
 
   /** Whether `name` has at least one value. */
   has(name: string): boolean {
-    requireArgs(arguments.length, 1, 'has');
+    requiredArguments(arguments.length, 1, 'Headers.has');
     const key = checkName(name, 'has');
     const list = this.#list;
     for (let i = 0; i < list.length; i += 2) if (list[i] === key) return true;
@@ -159,7 +140,7 @@ export class Headers {
 
   /** Replaces every value of `name` with `value` (in the position of the first one). */
   set(name: string, value: string): void {
-    requireArgs(arguments.length, 2, 'set');
+    requiredArguments(arguments.length, 2, 'Headers.set');
     const v = checkValue(value, 'set');
     const key = checkName(name, 'set');
     if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
@@ -188,7 +169,7 @@ export class Headers {
 
   /** Calls `callback(value, name, headers)` for each sorted, combined entry. */
   forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
-    requireArgs(arguments.length, 1, 'forEach');
+    requiredArguments(arguments.length, 1, 'Headers.forEach');
     if (typeof callback !== 'function') throw new TypeError('Headers.forEach: callback is not a function');
     for (let i = 0; ; i += 2) {
       const pairs = this.#sortedPairs();

@@ -7,6 +7,7 @@
  * reported again, so a throwing error listener cannot loop.
  */
 import { ErrorEvent, EventTarget, setListenerErrorReporter, type AddEventListenerOptions, type EventListenerOptions, type EventListenerOrEventListenerObject } from './events.ts';
+import { requiredArguments } from './webidl.ts';
 
 const globalTarget = new EventTarget();
 let reporting = false;
@@ -27,7 +28,7 @@ function messageOf(error: unknown): string {
 
 /** The global `reportError(e)`. */
 export function reportError(e: unknown): void {
-  if (arguments.length < 1) throw new TypeError("Failed to execute 'reportError': 1 argument required, but only 0 present.");
+  requiredArguments(arguments.length, 1, 'reportError');
   if (reporting) {
     logUncaught(e);
     return;

@@ -5,6 +5,7 @@ import { AbortController, type AbortSignal } from './events.ts';
 import { URL } from './url.ts';
 import type { WireBody, WireRequest } from './protocol.ts';
 import { defineInterface } from './webidl.ts';
+import { isHttpToken } from './infra.ts';
 
 /** `request.eo` on incoming requests: where the client is, as the host determined it. */
 export interface EoInfo {
@@ -33,11 +34,10 @@ export interface RequestInit {
 
 const normalizedMethods = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
 const forbiddenMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
-const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const redirectModes = new Set(['follow', 'manual', 'error']);
 
 function normalizeMethod(method: string): string {
-  if (!tokenRe.test(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
+  if (!isHttpToken(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
   const upper = method.toUpperCase();
   if (forbiddenMethods.has(upper)) throw new TypeError(`'${method}' HTTP method is unsupported.`);
   return normalizedMethods.has(upper) ? upper : method;

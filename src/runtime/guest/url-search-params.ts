@@ -1,7 +1,7 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
 import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
-import { defineInterface, pairIteratorClass, pairsOf } from './webidl.ts';
+import { defineInterface, pairIteratorClass, pairListOf, requiredArguments } from './webidl.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
@@ -154,12 +154,6 @@ function serialize(list: readonly string[]): string {
   return out;
 }
 
-function requireArgs(count: number, required: number, method: string): void {
-  if (count < required) {
-    throw new TypeError(`URLSearchParams.${method}: ${required} argument${required > 1 ? 's' : ''} required, but only ${count} present.`);
-  }
-}
-
 
 /** URLSearchParams' own @@iterator, as defined (see the constructor's shortcut). */
 let paramsIterator: unknown;
@@ -183,23 +177,7 @@ export class URLSearchParams {
         this.#list = init.#entries().slice();
         return;
       }
-      const pairs = pairsOf(init, 'URLSearchParams constructor');
-      if (pairs !== null) {
-        const list: string[] = [];
-        for (const [name, value] of pairs) list.push(usv(name), usv(value));
-        this.#list = list;
-        return;
-      }
-      // record<USVString, USVString>: keys that collide after conversion keep the last value.
-      const record = init as Record<string | symbol, unknown>;
-      const map = new Map<string, string>();
-      for (const key of Reflect.ownKeys(record)) {
-        const desc = Reflect.getOwnPropertyDescriptor(record, key);
-        if (desc === undefined || !desc.enumerable) continue;
-        if (typeof key === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string');
-        map.set(usv(key), usv(record[key]));
-      }
-      for (const [name, value] of map) this.#list.push(name, value);
+      this.#list = pairListOf(init, 'URLSearchParams constructor', usv);
       return;
     }
     const query = usv(init);
@@ -227,14 +205,14 @@ export class URLSearchParams {
 
   /** Appends a pair. */
   append(name: string, value: string): void {
-    requireArgs(arguments.length, 2, 'append');
+    requiredArguments(arguments.length, 2, 'URLSearchParams.append');
     this.#entries().push(usv(name), usv(value));
     this.#update();
   }
 
   /** Removes every pair named `name` (and, when given, whose value is `value`). */
   delete(name: string, value?: string): void {
-    requireArgs(arguments.length, 1, 'delete');
+    requiredArguments(arguments.length, 1, 'URLSearchParams.delete');
     const n = usv(name);
     const v = value === undefined ? undefined : usv(value);
     const list = this.#entries();
@@ -253,7 +231,7 @@ export class URLSearchParams {
 
   /** First value of `name`, or null. */
   get(name: string): string | null {
-    requireArgs(arguments.length, 1, 'get');
+    requiredArguments(arguments.length, 1, 'URLSearchParams.get');
     const n = usv(name);
     const list = this.#entries();
     for (let i = 0; i < list.length; i += 2) if (list[i] === n) return list[i + 1] as string;
@@ -262,7 +240,7 @@ export class URLSearchParams {
 
   /** Every value of `name`, in order. */
   getAll(name: string): string[] {
-    requireArgs(arguments.length, 1, 'getAll');
+    requiredArguments(arguments.length, 1, 'URLSearchParams.getAll');
     const n = usv(name);
     const list = this.#entries();
     const out: string[] = [];
@@ -272,7 +250,7 @@ export class URLSearchParams {
 
   /** Whether a pair named `name` (and, when given, with value `value`) exists. */
   has(name: string, value?: string): boolean {
-    requireArgs(arguments.length, 1, 'has');
+    requiredArguments(arguments.length, 1, 'URLSearchParams.has');
     const n = usv(name);
     const v = value === undefined ? undefined : usv(value);
     const list = this.#entries();
@@ -284,7 +262,7 @@ export class URLSearchParams {
 
   /** Sets the first pair named `name` to `value` and removes the others (or appends). */
   set(name: string, value: string): void {
-    requireArgs(arguments.length, 2, 'set');
+    requiredArguments(arguments.length, 2, 'URLSearchParams.set');
     const n = usv(name);
     const v = usv(value);
     const list = this.#entries();
@@ -330,7 +308,7 @@ export class URLSearchParams {
 
   /** Calls `callback(value, name, params)` for each pair. */
   forEach(callback: (value: string, name: string, params: URLSearchParams) => void, thisArg?: unknown): void {
-    requireArgs(arguments.length, 1, 'forEach');
+    requiredArguments(arguments.length, 1, 'URLSearchParams.forEach');
     if (typeof callback !== 'function') throw new TypeError('URLSearchParams.forEach: callback is not a function');
     for (let i = 0; ; i += 2) {
       const list = this.#entries();

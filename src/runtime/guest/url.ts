@@ -7,7 +7,7 @@ import { host } from './host.ts';
 import { lazy } from './lazy.ts';
 import type { URLSearchParams } from './url-search-params.ts';
 import type { WireUrl } from './protocol.ts';
-import { defineInterface } from './webidl.ts';
+import { defineInterface, requiredArguments } from './webidl.ts';
 
 type Settable = 'href' | 'protocol' | 'username' | 'password' | 'host' | 'hostname' | 'port' | 'pathname' | 'search' | 'hash';
 
@@ -20,7 +20,7 @@ export class URL {
   #params: URLSearchParams | undefined;
 
   constructor(url: unknown, base?: unknown) {
-    if (arguments.length === 0) throw new TypeError("Failed to construct 'URL': 1 argument required, but only 0 present.");
+    requiredArguments(arguments.length, 1, 'URL constructor');
     const parts = parse(String(url), base === undefined ? undefined : String(base));
     if (parts === null) throw new TypeError(`Invalid URL: ${String(url)}`);
     this.#parts = parts;

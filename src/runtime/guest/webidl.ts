@@ -70,7 +70,7 @@ const arrayIterator = Array.prototype[Symbol.iterator];
  * when `init` has no @@iterator (it is a record then). @@iterator is read once, as WebIDL does, and
  * a custom one is used; each pair must have exactly two items.
  */
-export function pairsOf(init: object, what: string): unknown[][] | null {
+function pairsOf(init: object, what: string): unknown[][] | null {
   const method = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   if (method === undefined || method === null) return null;
   if (typeof method !== 'function') throw new TypeError(`${what}: init[Symbol.iterator] is not a function`);
@@ -85,6 +85,29 @@ export function pairsOf(init: object, what: string): unknown[][] | null {
     pairs.push(items);
   }
   return pairs;
+}
+
+/**
+ * WebIDL's `sequence<sequence<T>> or record<K, T>` (the Headers and URLSearchParams inits) as a
+ * flat `[name, value, ...]` list, each string converted by `convert` (to a ByteString, a
+ * USVString). Record keys that convert to the same string keep the last value, in first place.
+ */
+export function pairListOf(init: object, what: string, convert: (value: unknown) => string): string[] {
+  const list: string[] = [];
+  const pairs = pairsOf(init, what);
+  if (pairs !== null) {
+    for (const [name, value] of pairs) list.push(convert(name), convert(value));
+    return list;
+  }
+  const record = new Map<string, string>();
+  for (const key of Reflect.ownKeys(init)) {
+    const desc = Reflect.getOwnPropertyDescriptor(init, key);
+    if (desc === undefined || !desc.enumerable) continue;
+    if (typeof key === 'symbol') throw new TypeError(`${what}: a record key cannot be a Symbol`);
+    record.set(convert(key), convert((init as Record<string, unknown>)[key]));
+  }
+  for (const [name, value] of record) list.push(name, value);
+  return list;
 }
 
 /** WebIDL `sequence<T>` conversion (items unconverted): @@iterator read once, a custom one used. */
