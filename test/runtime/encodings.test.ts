@@ -258,7 +258,7 @@ describe('TextDecoder host work is bounded for a hostile function', () => {
       return new Response([error, again].join('|'));`);
     assert.equal((await run(runtime, code, makeRequest('http://example.com/1'))).text, 'started: ""');
     const second = await run(runtime, code, makeRequest('http://example.com/2'));
-    assert.equal(second.text, 'TypeError: TextDecoder: a stream of shift_jis opened by another request cannot be continued in this one|あ');
+    assert.equal(second.text, 'TypeError: TextDecoder.decode: a stream of shift_jis opened by another request cannot be continued in this one|あ');
   });
 
   it('charges decoding to the request’s CPU time, and refuses more once it has used the limit', async () => {

@@ -47,7 +47,7 @@ describe('programming model', () => {
     assert.equal(answer.kind, 'passthrough');
     const lines = answer.report.logs.filter((l) => l.level === 'error').map((l) => l.message);
     assert.equal(lines.length, 1, JSON.stringify(answer.report.logs));
-    assert.match(lines[0]!, /InvalidStateError: FetchEvent\.respondWith\(\) must be called while the event is dispatched/);
+    assert.match(lines[0]!, /InvalidStateError: FetchEvent\.respondWith: call it while the event is dispatched/);
     // The fix the message names: hand respondWith a promise, at once.
     const fixed = await run(runtime, `addEventListener('fetch', (event) => event.respondWith((async () => {
       await crypto.subtle.digest('SHA-256', new Uint8Array(4));

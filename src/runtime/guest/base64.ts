@@ -2,6 +2,7 @@
 import { DOMException } from './dom-exception.ts';
 import { bufferSourceToBytes, utf8Decode, utf8Encode } from './encoding.ts';
 import { requiredArguments } from './webidl.ts';
+import { errorMessage } from './errors.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ENCODE = new Uint8Array(64);
@@ -87,7 +88,7 @@ export function base64DecodeBytes(input: string): Uint8Array | null {
 export function atob(data: string): string {
   const bytes = base64DecodeBytes(toStringArg(data, 'atob', arguments.length));
   if (bytes === null) {
-    throw new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
+    throw new DOMException(errorMessage('atob', 'the string to be decoded is not correctly encoded'), 'InvalidCharacterError');
   }
   return fromBytes(bytes);
 }
@@ -105,7 +106,7 @@ export function btoa(data: string | ArrayBuffer | ArrayBufferView): string {
   for (let i = 0; i < len; i++) {
     const c = s.charCodeAt(i);
     if (c > 0xff) {
-      throw new DOMException('Invalid character', 'InvalidCharacterError');
+      throw new DOMException(errorMessage('btoa', 'the string contains characters outside of the Latin1 range'), 'InvalidCharacterError');
     }
     bytes[i] = c;
   }
@@ -125,7 +126,7 @@ export function btoaUTF8(data: string): string {
 export function atobUTF8(data: string): string {
   const bytes = base64DecodeBytes(toStringArg(data, 'atobUTF8', arguments.length));
   if (bytes === null) {
-    throw new DOMException('The string to be decoded is not correctly encoded.', 'InvalidCharacterError');
+    throw new DOMException(errorMessage('atobUTF8', 'the string to be decoded is not correctly encoded'), 'InvalidCharacterError');
   }
   return utf8Decode(bytes);
 }

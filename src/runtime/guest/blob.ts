@@ -2,6 +2,7 @@
 // A blob is an immutable list of Uint8Array chunks: parts that are blobs and slices share their
 // chunks instead of copying them; strings and buffers are copied once, as the spec requires.
 import { defineInterface, requiredArguments } from './webidl.ts';
+import { typeError } from './errors.ts';
 
 /** A part accepted by the Blob constructor; anything else is converted to a string. */
 export type BlobPart = string | ArrayBuffer | ArrayBufferView | Blob;
@@ -49,7 +50,7 @@ export class Blob {
       this.#type = type;
       return;
     }
-    if (!isIterableObject(blobParts)) throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.");
+    if (!isIterableObject(blobParts)) throw typeError('Blob constructor', 'blobParts is not a sequence');
     const chunks: Uint8Array[] = [];
     let size = 0;
     for (const part of blobParts as Iterable<unknown>) {
@@ -108,7 +109,7 @@ export class Blob {
 
   /** A ReadableStream of the bytes, made by the factory given to setBlobStreamFactory. */
   stream(): unknown {
-    if (streamFactory === undefined) throw new TypeError('Blob.prototype.stream is not available: no ReadableStream in this runtime');
+    if (streamFactory === undefined) throw typeError('Blob.stream', 'no ReadableStream in this runtime');
     return streamFactory(concat(this.#chunks, this.#size, true));
   }
 }
@@ -125,7 +126,7 @@ export class File extends Blob {
 
   constructor(fileBits: Iterable<BlobPart>, fileName: string, options?: FilePropertyBag) {
     requiredArguments(arguments.length, 2, 'File constructor');
-    if (!isIterableObject(fileBits)) throw new TypeError("Failed to construct 'File': The provided value cannot be converted to a sequence.");
+    if (!isIterableObject(fileBits)) throw typeError('File constructor', 'fileBits is not a sequence');
     super(fileBits, options);
     this.#name = `${fileName}`;
     const lastModified = options === undefined || options === null ? undefined : options.lastModified;
@@ -181,13 +182,13 @@ function isIterableObject(value: unknown): value is Iterable<unknown> {
 function readBlobOptions(options: BlobPropertyBag | undefined): { type: string; endings: 'transparent' | 'native' } {
   if (options === undefined || options === null) return { type: '', endings: 'transparent' };
   if (typeof options !== 'object' && typeof options !== 'function') {
-    throw new TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.");
+    throw typeError('Blob constructor', 'options is not an object');
   }
   // Dictionary members are read in lexicographic order, as WebIDL does.
   const rawEndings: unknown = options.endings;
   const endings = rawEndings === undefined ? 'transparent' : `${rawEndings as string}`;
   if (endings !== 'transparent' && endings !== 'native') {
-    throw new TypeError(`Failed to construct 'Blob': The provided value '${endings}' is not a valid enum value of type EndingType.`);
+    throw typeError('Blob constructor', `'${endings}' is not a valid value of EndingType`);
   }
   const rawType: unknown = options.type;
   return { type: rawType === undefined ? '' : normalizeType(`${rawType as string}`), endings };

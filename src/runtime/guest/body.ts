@@ -19,6 +19,7 @@ import type { WireBody } from './protocol.ts';
 import type { Headers } from './headers.ts';
 import type { Blob } from './blob.ts';
 import type { FormData } from './form-data.ts';
+import { typeError } from './errors.ts';
 
 /** Where a body's bytes are. */
 export type BodySource =
@@ -57,7 +58,7 @@ export function extractBody(init: unknown): Extracted {
     };
   }
   if (isReadableStream(init)) {
-    if (init.locked) throw new TypeError('Response body object should not be disturbed or locked');
+    if (init.locked) throw typeError('body', 'a ReadableStream body must not be disturbed or locked');
     return { source: { kind: 'stream', stream: init }, contentType: null };
   }
   return { source: { kind: 'text', text: String(init) }, contentType: 'text/plain;charset=UTF-8' };
@@ -139,7 +140,7 @@ export class Body {
 
   /** The source for a clone: streams are teed, everything else is immutable and shared. */
   cloneSource(): BodySource | null {
-    if (this.disturbed) throw new TypeError('Body has already been used');
+    if (this.disturbed) throw typeError('clone', 'the body has already been used');
     const source = this.source;
     if (source === null) return null;
     if (source.kind !== 'host' && source.kind !== 'stream') return source;
@@ -155,9 +156,9 @@ export class Body {
 
   /** The source, marked used: what every reader starts with. */
   take(): BodySource | null {
-    if (this.disturbed) throw new TypeError('Body has already been used');
+    if (this.disturbed) throw typeError('body', 'the body has already been used');
     const source = this.source;
-    if (source?.kind === 'stream' && source.stream.locked) throw new TypeError('Body stream is locked');
+    if (source?.kind === 'stream' && source.stream.locked) throw typeError('body', 'the body stream is locked');
     this.used = true;
     return source;
   }
@@ -193,7 +194,7 @@ export class Body {
       for (const [name, value] of entries) appendParsedEntry(fd, name, value);
       return fd;
     }
-    throw new TypeError(`Could not parse content as FormData (content-type: ${contentType || 'none'})`);
+    throw typeError('formData', `cannot parse a body of content-type ${contentType || 'none'} as FormData`);
   }
 }
 

@@ -10,6 +10,7 @@ import { headersToFlatList } from './headers.ts';
 import { callHost } from './ops.ts';
 import type { WireFetchResponse } from './protocol.ts';
 import { defineInterface } from './webidl.ts';
+import { illegalConstructor, typeError } from './errors.ts';
 
 function keyOf(request: unknown): Request {
   return request instanceof Request ? request : new Request(String(request));
@@ -27,7 +28,7 @@ const maxNameLength = 1024;
 export class Cache {
   #name: string;
   constructor(name: string, key?: symbol) {
-    if (key !== token) throw new TypeError('Illegal constructor');
+    if (key !== token) throw illegalConstructor('Cache');
     this.#name = name;
   }
 
@@ -40,11 +41,11 @@ export class Cache {
 
   async put(request: unknown, response: unknown): Promise<void> {
     const req = keyOf(request);
-    if (req.method !== 'GET') throw new TypeError('Cache.put: only GET requests can be cached');
-    if (!(response instanceof Response)) throw new TypeError("Cache.put: 'response' is not a Response");
-    if (response.status === 206) throw new TypeError('Cache.put: partial (206) responses cannot be cached');
-    if ((response.headers.get('vary') ?? '').includes('*')) throw new TypeError("Cache.put: responses with 'Vary: *' cannot be cached");
-    if (response.bodyUsed) throw new TypeError('Cache.put: response body is already used');
+    if (req.method !== 'GET') throw typeError('Cache.put', 'only GET requests can be cached');
+    if (!(response instanceof Response)) throw typeError('Cache.put', 'response is not a Response');
+    if (response.status === 206) throw typeError('Cache.put', 'partial (206) responses cannot be cached');
+    if ((response.headers.get('vary') ?? '').includes('*')) throw typeError('Cache.put', "responses with 'Vary: *' cannot be cached");
+    if (response.bodyUsed) throw typeError('Cache.put', 'the response body has already been used');
     const body = new Uint8Array(await response.arrayBuffer());
     await callHost<void>('cachePut', {
       cache: this.#name,
@@ -72,7 +73,7 @@ export class CacheStorage {
   readonly #default: Cache;
 
   constructor(key?: symbol) {
-    if (key !== token) throw new TypeError('Illegal constructor');
+    if (key !== token) throw illegalConstructor('CacheStorage');
     this.#default = new Cache(':default', token);
   }
 
@@ -82,7 +83,7 @@ export class CacheStorage {
 
   async open(name: unknown): Promise<Cache> {
     const text = String(name);
-    if (text.length > maxNameLength) throw new TypeError(`CacheStorage.open: a cache name is at most ${maxNameLength} characters`);
+    if (text.length > maxNameLength) throw typeError('CacheStorage.open', `a cache name is at most ${maxNameLength} characters`);
     let cache = this.#named.get(text);
     if (!cache) {
       cache = new Cache(`named:${text}`, token);

@@ -8,6 +8,7 @@ import { callHost } from './ops.ts';
 import { DOMException } from './dom-exception.ts';
 import { sweep, track } from './collect.ts';
 import { defineInterface } from './webidl.ts';
+import { errorMessage, illegalConstructor, typeError } from './errors.ts';
 
 /** A key as the host describes it. */
 export interface WireKey {
@@ -27,7 +28,7 @@ let handleOf: (key: unknown) => number;
 export class CryptoKey {
   #wire: WireKey;
   constructor(wire: WireKey, key?: symbol) {
-    if (key !== token) throw new TypeError('Illegal constructor');
+    if (key !== token) throw illegalConstructor('CryptoKey');
     this.#wire = wire;
   }
   get type(): string { return this.#wire.type; }
@@ -38,7 +39,7 @@ export class CryptoKey {
   static {
     defineInterface(CryptoKey, 'CryptoKey', 0);
     handleOf = (key) => {
-      if (!(key instanceof CryptoKey)) throw new TypeError('parameter is not of type CryptoKey');
+      if (typeof key !== 'object' || key === null || !(#wire in key)) throw typeError('SubtleCrypto', 'the key is not a CryptoKey');
       return key.#wire.handle;
     };
   }
@@ -65,13 +66,13 @@ function keyFromWire(wire: WireKey): CryptoKey {
 function toBytes(data: unknown): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  throw new TypeError('Argument is not a BufferSource (ArrayBuffer or ArrayBufferView)');
+  throw typeError('SubtleCrypto', 'the data is not a BufferSource (ArrayBuffer or ArrayBufferView)');
 }
 
 /** Copies an algorithm dictionary, replacing keys by handles and buffers by bytes. */
 function wireAlgorithm(alg: unknown): unknown {
   if (typeof alg === 'string') return alg;
-  if (alg === null || typeof alg !== 'object') throw new TypeError('Algorithm must be a string or an object');
+  if (alg === null || typeof alg !== 'object') throw typeError('SubtleCrypto', 'the algorithm must be a string or an object');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(alg)) {
     if (v instanceof CryptoKey) out[k] = { $key: handleOf(v) };
@@ -99,7 +100,7 @@ const key = (k: unknown): { $key: number } => ({ $key: handleOf(k) });
 // algorithm, a key that is not a CryptoKey) into a rejected promise, never a synchronous throw.
 export class SubtleCrypto {
   constructor(key?: symbol) {
-    if (key !== token) throw new TypeError('Illegal constructor');
+    if (key !== token) throw illegalConstructor('SubtleCrypto');
   }
   async digest(alg: unknown, data: unknown) { return subtleCall('digest', [wireAlgorithm(alg), toBytes(data)]); }
   async encrypt(alg: unknown, k: unknown, data: unknown) { return subtleCall('encrypt', [wireAlgorithm(alg), key(k), toBytes(data)]); }
@@ -140,17 +141,17 @@ const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uin
 export class Crypto {
   #subtle: SubtleCrypto;
   constructor(key?: symbol) {
-    if (key !== token) throw new TypeError('Illegal constructor');
+    if (key !== token) throw illegalConstructor('Crypto');
     this.#subtle = new SubtleCrypto(token);
   }
   get subtle(): SubtleCrypto { return this.#subtle; }
 
   getRandomValues<T extends IntegerArray>(array: T): T {
     if (!integerArrays.some((C) => array instanceof C)) {
-      throw new DOMException("The data argument must be an integer-type TypedArray", 'TypeMismatchError');
+      throw new DOMException(errorMessage('Crypto.getRandomValues', 'the array must be an integer-type TypedArray'), 'TypeMismatchError');
     }
     if (array.byteLength > 65536) {
-      throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
+      throw new DOMException(errorMessage('Crypto.getRandomValues', `the array's byte length (${array.byteLength}) exceeds 65536`), 'QuotaExceededError');
     }
     const bytes = host.sync('randomBytes', array.byteLength) as Uint8Array;
     new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);

@@ -2,9 +2,10 @@
 // helpers for the runtime. Both classes are also callable without `new`, as EdgeOne allows.
 // UTF-8, UTF-16, windows-1252 and x-user-defined decode here; the legacy encodings on the host
 // (host-decoder.ts).
-import { makeEnumerable, requiredArguments } from './webidl.ts';
+import { dictionaryOf, makeEnumerable, requiredArguments } from './webidl.ts';
 import { getEncoding, guestEncodings } from './encoding-labels.ts';
 import { HostDecoder } from './host-decoder.ts';
+import { illegalInvocation, rangeError, typeError } from './errors.ts';
 
 const EMPTY = new Uint8Array(0);
 // Arguments per String.fromCharCode.apply call: stays well below engine argument limits.
@@ -23,7 +24,7 @@ function fromCodeUnits(units: Uint8Array | Uint16Array, length: number): string 
 }
 
 function decodingError(): TypeError {
-  return new TypeError('The encoded data was not valid for encoding');
+  return typeError('TextDecoder.decode', 'the encoded data was not valid for the encoding');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,10 +444,6 @@ const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint
   ?.get as ((this: unknown) => string | undefined) | undefined;
 
 
-function illegalInvocation(): TypeError {
-  return new TypeError('Illegal invocation');
-}
-
 /** Wraps a class so that calling it without `new` constructs an instance too. */
 function callableClass<C extends new (...args: never[]) => object>(cls: C, name: string): C {
   Object.defineProperty(cls, 'name', { value: name, configurable: true });
@@ -470,23 +467,23 @@ class TextEncoderImpl {
 
   /** Always 'utf-8'. */
   get encoding(): string {
-    if (!this.#brand) throw illegalInvocation();
+    if (!this.#brand) throw illegalInvocation('TextEncoder');
     return 'utf-8';
   }
 
   /** UTF-8 encodes `input` (lone surrogates become U+FFFD). */
   encode(input: string = ''): Uint8Array {
-    if (!this.#brand) throw illegalInvocation();
+    if (!this.#brand) throw illegalInvocation('TextEncoder');
     return utf8Encode(typeof input === 'string' ? input : `${input as unknown as string}`);
   }
 
   /** Encodes as much of `source` as fits into `destination`, never splitting a code point. */
   encodeInto(source: string, destination: Uint8Array): TextEncoderEncodeIntoResult {
-    if (!this.#brand) throw illegalInvocation();
+    if (!this.#brand) throw illegalInvocation('TextEncoder');
     requiredArguments(arguments.length, 2, 'TextEncoder.encodeInto');
     const s = typeof source === 'string' ? source : `${source as unknown as string}`;
     if (typedArrayTag?.call(destination) !== 'Uint8Array') {
-      throw new TypeError('TextEncoder.encodeInto: destination must be a Uint8Array');
+      throw typeError('TextEncoder.encodeInto', 'destination must be a Uint8Array');
     }
     return utf8EncodeInto(s, destination);
   }
@@ -511,14 +508,6 @@ export interface TextDecodeOptions {
   stream?: boolean;
 }
 
-function dictionary<T extends object>(value: unknown, what: string): Partial<T> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' && typeof value !== 'function') {
-    throw new TypeError(`${what} is not an object`);
-  }
-  return value as Partial<T>;
-}
-
 class TextDecoderImpl {
   #encoding: string;
   #fatal: boolean;
@@ -530,13 +519,13 @@ class TextDecoderImpl {
   constructor(label: string = 'utf-8', options: TextDecoderOptions = {}) {
     const name = `${label}`;
     const encoding = getEncoding(name);
-    const opts = dictionary<TextDecoderOptions>(options, 'TextDecoder: options');
+    const opts = dictionaryOf<TextDecoderOptions>(options, 'TextDecoder constructor');
     const fatal = Boolean(opts.fatal);
     const ignoreBOM = Boolean(opts.ignoreBOM);
     // The standard's "replacement" encoding (labels such as iso-2022-kr, hz-gb-2312) exists to
     // stop those labels from being decoded: TextDecoder refuses it like an unknown label.
     if (encoding === undefined || encoding === 'replacement') {
-      throw new RangeError(`TextDecoder: the encoding label provided ('${name}') is invalid`);
+      throw rangeError('TextDecoder constructor', `the encoding label provided ('${name}') is invalid`);
     }
     this.#encoding = encoding;
     this.#fatal = fatal;
@@ -566,9 +555,9 @@ class TextDecoderImpl {
   decode(input?: ArrayBuffer | ArrayBufferView, options: TextDecodeOptions = {}): string {
     const bytes = input === undefined ? EMPTY : bufferSourceToBytes(input);
     if (bytes === null) {
-      throw new TypeError('TextDecoder.decode: input must be an ArrayBuffer or ArrayBufferView');
+      throw typeError('TextDecoder.decode', 'input must be an ArrayBuffer or ArrayBufferView');
     }
-    const stream = Boolean(dictionary<TextDecodeOptions>(options, 'TextDecoder.decode: options').stream);
+    const stream = Boolean(dictionaryOf<TextDecodeOptions>(options, 'TextDecoder.decode').stream);
     if (!this.#doNotFlush) {
       this.#decoder.reset();
       this.#bomSeen = false;

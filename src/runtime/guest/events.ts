@@ -1,7 +1,8 @@
 // DOM events for targets without a tree: Event, CustomEvent, EventTarget, AbortController,
 // AbortSignal. Dispatch follows the DOM standard with a single-element path.
 import { DOMException } from './dom-exception.ts';
-import { defineInterface, requiredArguments } from './webidl.ts';
+import { defineInterface, dictionaryOf, requiredArguments, sequenceOf } from './webidl.ts';
+import { errorMessage, illegalConstructor, illegalInvocation, typeError } from './errors.ts';
 
 /** Receives exceptions thrown by event listeners (they never stop the other listeners). */
 export type ListenerErrorReporter = (err: unknown) => void;
@@ -29,12 +30,6 @@ export function setTimerHooks(hooks: TimerHooks): void {
   timerHooks = hooks;
 }
 
-
-function dictionary(value: unknown, what: string): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' && typeof value !== 'function') throw new TypeError(`${what} is not an object`);
-  return value as Record<string, unknown>;
-}
 
 function now(): number {
   const perf = (globalThis as { performance?: { now?: () => number } }).performance;
@@ -91,7 +86,7 @@ export class Event {
   constructor(type: string, eventInitDict?: EventInit) {
     requiredArguments(arguments.length, 1, 'Event constructor');
     this.#type = `${type}`;
-    const init = dictionary(eventInitDict, 'Event constructor: eventInitDict');
+    const init = dictionaryOf(eventInitDict, 'Event constructor');
     this.#bubbles = Boolean(init.bubbles);
     this.#cancelable = Boolean(init.cancelable);
     this.#composed = Boolean(init.composed);
@@ -213,7 +208,7 @@ export class Event {
           cb.call(e.#currentTarget, e);
         } else {
           const handleEvent = cb.handleEvent;
-          if (typeof handleEvent !== 'function') throw new TypeError("The listener's handleEvent is not a function");
+          if (typeof handleEvent !== 'function') throw typeError('EventTarget.dispatchEvent', "the listener's handleEvent is not a function");
           handleEvent.call(cb, e);
         }
       } catch (err) {
@@ -330,7 +325,7 @@ export class ErrorEvent extends Event {
   constructor(type: string, eventInitDict?: ErrorEventInit) {
     requiredArguments(arguments.length, 1, 'ErrorEvent constructor');
     super(type, eventInitDict);
-    const init = dictionary(eventInitDict, 'ErrorEvent constructor: eventInitDict');
+    const init = dictionaryOf(eventInitDict, 'ErrorEvent constructor');
     this.#message = init.message === undefined ? '' : `${init.message as string}`;
     this.#filename = init.filename === undefined ? '' : `${init.filename as string}`;
     this.#lineno = init.lineno === undefined ? 0 : Number(init.lineno) >>> 0;
@@ -402,7 +397,7 @@ export class EventTarget {
     requiredArguments(arguments.length, 2, 'EventTarget.addEventListener');
     const t = `${type}`;
     if (callback !== null && callback !== undefined && typeof callback !== 'object' && typeof callback !== 'function') {
-      throw new TypeError('EventTarget.addEventListener: the listener must be an object or a function');
+      throw typeError('EventTarget.addEventListener', 'the listener must be an object or a function');
     }
     let capture = false;
     let once = false;
@@ -414,7 +409,7 @@ export class EventTarget {
       passive = Boolean(options.passive);
       const s: unknown = options.signal;
       if (s !== undefined) {
-        if (!(s instanceof AbortSignal)) throw new TypeError("EventTarget.addEventListener: 'signal' is not an AbortSignal");
+        if (!(s instanceof AbortSignal)) throw typeError('EventTarget.addEventListener', 'signal is not an AbortSignal');
         signal = s;
       }
     } else {
@@ -446,7 +441,7 @@ export class EventTarget {
     requiredArguments(arguments.length, 2, 'EventTarget.removeEventListener');
     const t = `${type}`;
     if (callback !== null && callback !== undefined && typeof callback !== 'object' && typeof callback !== 'function') {
-      throw new TypeError('EventTarget.removeEventListener: the listener must be an object or a function');
+      throw typeError('EventTarget.removeEventListener', 'the listener must be an object or a function');
     }
     const capture = captureOf(options);
     const list = this.#listeners?.get(t);
@@ -462,10 +457,10 @@ export class EventTarget {
   /** Dispatches a script-created event synchronously; returns false if it was canceled. */
   dispatchEvent(event: Event): boolean {
     requiredArguments(arguments.length, 1, 'EventTarget.dispatchEvent');
-    if (!(event instanceof Event)) throw new TypeError("EventTarget.dispatchEvent: parameter 1 is not of type 'Event'");
-    if (!(#listeners in this)) throw new TypeError('Illegal invocation');
+    if (!(event instanceof Event)) throw typeError('EventTarget.dispatchEvent', 'parameter 1 is not an Event');
+    if (!(#listeners in this)) throw illegalInvocation('EventTarget.dispatchEvent');
     if (isDispatching(event)) {
-      throw new DOMException('The event is already being dispatched.', 'InvalidStateError');
+      throw new DOMException(errorMessage('EventTarget.dispatchEvent', 'the event is already being dispatched'), 'InvalidStateError');
     }
     setTrusted(event, false);
     return dispatch(this, event);
@@ -522,7 +517,7 @@ export class AbortSignal extends EventTarget {
 
   private constructor(key?: symbol) {
     super();
-    if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
+    if (key !== ILLEGAL) throw illegalConstructor('AbortSignal');
   }
 
   /** Whether the signal has been aborted. */
@@ -553,7 +548,7 @@ export class AbortSignal extends EventTarget {
     } else if (this.#onabortListener === null) {
       const listener = (e: Event): void => {
         const h = this.#onabort;
-        if (typeof h !== 'function') throw new TypeError('onabort is not a function');
+        if (typeof h !== 'function') throw typeError('AbortSignal.onabort', 'the handler is not a function');
         if ((h as (e: Event) => unknown).call(this, e) === false) e.preventDefault();
       };
       this.#onabortListener = listener;
@@ -575,13 +570,13 @@ export class AbortSignal extends EventTarget {
     requiredArguments(arguments.length, 1, 'AbortSignal.timeout');
     // WebIDL [EnforceRange] unsigned long long.
     let ms = Number(milliseconds);
-    if (!Number.isFinite(ms)) throw new TypeError('AbortSignal.timeout: milliseconds is not a finite number');
+    if (!Number.isFinite(ms)) throw typeError('AbortSignal.timeout', 'milliseconds is not a finite number');
     ms = Math.trunc(ms);
-    if (ms < 0 || ms > MAX_SAFE) throw new TypeError('AbortSignal.timeout: milliseconds is out of range');
+    if (ms < 0 || ms > MAX_SAFE) throw typeError('AbortSignal.timeout', 'milliseconds is out of range');
     const hooks = timerHooks;
     const fallback = (globalThis as { setTimeout?: (fn: () => void, ms: number) => unknown }).setTimeout;
     const schedule = hooks !== null ? hooks.setTimeout : fallback;
-    if (typeof schedule !== 'function') throw new TypeError('AbortSignal.timeout: no timer is available');
+    if (typeof schedule !== 'function') throw typeError('AbortSignal.timeout', 'no timer is available');
     const s = new AbortSignal(ILLEGAL);
     schedule(() => s.#abort(new DOMException('signal timed out', 'TimeoutError')), ms);
     return s;
@@ -590,12 +585,9 @@ export class AbortSignal extends EventTarget {
   /** A signal that aborts when any of `signals` does, with that signal's reason. */
   static any(signals: Iterable<AbortSignal>): AbortSignal {
     requiredArguments(arguments.length, 1, 'AbortSignal.any');
-    if (signals === null || typeof signals !== 'object' || typeof signals[Symbol.iterator] !== 'function') {
-      throw new TypeError('AbortSignal.any: signals is not iterable');
-    }
     const list: AbortSignal[] = [];
-    for (const s of signals as Iterable<unknown>) {
-      if (!(s instanceof AbortSignal)) throw new TypeError('AbortSignal.any: every item must be an AbortSignal');
+    for (const s of sequenceOf(signals, 'AbortSignal.any')) {
+      if (!(s instanceof AbortSignal)) throw typeError('AbortSignal.any', 'every item must be an AbortSignal');
       list.push(s);
     }
     const result = new AbortSignal(ILLEGAL);

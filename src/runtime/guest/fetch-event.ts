@@ -15,6 +15,7 @@ import { beginExec, endExec, execState, setCurrentExec } from './exec.ts';
 import type { DispatchResult, WireError, WireOutcome, WireRequest } from './protocol.ts';
 import { defineInterface } from './webidl.ts';
 import { addGlobalListener, removeGlobalListener } from './report-error.ts';
+import { errorMessage, illegalConstructor, typeError } from './errors.ts';
 
 type Listener = (event: FetchEvent) => unknown;
 const listeners: Listener[] = [];
@@ -29,7 +30,7 @@ export function setEnvObject(env: unknown): void {
 export function setModuleHandler(exported: unknown): void {
   const handler = exported as { fetch?: unknown } | null | undefined;
   if (!handler || typeof handler.fetch !== 'function') {
-    throw new TypeError('The module has no default export with a fetch(request, env, ctx) method');
+    throw typeError('module', 'the default export has no fetch(request, env, ctx) method');
   }
   moduleHandler = handler as typeof moduleHandler;
 }
@@ -71,7 +72,7 @@ export class FetchEvent extends Event {
   #response: unknown;
 
   constructor(type: string, init: { request: Request; execId: number }, key?: symbol) {
-    if (key !== token) throw new TypeError('Illegal constructor');
+    if (key !== token) throw illegalConstructor('FetchEvent');
     super(type);
     this.#request = init.request;
     this.#execId = init.execId;
@@ -85,10 +86,10 @@ export class FetchEvent extends Event {
   }
 
   respondWith(response: unknown): void {
-    if (this.#responded) throw new DOMException('FetchEvent.respondWith() has already been called.', 'InvalidStateError');
+    if (this.#responded) throw new DOMException(errorMessage('FetchEvent.respondWith', 'a response was already given'), 'InvalidStateError');
     if (!this.#dispatching) {
       throw new DOMException(
-        'FetchEvent.respondWith() must be called while the event is dispatched: after an await, the request has already gone to the origin. Call it at once, with a promise: event.respondWith(handle(event.request)).',
+        errorMessage('FetchEvent.respondWith', 'call it while the event is dispatched: after an await, the request has already gone to the origin. Call it at once, with a promise: event.respondWith(handle(event.request)).'),
         'InvalidStateError',
       );
     }

@@ -6,6 +6,7 @@ import { callHost } from './ops.ts';
 import { execState } from './exec.ts';
 import { DOMException } from './dom-exception.ts';
 import type { WireFetch, WireFetchResponse } from './protocol.ts';
+import { errorMessage, typeError } from './errors.ts';
 
 let subrequestLimit = 64;
 
@@ -34,7 +35,7 @@ export async function fetch(input: unknown, init: RequestInit | undefined = unde
   const signal = requestSignal(request);
   if (signal?.aborted) throw signal.reason;
   const protocol = request.url.slice(0, request.url.indexOf(':') + 1);
-  if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`Fetch API cannot load ${request.url}: unsupported scheme`);
+  if (protocol !== 'http:' && protocol !== 'https:') throw typeError('fetch', `cannot load ${request.url}: unsupported scheme`);
   const wire = requestToWire(request) as WireFetch;
   const pending = callHost<WireFetchResponse>('fetch', wire);
   const wireResponse = signal ? await raceAbort(pending, signal) : await pending;
@@ -43,7 +44,7 @@ export async function fetch(input: unknown, init: RequestInit | undefined = unde
 
 function raceAbort<T>(pending: Promise<T>, signal: NonNullable<RequestInit['signal']>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+    const onAbort = (): void => reject(signal.reason ?? new DOMException(errorMessage('fetch', 'the operation was aborted'), 'AbortError'));
     signal.addEventListener('abort', onAbort, { once: true });
     pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

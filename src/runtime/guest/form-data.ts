@@ -1,6 +1,7 @@
 // FormData (https://xhr.spec.whatwg.org/#interface-formdata) and its multipart/form-data encoding.
 import { Blob, File, blobBytes, isBlob, isFile } from './blob.ts';
 import { defineInterface, requiredArguments } from './webidl.ts';
+import { typeError } from './errors.ts';
 
 /** The value of a FormData entry. */
 export type FormDataEntryValue = File | string;
@@ -30,7 +31,7 @@ export class FormData {
 
   /** Only `new FormData()`: there are no form elements to read entries from. */
   constructor(form?: undefined) {
-    if (form !== undefined) throw new TypeError("Failed to construct 'FormData': parameter 1 is not of type 'HTMLFormElement'.");
+    if (form !== undefined) throw typeError('FormData constructor', 'there are no form elements to read entries from');
   }
 
   /** Adds an entry; a Blob becomes a File named `filename` or 'blob'. */
@@ -95,7 +96,7 @@ export class FormData {
   }
 
   forEach(callback: (value: FormDataEntryValue, name: string, parent: FormData) => void, thisArg?: unknown): void {
-    if (typeof callback !== 'function') throw new TypeError("Failed to execute 'forEach' on 'FormData': The callback provided as parameter 1 is not a function.");
+    if (typeof callback !== 'function') throw typeError('FormData.forEach', 'callback is not a function');
     const list = this.#entries;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
@@ -146,7 +147,7 @@ function removeNamed(list: Entry[], name: string, from: number): void {
 function makeEntry(method: string, name: unknown, value: unknown, filename: unknown, blobOnly: boolean): Entry {
   const key = `${name as string}`;
   if (!isBlob(value)) {
-    if (blobOnly) throw new TypeError(`Failed to execute '${method}' on 'FormData': parameter 2 is not of type 'Blob'.`);
+    if (blobOnly) throw typeError(`FormData.${method}`, 'value is not a Blob');
     return { name: key, value: `${value as string}` };
   }
   if (filename !== undefined) {

@@ -1,5 +1,6 @@
 import { defineInterface, pairIteratorClass, pairListOf, requiredArguments } from './webidl.ts';
 import { isHttpToken } from './infra.ts';
+import { illegalInvocation, typeError } from './errors.ts';
 // WHATWG Fetch Headers. Storage is a flat [name, value, name, value, ...] list with lowercased
 // names in insertion order; the sorted-and-combined view is built lazily for iteration only.
 
@@ -23,7 +24,7 @@ function str(value: unknown): string {
 /** Validates a header name and returns it lowercased. */
 function checkName(value: unknown, method: string): string {
   const name = str(value);
-  if (!isHttpToken(name)) throw new TypeError(`Headers.${method}: "${name}" is an invalid header name.`);
+  if (!isHttpToken(name)) throw typeError(`Headers.${method}`, `"${name}" is an invalid header name`);
   return name.toLowerCase();
 }
 
@@ -35,7 +36,7 @@ function checkValue(input: unknown, method: string): string {
   while (start < end && isHttpWhitespace(raw.charCodeAt(start))) start++;
   while (end > start && isHttpWhitespace(raw.charCodeAt(end - 1))) end--;
   const value = start === 0 && end === raw.length ? raw : raw.slice(start, end);
-  if (BAD_VALUE.test(value)) throw new TypeError(`Headers.${method}: "${value}" is an invalid header value.`);
+  if (BAD_VALUE.test(value)) throw typeError(`Headers.${method}`, `"${value}" is an invalid header value`);
   return value;
 }
 
@@ -64,7 +65,7 @@ export class Headers {
       return;
     }
     if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
-      throw new TypeError("Headers constructor: init must be a sequence of pairs or a record");
+      throw typeError('Headers constructor', 'init must be a sequence of pairs or a record');
     }
     // Converted whole first, as WebIDL does, then appended.
     const pairs = pairListOf(init, 'Headers constructor', str);
@@ -74,7 +75,7 @@ export class Headers {
   #append(rawName: string, rawValue: string, method: string): void {
     const value = checkValue(rawValue, method);
     const name = checkName(rawName, method);
-    if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
+    if (this.#guard === 'immutable') throw typeError(`Headers.${method}`, 'these headers are immutable');
     this.#list.push(name, value);
     this.#sorted = null;
   }
@@ -89,7 +90,7 @@ export class Headers {
   delete(name: string): void {
     requiredArguments(arguments.length, 1, 'Headers.delete');
     const key = checkName(name, 'delete');
-    if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
+    if (this.#guard === 'immutable') throw typeError('Headers.delete', 'these headers are immutable');
     const list = this.#list;
     let w = 0;
     for (let r = 0; r < list.length; r += 2) {
@@ -143,7 +144,7 @@ export class Headers {
     requiredArguments(arguments.length, 2, 'Headers.set');
     const v = checkValue(value, 'set');
     const key = checkName(name, 'set');
-    if (this.#guard === 'immutable') throw new TypeError('Headers are immutable');
+    if (this.#guard === 'immutable') throw typeError('Headers.set', 'these headers are immutable');
     const list = this.#list;
     // w: write index once the first match has been updated; later matches are dropped.
     let w = -1;
@@ -170,7 +171,7 @@ export class Headers {
   /** Calls `callback(value, name, headers)` for each sorted, combined entry. */
   forEach(callback: (value: string, name: string, headers: Headers) => void, thisArg?: unknown): void {
     requiredArguments(arguments.length, 1, 'Headers.forEach');
-    if (typeof callback !== 'function') throw new TypeError('Headers.forEach: callback is not a function');
+    if (typeof callback !== 'function') throw typeError('Headers.forEach', 'callback is not a function');
     for (let i = 0; ; i += 2) {
       const pairs = this.#sortedPairs();
       if (i >= pairs.length) break;
@@ -199,7 +200,7 @@ export class Headers {
   declare [Symbol.iterator]: () => IterableIterator<[string, string]>;
 
   static #check(h: Headers): void {
-    if (!(#list in h)) throw new TypeError('Illegal invocation');
+    if (!(#list in h)) throw illegalInvocation('Headers');
   }
 
   #sortedPairs(): string[] {

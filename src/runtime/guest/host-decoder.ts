@@ -9,8 +9,8 @@
  * it when the stream ends or the request does, and keeps at most 128 open per request.
  */
 import { currentExec } from './exec.ts';
-import { DOMException } from './dom-exception.ts';
 import type { BridgeCalls, WireDecode, WireDecoded } from './protocol.ts';
+import { errorFromHost, typeError } from './errors.ts';
 
 declare function require(id: string): unknown;
 
@@ -31,12 +31,6 @@ function piece(bytes: Uint8Array, from: number, to: number): Uint8Array {
   const out = new Uint8Array(to - from);
   out.set(bytes.subarray(from, to));
   return out;
-}
-
-function toError(name: string, message: string): Error {
-  if (name === 'TypeError') return new TypeError(message);
-  if (name === 'RangeError') return new RangeError(message);
-  return new DOMException(message, name);
 }
 
 /** One TextDecoder's decoder for an encoding the host decodes; same contract as the guest's own. */
@@ -60,7 +54,7 @@ export class HostDecoder {
     if (this.#handle !== 0 && this.#exec !== currentExec()) {
       // The host only lets the request that opened a stream use it (and has freed it if that ended).
       this.#handle = 0;
-      throw new TypeError(`TextDecoder: a stream of ${this.#encoding} opened by another request cannot be continued in this one`);
+      throw typeError('TextDecoder.decode', `a stream of ${this.#encoding} opened by another request cannot be continued in this one`);
     }
     const length = bytes.length;
     // A fresh decoder given nothing has nothing to say, streaming or not.
@@ -75,7 +69,7 @@ export class HostDecoder {
         this.#handle = result[3];
         // A flush cut short leaves nothing open: the next call starts afresh (as TextDecoder resets).
         if (flush && this.#handle !== 0) this.#drop();
-        throw toError(result[1], result[2]);
+        throw errorFromHost(result[1], result[2]);
       }
       out += result[1];
       if (result[2] !== 0 && this.#handle === 0) this.#exec = currentExec();

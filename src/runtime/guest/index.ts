@@ -2,7 +2,7 @@
  * The guest runtime: installs the Web APIs on the isolate's global scope and exposes one entry
  * function to the host. Heavy pieces (streams, URLPattern) load on first use.
  */
-import { resolveOp, setDomErrorFactory } from './ops.ts';
+import { resolveOp } from './ops.ts';
 import { setCurrentExec } from './exec.ts';
 import { Headers } from './headers.ts';
 import { Request } from './request.ts';
@@ -23,6 +23,7 @@ import { makeTextStreams } from './text-streams.ts';
 import { patchWebAssembly } from './wasm.ts';
 import { defineInterface } from './webidl.ts';
 import type { EntryKind, WireConfig, WireRequest } from './protocol.ts';
+import { setDomExceptionFactory, typeError } from './errors.ts';
 
 declare function require(id: string): unknown;
 
@@ -63,11 +64,11 @@ function defineLazy(name: string, load: () => unknown): void {
 }
 
 function queueMicrotask(callback: unknown): void {
-  if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
+  if (typeof callback !== 'function') throw typeError('queueMicrotask', 'callback is not a function');
   void Promise.resolve().then(callback as () => void);
 }
 
-setDomErrorFactory((message, name) => new DOMException(message, name));
+setDomExceptionFactory((message, name) => new DOMException(message, name));
 setTimerHooks({ setTimeout: (fn, ms) => setTimeout(fn, ms) });
 patchWebAssembly();
 
@@ -75,7 +76,7 @@ patchWebAssembly();
 // that thread (the CPU watchdog would not see it, as waiting uses no CPU). Atomics.waitAsync stays.
 Object.defineProperty(Atomics, 'wait', {
   value: function wait(): never {
-    throw new TypeError('Atomics.wait cannot be called in this context');
+    throw typeError('Atomics.wait', 'a function may not park its thread');
   },
   writable: true,
   configurable: true,

@@ -10,7 +10,8 @@ import { Event, EventTarget, fireTrusted, type EventInit } from './events.ts';
 import { currentExec } from './exec.ts';
 import { setTimeout } from './timers.ts';
 import { deserialize, serializeWithTransfer, setPortHooks, transferList, type Serialization } from './structured-clone.ts';
-import { defineInterface, requiredArguments, sequenceOf } from './webidl.ts';
+import { defineInterface, dictionaryOf, requiredArguments, sequenceOf } from './webidl.ts';
+import { errorMessage, illegalConstructor, typeError } from './errors.ts';
 
 const ILLEGAL = Symbol('illegal constructor');
 
@@ -36,15 +37,14 @@ export class MessageEvent extends Event {
   constructor(type: string, eventInitDict: MessageEventInit = {}) {
     requiredArguments(arguments.length, 1, 'MessageEvent constructor');
     super(type, eventInitDict);
-    const init = eventInitDict ?? {};
-    if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('MessageEvent constructor: eventInitDict is not an object');
+    const init = dictionaryOf<MessageEventInit>(eventInitDict, 'MessageEvent constructor');
     this.#init(init.data, init.origin, init.lastEventId, init.source, init.ports);
   }
 
   #init(data: unknown, origin: unknown, lastEventId: unknown, source: unknown, ports: unknown): void {
-    if (source !== undefined && source !== null && !isPortBrand(source)) throw new TypeError('MessageEvent: source is not a MessagePort');
+    if (source !== undefined && source !== null && !isPortBrand(source)) throw typeError('MessageEvent', 'source is not a MessagePort');
     const list = ports === undefined ? [] : sequenceOf(ports, 'MessageEvent: ports');
-    for (const port of list) if (!isPortBrand(port)) throw new TypeError('MessageEvent: ports must be MessagePorts');
+    for (const port of list) if (!isPortBrand(port)) throw typeError('MessageEvent', 'ports must be MessagePorts');
     this.#data = data === undefined ? null : data;
     this.#origin = origin === undefined ? '' : `${origin as string}`;
     this.#lastEventId = lastEventId === undefined ? '' : `${lastEventId as string}`;
@@ -90,7 +90,7 @@ export class MessagePort extends EventTarget {
 
   private constructor(key?: symbol) {
     super();
-    if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
+    if (key !== ILLEGAL) throw illegalConstructor('MessagePort');
   }
 
   /** Two entangled ports (MessageChannel's constructor). */
@@ -106,7 +106,7 @@ export class MessagePort extends EventTarget {
   postMessage(message: unknown, options: unknown = undefined): void {
     requiredArguments(arguments.length, 1, 'MessagePort.postMessage');
     const transfer = transferList(options);
-    if (transfer.includes(this)) throw new DOMException('Port at index 0 contains the source port.', 'DataCloneError');
+    if (transfer.includes(this)) throw new DOMException(errorMessage('MessagePort.postMessage', 'the transfer list contains the source port'), 'DataCloneError');
     const serialization = serializeWithTransfer(message, transfer);
     const target = this.#other;
     if (target === null) return;

@@ -6,6 +6,7 @@
 import { host } from './host.ts';
 import { currentExec } from './exec.ts';
 import type { OpKind } from './protocol.ts';
+import { errorFromHost } from './errors.ts';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -43,27 +44,7 @@ export function resolveOp(opId: number, ok: boolean, value: unknown): void {
     p.resolve(value);
   } else {
     const [name, message] = value as [string, string];
-    p.reject(makeError(name, message));
+    p.reject(errorFromHost(name, message));
   }
 }
 
-const errorTypes: Record<string, new (message: string) => Error> = {
-  TypeError,
-  RangeError,
-  SyntaxError,
-  Error,
-};
-
-function makeError(name: string, message: string): Error {
-  const Ctor = errorTypes[name];
-  if (Ctor) return new Ctor(message);
-  // DOMException-style names (OperationError, NotSupportedError, ...)
-  return makeDomError(message, name);
-}
-
-let makeDomError: (message: string, name: string) => Error = (message) => new Error(message);
-
-/** Lets ops create DOMExceptions without importing the class eagerly. */
-export function setDomErrorFactory(fn: (message: string, name: string) => Error): void {
-  makeDomError = fn;
-}

@@ -6,6 +6,7 @@ import { URL } from './url.ts';
 import type { WireBody, WireRequest } from './protocol.ts';
 import { defineInterface } from './webidl.ts';
 import { isHttpToken } from './infra.ts';
+import { typeError } from './errors.ts';
 
 /** `request.eo` on incoming requests: where the client is, as the host determined it. */
 export interface EoInfo {
@@ -37,9 +38,9 @@ const forbiddenMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const redirectModes = new Set(['follow', 'manual', 'error']);
 
 function normalizeMethod(method: string): string {
-  if (!isHttpToken(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
+  if (!isHttpToken(method)) throw typeError('Request constructor', `'${method}' is not a valid HTTP method`);
   const upper = method.toUpperCase();
-  if (forbiddenMethods.has(upper)) throw new TypeError(`'${method}' HTTP method is unsupported.`);
+  if (forbiddenMethods.has(upper)) throw typeError('Request constructor', `'${method}' HTTP method is unsupported`);
   return normalizedMethods.has(upper) ? upper : method;
 }
 
@@ -89,14 +90,14 @@ export class Request {
       const parsed = new URL(String(input));
       // Fetch: a Request's URL may not carry credentials (they belong in an Authorization header).
       // The message leaves the URL out: it holds a password.
-      if (parsed.username !== '' || parsed.password !== '') throw new TypeError('Request cannot be constructed from a URL that includes credentials');
+      if (parsed.username !== '' || parsed.password !== '') throw typeError('Request constructor', 'the URL includes credentials');
       const url = parsed.href;
       base = { method: 'GET', url, headers: new Headers(), redirect: 'follow', signal: null, eo: undefined, fetchEo: undefined, maxFollow: undefined, body: null };
     }
     const state: RequestState = { ...base };
     if (init.method !== undefined) state.method = normalizeMethod(String(init.method));
     if (init.redirect !== undefined) {
-      if (!redirectModes.has(init.redirect)) throw new TypeError(`'${init.redirect}' is not a valid redirect mode.`);
+      if (!redirectModes.has(init.redirect)) throw typeError('Request constructor', `'${init.redirect}' is not a valid redirect mode`);
       state.redirect = init.redirect;
     }
     if (init.signal !== undefined) state.signal = init.signal;
@@ -122,14 +123,14 @@ export class Request {
       // Checked before the input's body is taken: a refused Request leaves the input usable.
       const taken = inputRequest.#body;
       if (taken.source !== null && (state.method === 'GET' || state.method === 'HEAD')) {
-        throw new TypeError('Request with GET/HEAD method cannot have body.');
+        throw typeError('Request constructor', 'a GET or HEAD request cannot have a body');
       }
-      if (taken.source !== null && taken.disturbed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+      if (taken.source !== null && taken.disturbed) throw typeError('Request constructor', 'the input Request has already been used');
       body = taken.source;
       taken.used = true;
     }
     if (body !== null && (state.method === 'GET' || state.method === 'HEAD')) {
-      throw new TypeError('Request with GET/HEAD method cannot have body.');
+      throw typeError('Request constructor', 'a GET or HEAD request cannot have a body');
     }
     state.body = body;
     this.#s = state;

@@ -5,6 +5,7 @@ import { URL } from './url.ts';
 import { utf8Encode } from './encoding.ts';
 import type { WireFetchResponse, WireResponse } from './protocol.ts';
 import { defineInterface, toUnsignedShort } from './webidl.ts';
+import { rangeError, typeError } from './errors.ts';
 
 export interface ResponseInit {
   status?: number;
@@ -51,14 +52,14 @@ export class Response {
     }
     const status = init.status === undefined ? 200 : toUnsignedShort(init.status);
     if (status < 200 || status > 599) {
-      throw new RangeError(`Failed to construct 'Response': The status provided (${String(init.status)}) is outside the range [200, 599].`);
+      throw rangeError('Response constructor', `the status provided (${String(init.status)}) is outside the range [200, 599]`);
     }
     const statusText = init.statusText === undefined ? '' : String(init.statusText);
-    if (!reasonPhraseRe.test(statusText)) throw new TypeError('Invalid statusText');
+    if (!reasonPhraseRe.test(statusText)) throw typeError('Response constructor', 'statusText is not a valid reason phrase');
     const headers = new Headers(init.headers as HeadersInit | undefined);
     let source: BodySource | null = null;
     if (body !== null && body !== undefined) {
-      if (nullBodyStatuses.has(status)) throw new TypeError('Response with null body status cannot have body');
+      if (nullBodyStatuses.has(status)) throw typeError('Response constructor', `a response with status ${status} cannot have a body`);
       const extracted = extractBody(body);
       source = extracted.source;
       if (extracted.contentType !== null && !headers.has('content-type')) headers.set('content-type', extracted.contentType);
@@ -76,7 +77,7 @@ export class Response {
   static redirect(url: unknown, statusInit: unknown = 302): Response {
     const href = new URL(String(url)).href;
     const status = toUnsignedShort(statusInit);
-    if (!redirectStatuses.has(status)) throw new RangeError(`Invalid status code ${status}`);
+    if (!redirectStatuses.has(status)) throw rangeError('Response.redirect', `${status} is not a redirect status`);
     const headers = headersFromFlatList(['location', href]);
     setHeadersGuard(headers, 'immutable');
     return Response.#make({ type: 'default', status, statusText: '', headers, url: '', redirected: false }, null);
@@ -84,7 +85,7 @@ export class Response {
 
   static json(data: unknown, init: ResponseInit = {}): Response {
     const text = JSON.stringify(data);
-    if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    if (text === undefined) throw typeError('Response.json', 'the value is not JSON serializable');
     const headers = new Headers(init.headers as HeadersInit | undefined);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new Response(utf8Encode(text), { ...init, headers });

@@ -4,6 +4,7 @@
  * isolate. `require` makes esbuild wrap the library in a lazy initialiser inside the one bundle.
  */
 import { defineInterface } from './webidl.ts';
+import { typeError } from './errors.ts';
 
 declare function require(id: string): unknown;
 
@@ -100,7 +101,7 @@ export async function readAllBytes(stream: GuestReadableStream): Promise<Uint8Ar
     const { done, value } = await reader.read();
     if (done) break;
     if (!(value instanceof Uint8Array)) {
-      throw new TypeError('Received non-Uint8Array chunk');
+      throw typeError('body', 'a body stream chunk must be a Uint8Array');
     }
     chunks.push(value);
     total += value.byteLength;

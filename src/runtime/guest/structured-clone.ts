@@ -15,6 +15,7 @@ import { DOMException } from './dom-exception.ts';
 import { interfaceOf, requiredArguments, sequenceOf } from './webidl.ts';
 import { lazy } from './lazy.ts';
 import type { Blob } from './blob.ts';
+import { errorMessage, typeError } from './errors.ts';
 
 // Intrinsics taken when this module loads, so user code that re-wires a prototype later does not
 // change what a clone reads: brand checks call these on the value and throw for other objects.
@@ -96,7 +97,7 @@ type Rec =
   | { k: 'platform'; value: object };
 
 function cloneError(what: string): DOMException {
-  return new DOMException(`${what} could not be cloned.`, 'DataCloneError');
+  return new DOMException(errorMessage('structuredClone', `${what} could not be cloned`), 'DataCloneError');
 }
 
 function brand(fn: (this: unknown, ...args: never[]) => unknown, value: unknown, ...args: never[]): boolean {
@@ -278,11 +279,11 @@ function clonePlatform(value: object): object {
 function checkTransfer(transfer: readonly object[]): void {
   const seen = new Set<object>();
   for (const item of transfer) {
-    if (seen.has(item)) throw new DOMException('Value at index has duplicate.', 'DataCloneError');
+    if (seen.has(item)) throw new DOMException(errorMessage('structuredClone', 'the transfer list names an object twice'), 'DataCloneError');
     seen.add(item);
     if (ports.movable(item)) continue;
-    if (!brand(bufferByteLength, item)) throw new DOMException('Value at index does not have a transferable type.', 'DataCloneError');
-    if (bufferDetached.call(item)) throw new DOMException('An ArrayBuffer is detached and could not be cloned.', 'DataCloneError');
+    if (!brand(bufferByteLength, item)) throw new DOMException(errorMessage('structuredClone', 'the transfer list holds an object that cannot be transferred'), 'DataCloneError');
+    if (bufferDetached.call(item)) throw new DOMException(errorMessage('structuredClone', 'a detached ArrayBuffer cannot be transferred'), 'DataCloneError');
   }
 }
 
@@ -302,7 +303,7 @@ export function serializeWithTransfer(value: unknown, transfer: readonly object[
       return bufferTransfer.call(item as ArrayBuffer);
     } catch {
       // A WebAssembly.Memory's buffer cannot be detached.
-      throw new DOMException('An ArrayBuffer could not be transferred.', 'DataCloneError');
+      throw new DOMException(errorMessage('structuredClone', 'an ArrayBuffer could not be transferred'), 'DataCloneError');
     }
   });
   return { data, moved };
@@ -320,12 +321,12 @@ export function deserialize(serialization: Serialization): unknown {
  */
 export function transferList(options: unknown): object[] {
   if (options === undefined || options === null) return [];
-  if (typeof options !== 'object' && typeof options !== 'function') throw new TypeError('The transfer options are not an object');
+  if (typeof options !== 'object' && typeof options !== 'function') throw typeError('structuredClone', 'the options are not an object');
   const iterable = typeof (options as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
   const list = iterable ? options : (options as { transfer?: unknown }).transfer;
   if (list === undefined) return [];
   const items = sequenceOf(list, 'transfer');
-  for (const item of items) if (item === null || (typeof item !== 'object' && typeof item !== 'function')) throw new TypeError('transfer: every item must be an object');
+  for (const item of items) if (item === null || (typeof item !== 'object' && typeof item !== 'function')) throw typeError('structuredClone', 'every item of the transfer list must be an object');
   return items as object[];
 }
 

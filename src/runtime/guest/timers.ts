@@ -6,6 +6,7 @@
 import { callHost, lastOpId } from './ops.ts';
 import { host } from './host.ts';
 import { currentExec } from './exec.ts';
+import { typeError } from './errors.ts';
 
 interface Timer {
   fn: (...args: unknown[]) => void;
@@ -31,7 +32,7 @@ function arm(id: number, timer: Timer): void {
 }
 
 function add(fn: unknown, ms: unknown, args: unknown[], repeat: boolean): number {
-  if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+  if (typeof fn !== 'function') throw typeError('timers', 'callback is not a function');
   // Global scope runs once per isolate, outside any request: a timer set there would never fire.
   if (currentExec() === 0) throw new Error('Timers are not allowed outside a request handler (global scope runs once per isolate, outside any request)');
   const delay = Math.max(0, Math.min(Number(ms) || 0, 2 ** 31 - 1));

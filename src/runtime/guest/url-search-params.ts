@@ -2,6 +2,7 @@
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
 import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
 import { defineInterface, pairIteratorClass, pairListOf, requiredArguments } from './webidl.ts';
+import { typeError } from './errors.ts';
 
 /** Anything the URLSearchParams constructor accepts. */
 export type URLSearchParamsInit = URLSearchParams | Record<string, string> | Iterable<Iterable<string>> | string;
@@ -309,7 +310,7 @@ export class URLSearchParams {
   /** Calls `callback(value, name, params)` for each pair. */
   forEach(callback: (value: string, name: string, params: URLSearchParams) => void, thisArg?: unknown): void {
     requiredArguments(arguments.length, 1, 'URLSearchParams.forEach');
-    if (typeof callback !== 'function') throw new TypeError('URLSearchParams.forEach: callback is not a function');
+    if (typeof callback !== 'function') throw typeError('URLSearchParams.forEach', 'callback is not a function');
     for (let i = 0; ; i += 2) {
       const list = this.#entries();
       if (i >= list.length) break;

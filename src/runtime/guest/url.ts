@@ -8,6 +8,7 @@ import { lazy } from './lazy.ts';
 import type { URLSearchParams } from './url-search-params.ts';
 import type { WireUrl } from './protocol.ts';
 import { defineInterface, requiredArguments } from './webidl.ts';
+import { typeError } from './errors.ts';
 
 type Settable = 'href' | 'protocol' | 'username' | 'password' | 'host' | 'hostname' | 'port' | 'pathname' | 'search' | 'hash';
 
@@ -22,7 +23,7 @@ export class URL {
   constructor(url: unknown, base?: unknown) {
     requiredArguments(arguments.length, 1, 'URL constructor');
     const parts = parse(String(url), base === undefined ? undefined : String(base));
-    if (parts === null) throw new TypeError(`Invalid URL: ${String(url)}`);
+    if (parts === null) throw typeError('URL constructor', `Invalid URL: ${String(url)}`);
     this.#parts = parts;
   }
 
@@ -41,7 +42,7 @@ export class URL {
   #set(part: Settable, value: unknown): void {
     const next = host.sync('urlSet', [this.#parts.href, part, String(value)]) as WireUrl | null;
     if (next === null) {
-      if (part === 'href') throw new TypeError(`Invalid URL: ${String(value)}`);
+      if (part === 'href') throw typeError('URL.href', `Invalid URL: ${String(value)}`);
       return;
     }
     this.#parts = next;

@@ -1,4 +1,5 @@
 /** Small WebIDL behaviours shared by the guest's classes. */
+import { typeError } from './errors.ts';
 
 /** WebIDL members are enumerable, unlike class members: make a prototype's members so. */
 export function makeEnumerable(proto: object): void {
@@ -31,7 +32,7 @@ export function interfaceOf(value: object): string | undefined {
  * names the operation as browsers do ("Headers.append", "Blob constructor").
  */
 export function requiredArguments(count: number, required: number, context: string): void {
-  if (count < required) throw new TypeError(`${context}: ${required} argument${required === 1 ? '' : 's'} required, but only ${count} present.`);
+  if (count < required) throw typeError(context, `${required} argument${required === 1 ? '' : 's'} required, but only ${count} present.`);
 }
 
 /**
@@ -73,15 +74,15 @@ const arrayIterator = Array.prototype[Symbol.iterator];
 function pairsOf(init: object, what: string): unknown[][] | null {
   const method = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   if (method === undefined || method === null) return null;
-  if (typeof method !== 'function') throw new TypeError(`${what}: init[Symbol.iterator] is not a function`);
+  if (typeof method !== 'function') throw typeError(what, 'init[Symbol.iterator] is not a function');
   const iterate = method as (this: unknown) => unknown;
   const pairs: unknown[][] = [];
   for (const pair of listFrom(init, iterate, what)) {
-    if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) throw new TypeError(`${what}: each item must be a sequence of two values`);
+    if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) throw typeError(what, 'each item must be a sequence of two values');
     const inner = (pair as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-    if (typeof inner !== 'function') throw new TypeError(`${what}: each item must be a sequence of two values`);
+    if (typeof inner !== 'function') throw typeError(what, 'each item must be a sequence of two values');
     const items = listFrom(pair, inner as (this: unknown) => unknown, what);
-    if (items.length !== 2) throw new TypeError(`${what}: expected a name/value pair of length 2, found ${items.length}`);
+    if (items.length !== 2) throw typeError(what, `expected a name/value pair of length 2, found ${items.length}`);
     pairs.push(items);
   }
   return pairs;
@@ -103,18 +104,25 @@ export function pairListOf(init: object, what: string, convert: (value: unknown)
   for (const key of Reflect.ownKeys(init)) {
     const desc = Reflect.getOwnPropertyDescriptor(init, key);
     if (desc === undefined || !desc.enumerable) continue;
-    if (typeof key === 'symbol') throw new TypeError(`${what}: a record key cannot be a Symbol`);
+    if (typeof key === 'symbol') throw typeError(what, 'a record key cannot be a Symbol');
     record.set(convert(key), convert((init as Record<string, unknown>)[key]));
   }
   for (const [name, value] of record) list.push(name, value);
   return list;
 }
 
+/** WebIDL dictionary conversion's first step: undefined and null are `{}`, other non-objects a TypeError. */
+export function dictionaryOf<T extends object = Record<string, unknown>>(value: unknown, context: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' && typeof value !== 'function') throw typeError(context, 'the options are not an object');
+  return value as Partial<T>;
+}
+
 /** WebIDL `sequence<T>` conversion (items unconverted): @@iterator read once, a custom one used. */
 export function sequenceOf(value: unknown, what: string): unknown[] {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) throw new TypeError(`${what}: the value is not a sequence`);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) throw typeError(what, 'the value is not a sequence');
   const method = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-  if (typeof method !== 'function') throw new TypeError(`${what}: the value is not a sequence`);
+  if (typeof method !== 'function') throw typeError(what, 'the value is not a sequence');
   const list = listFrom(value, method as (this: unknown) => unknown, what);
   // The fast path hands back the caller's own array: the conversion is a copy, fixed from now on.
   return list === value ? list.slice() : list;
@@ -124,13 +132,13 @@ export function sequenceOf(value: unknown, what: string): unknown[] {
 function listFrom(value: object, method: (this: unknown) => unknown, what: string): unknown[] {
   if (method === arrayIterator && Array.isArray(value)) return value as unknown[];
   const iterator = method.call(value) as { next?: unknown } | null;
-  if (iterator === null || (typeof iterator !== 'object' && typeof iterator !== 'function')) throw new TypeError(`${what}: the iterator is not an object`);
+  if (iterator === null || (typeof iterator !== 'object' && typeof iterator !== 'function')) throw typeError(what, 'the iterator is not an object');
   const next = iterator.next;
-  if (typeof next !== 'function') throw new TypeError(`${what}: the iterator has no next method`);
+  if (typeof next !== 'function') throw typeError(what, 'the iterator has no next method');
   const items: unknown[] = [];
   for (;;) {
     const step = next.call(iterator) as { done?: unknown; value?: unknown } | null;
-    if (step === null || (typeof step !== 'object' && typeof step !== 'function')) throw new TypeError(`${what}: the iterator result is not an object`);
+    if (step === null || (typeof step !== 'object' && typeof step !== 'function')) throw typeError(what, 'the iterator result is not an object');
     if (step.done) return items;
     items.push(step.value);
   }
