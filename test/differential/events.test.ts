@@ -31,13 +31,6 @@ differentialSuite('Events', {
     AbortSignal: globalThis.AbortSignal,
     DOMException: globalThis.DOMException,
   },
-  isolateDiffers: {
-    // The first line of a DOMException's stack lacks the message in the isolate ("AbortError", not
-    // "AbortError: 42"): the isolate's V8 formats the stack header without the message accessor the
-    // guest defines on the prototype (an Error subclass with a prototype `message` getter does the
-    // same there). Node's realm runs the same guest class and gets "AbortError: 42".
-    'DOMException maps names to legacy codes and keeps name/message › the stack header with a message': 'stack header without the message',
-  },
 });
 
 describe("events in Node's realm only: the guest's internal hooks", () => {

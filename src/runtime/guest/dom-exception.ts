@@ -110,6 +110,14 @@ export class DOMException extends Error {
     } else {
       this.#name = options === undefined ? 'Error' : `${options}`;
     }
+    // The stack's first line was made in super(), before the name and message existed (they are
+    // accessors here, which V8 does not consult for it): write it as browsers and Node show it.
+    const stack = (this as { stack?: unknown }).stack;
+    if (typeof stack === 'string') {
+      const rest = stack.indexOf('\n');
+      const header = this.#message === '' ? this.#name : `${this.#name}: ${this.#message}`;
+      Object.defineProperty(this, 'stack', { value: header + (rest < 0 ? '' : stack.slice(rest)), writable: true, configurable: true });
+    }
   }
 
   static {
