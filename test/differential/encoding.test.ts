@@ -3,13 +3,8 @@
 // the module's internal UTF-8 helpers, which the isolate cannot reach.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  TextDecoder as GuestDecoder,
-  TextEncoder as GuestEncoder,
-  utf8Decode,
-  utf8DecodeWithoutBOM,
-  utf8Encode,
-} from '../../src/runtime/guest/encoding.ts';
+import { TextDecoder as GuestDecoder, TextEncoder as GuestEncoder } from '../../src/runtime/guest/encoding.ts';
+import { utf8Decode, utf8DecodeWithoutBOM, utf8Encode } from '../../src/runtime/guest/utf8.ts';
 import { differentialSuite } from './harness.ts';
 import { STRINGS, UTF8_CASES, suite, type Impl } from './cases/encoding.ts';
 

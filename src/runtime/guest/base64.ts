@@ -1,6 +1,7 @@
 // atob/btoa per the HTML spec (forgiving-base64) and EdgeOne's btoaUTF8/atobUTF8.
 import { DOMException } from './dom-exception.ts';
-import { bufferSourceToBytes, utf8Decode, utf8Encode } from './encoding.ts';
+import { bufferSourceToBytes } from './encoding.ts';
+import { utf8Decode, utf8Encode } from './utf8.ts';
 import { requiredArguments } from './webidl.ts';
 import { errorMessage } from './errors.ts';
 

@@ -2,6 +2,7 @@
 // A blob is an immutable list of Uint8Array chunks: parts that are blobs and slices share their
 // chunks instead of copying them; strings and buffers are copied once, as the spec requires.
 import { defineInterface, requiredArguments } from './webidl.ts';
+import { utf8Decode, utf8Encode } from './utf8.ts';
 import { typeError } from './errors.ts';
 
 /** A part accepted by the Blob constructor; anything else is converted to a string. */
@@ -277,114 +278,4 @@ function concat(chunks: readonly Uint8Array[], size: number, copy: boolean): Uin
     offset += chunk.length;
   }
   return out;
-}
-
-/** UTF-8 with lone surrogates encoded as U+FFFD, like TextEncoder. */
-function utf8Encode(text: string): Uint8Array {
-  const n = text.length;
-  let length = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      length += 4;
-      i++;
-    } else length += 3;
-  }
-  const out = new Uint8Array(length);
-  if (length === n) {
-    for (let i = 0; i < n; i++) out[i] = text.charCodeAt(i);
-    return out;
-  }
-  let j = 0;
-  for (let i = 0; i < n; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 0x80) {
-      out[j++] = c;
-    } else if (c < 0x800) {
-      out[j++] = 0xc0 | (c >> 6);
-      out[j++] = 0x80 | (c & 0x3f);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && (next & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-        out[j++] = 0xf0 | (c >> 18);
-        out[j++] = 0x80 | ((c >> 12) & 0x3f);
-        out[j++] = 0x80 | ((c >> 6) & 0x3f);
-        out[j++] = 0x80 | (c & 0x3f);
-      } else {
-        out[j++] = 0xef;
-        out[j++] = 0xbf;
-        out[j++] = 0xbd;
-      }
-    } else {
-      out[j++] = 0xe0 | (c >> 12);
-      out[j++] = 0x80 | ((c >> 6) & 0x3f);
-      out[j++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return out;
-}
-
-const DECODE_CHUNK = 8192;
-
-/** The WHATWG "UTF-8 decode" algorithm: BOM stripped, maximal invalid subparts become U+FFFD. */
-function utf8Decode(bytes: Uint8Array): string {
-  const n = bytes.length;
-  let i = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  const units = new Uint16Array(DECODE_CHUNK + 2);
-  let u = 0;
-  let out = '';
-  let needed = 0;
-  let codePoint = 0;
-  let lower = 0x80;
-  let upper = 0xbf;
-  while (i < n) {
-    const b = bytes[i]!;
-    if (needed === 0) {
-      i++;
-      if (b < 0x80) units[u++] = b;
-      else if (b >= 0xc2 && b <= 0xdf) {
-        needed = 1;
-        codePoint = b & 0x1f;
-      } else if (b >= 0xe0 && b <= 0xef) {
-        if (b === 0xe0) lower = 0xa0;
-        else if (b === 0xed) upper = 0x9f;
-        needed = 2;
-        codePoint = b & 0x0f;
-      } else if (b >= 0xf0 && b <= 0xf4) {
-        if (b === 0xf0) lower = 0x90;
-        else if (b === 0xf4) upper = 0x8f;
-        needed = 3;
-        codePoint = b & 0x07;
-      } else units[u++] = 0xfffd;
-    } else if (b < lower || b > upper) {
-      // The byte is not consumed: it starts the next sequence.
-      needed = 0;
-      lower = 0x80;
-      upper = 0xbf;
-      units[u++] = 0xfffd;
-    } else {
-      i++;
-      lower = 0x80;
-      upper = 0xbf;
-      codePoint = (codePoint << 6) | (b & 0x3f);
-      if (--needed === 0) {
-        if (codePoint < 0x10000) units[u++] = codePoint;
-        else {
-          const c = codePoint - 0x10000;
-          units[u++] = 0xd800 | (c >> 10);
-          units[u++] = 0xdc00 | (c & 0x3ff);
-        }
-      }
-    }
-    if (u >= DECODE_CHUNK) {
-      out += String.fromCharCode(...units.subarray(0, u));
-      u = 0;
-    }
-  }
-  if (needed !== 0) units[u++] = 0xfffd;
-  return u === 0 ? out : out + String.fromCharCode(...units.subarray(0, u));
 }

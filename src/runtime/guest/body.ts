@@ -4,7 +4,7 @@
  * someone asks for `.body`, so the common cases never load the streams library.
  */
 import { lazy, loaded } from './lazy.ts';
-import { utf8Decode, utf8Encode } from './encoding.ts';
+import { utf8Decode, utf8Encode } from './utf8.ts';
 import { callHost } from './ops.ts';
 import { host } from './host.ts';
 import {

@@ -2,7 +2,7 @@
 import { Body, extractBody, includeBody, type BodyMembers, type BodySource } from './body.ts';
 import { Headers, headersFromFlatList, headersToFlatList, setHeadersGuard, type HeadersInit } from './headers.ts';
 import { URL } from './url.ts';
-import { utf8Encode } from './encoding.ts';
+import { utf8Encode } from './utf8.ts';
 import type { WireFetchResponse, WireResponse } from './protocol.ts';
 import { defineInterface, toUnsignedShort } from './webidl.ts';
 import { rangeError, typeError } from './errors.ts';

@@ -1,5 +1,6 @@
 /** TextEncoderStream and TextDecoderStream, on top of the lazily loaded TransformStream. */
-import { TextDecoder, utf8Encode } from './encoding.ts';
+import { TextDecoder } from './encoding.ts';
+import { utf8Encode } from './utf8.ts';
 import { streams } from './streams.ts';
 
 interface Controller {

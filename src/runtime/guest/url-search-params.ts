@@ -1,6 +1,6 @@
 // WHATWG URL: URLSearchParams and the application/x-www-form-urlencoded parser/serializer.
 // Storage is a flat [name, value, ...] list; a query handed over by the URL is parsed lazily.
-import { utf8DecodeWithoutBOM, utf8Encode } from './encoding.ts';
+import { utf8DecodeWithoutBOM, utf8Encode } from './utf8.ts';
 import { defineInterface, pairIteratorClass, pairListOf, requiredArguments } from './webidl.ts';
 import { typeError } from './errors.ts';
 
