@@ -8,8 +8,7 @@ import { readFileSync, watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Runtime, type FunctionCode } from '../runtime/runtime.ts';
 import { proxyToOrigin } from '../gateway/proxy.ts';
-import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from '../gateway/node-io.ts';
-import { parseRequestTarget } from '../gateway/request-target.ts';
+import { ownHostRoute, readBodyWithin, readTarget, toIncoming, writeFailure, writeResponse } from '../gateway/node-io.ts';
 import { egressDispatcher, hostKey } from '../runtime/host/egress.ts';
 import { parseIpRange } from '../domain/ip-range.ts';
 import { guardProcess } from '../gateway/process-guard.ts';
@@ -77,16 +76,10 @@ export async function startDevServer(options: DevOptions): Promise<DevServer> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const fn = current;
-    const body = await readBody(req, runtime.limits.requestBodyBytes);
-    if (body === 'too-large') {
-      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
-      return;
-    }
-    const target = parseRequestTarget(hostHeaders(req), req.url);
-    if ('error' in target) {
-      writeBadTarget(res, target.error);
-      return;
-    }
+    const body = await readBodyWithin(req, res, runtime.limits.requestBodyBytes);
+    if (body === undefined) return;
+    const target = readTarget(req, res);
+    if (!target) return;
     const incoming = toIncoming(req, target, body, 'http', options.geo);
     const route = origin ? ownHostRoute(target, origin) : undefined;
     const { outcome, report } = await runtime.execute(fn, incoming, route ? { route, egress } : { egress });

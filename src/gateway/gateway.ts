@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MatchRequest } from '../domain/rules.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { EgressDispatchers } from '../runtime/host/egress.ts';
-import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
-import { parseRequestTarget, type RequestTarget } from './request-target.ts';
+import { ownHostRoute, readBodyWithin, readTarget, toIncoming, writeFailure, writeResponse } from './node-io.ts';
+import type { RequestTarget } from './request-target.ts';
 import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry, RoutingTable, ZoneEntry } from './routes.ts';
 import type { LaneClient } from './lane.ts';
@@ -72,11 +72,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const mirror = options.records && new ShadowMirror(lane, options.records);
 
   async function runProduction(req: IncomingMessage, res: ServerResponse, target: RequestTarget, fn: FunctionEntry, client: { ip: string; geo: Geo | undefined }, loop: LoopState, start: RecordStart | undefined, extraHeaders: string[]): Promise<void> {
-    const body = await readBody(req, runtime.limits.requestBodyBytes);
-    if (body === 'too-large') {
-      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${runtime.limits.requestBodyBytes} bytes`);
-      return;
-    }
+    const body = await readBodyWithin(req, res, runtime.limits.requestBodyBytes);
+    if (body === undefined) return;
     const origin = fn.zone.origin;
     // A fetch to the request's own host goes to the zone's origin (keeping the Host header).
     const route = ownHostRoute(target, origin);
@@ -110,11 +107,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
      * Host and path are validated once, and rules, the function's URL and the origin are all built
      * from these parts: a malformed Host cannot make a rule see one path and the function another.
      */
-    const target = parseRequestTarget(hostHeaders(req), req.url);
-    if ('error' in target) {
-      writeBadTarget(res, target.error);
-      return;
-    }
+    const target = readTarget(req, res);
+    if (!target) return;
     const host = target.hostname;
     const clientIp = clientIpOf(req, proxies);
     const geo = options.geo?.(clientIp);

@@ -14,8 +14,7 @@ import { parseIpRanges } from '../domain/ip-range.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { loadSecretBox } from '../store/secrets.ts';
 import { envHashOf, materializeEnv } from './env.ts';
-import { hostHeaders, ownHostRoute, readBody, toIncoming, writeBadTarget, writeFailure, writeResponse } from './node-io.ts';
-import { parseRequestTarget } from './request-target.ts';
+import { ownHostRoute, readBody, readTarget, toIncoming, writeFailure, writeResponse } from './node-io.ts';
 import { guardProcess } from './process-guard.ts';
 import { stampLoop, type LoopState } from './loop.ts';
 import { batchNotes, pathOf, recordOf, type RecordStart } from './records.ts';
@@ -77,11 +76,8 @@ const server = createServer((req, res) => {
     }
     const geo = h('x-edgefn-geo');
     // The gateway validated the target already; checked again, as everything the lane is told.
-    const target = parseRequestTarget(hostHeaders(req), req.url);
-    if ('error' in target) {
-      writeBadTarget(res, target.error);
-      return;
-    }
+    const target = readTarget(req, res);
+    if (!target) return;
     const incoming = toIncoming(req, target, body, 'http', geo ? (JSON.parse(decodeURIComponent(geo)) as Record<string, string | number>) : undefined);
     incoming.headers = incoming.headers.filter((_, i, all) => !all[i - (i % 2)]!.startsWith('x-edgefn-'));
     incoming.clientIp = h('x-edgefn-client-ip');

@@ -12,7 +12,7 @@ import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Pool, type Dispatcher } from 'undici';
-import { errorHeader, readBody, writeFailure, writeResponse } from './node-io.ts';
+import { errorHeader, readBodyWithin, writeFailure, writeResponse } from './node-io.ts';
 import { proxyToOrigin } from './proxy.ts';
 import type { FunctionEntry } from './routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
@@ -236,11 +236,8 @@ export class LaneClient {
 
   /** Runs a request on a replica and writes the answer. */
   async forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<void> {
-    const body = await readBody(req, this.#options.requestBodyBytes);
-    if (body === 'too-large') {
-      writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${this.#options.requestBodyBytes} bytes`, options.extraHeaders);
-      return;
-    }
+    const body = await readBodyWithin(req, res, this.#options.requestBodyBytes, options.extraHeaders);
+    if (body === undefined) return;
     if (!(await this.#options.readiness.wait(3000))) {
       writeFailure(res, 'FunctionRuntime.ReplicaLaneUnavailable', 'The replica lane is restarting; try again shortly', options.extraHeaders);
       return;

@@ -7,13 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { retryAfterOf, statusOf, type ErrorCode } from '../domain/errors.ts';
 import type { IncomingRequest, SubrequestRoute } from '../runtime/runtime.ts';
-import { atOrigin, type RequestTarget } from './request-target.ts';
+import { atOrigin, parseRequestTarget, type RequestTarget } from './request-target.ts';
 import { connectionScoped, statedLength, withoutHeaders } from '../domain/header-list.ts';
 
 /** Header on every platform failure, naming its error code. */
 export const errorHeader = 'EO-Function-Error';
 
-/** Reads a request body up to `limit` bytes; returns null when it is larger. */
+/** Reads a request body up to `limit` bytes: null when there is none, 'too-large' when it is larger. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null | 'too-large'> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) return 'too-large';
@@ -30,8 +30,21 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
   return total === 0 ? null : Buffer.concat(chunks, total);
 }
 
-/** The runtime's view of an incoming request, built from its validated target. `scheme` is how the client reached us. */
-/** The request as a function sees it; `clientIp` defaults to the connection's peer. */
+/**
+ * Reads a request body up to `limit` bytes, as readBody; a larger one is answered (413, with
+ * `extraHeaders`) and gives undefined.
+ */
+export async function readBodyWithin(req: IncomingMessage, res: ServerResponse, limit: number, extraHeaders: string[] = []): Promise<Uint8Array | null | undefined> {
+  const body = await readBody(req, limit);
+  if (body !== 'too-large') return body;
+  writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${limit} bytes`, extraHeaders);
+  return undefined;
+}
+
+/**
+ * The request as a function sees it, built from its validated target. `scheme` is how the client
+ * reached us; `clientIp` defaults to the connection's peer.
+ */
 export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Uint8Array | null, scheme: 'http' | 'https', geo?: Record<string, string | number>, clientIp?: string): IncomingRequest {
   const headers: string[] = [];
   const raw = req.rawHeaders;
@@ -50,7 +63,7 @@ export function toIncoming(req: IncomingMessage, target: RequestTarget, body: Ui
  * Every Host header the request carried, for parseRequestTarget (Node's `headers.host` keeps the
  * first and hides a second; read from the raw list, which costs no object per request).
  */
-export function hostHeaders(req: IncomingMessage): string[] {
+function hostHeaders(req: IncomingMessage): string[] {
   const hosts: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts.push(raw[i + 1]!);
@@ -62,10 +75,13 @@ export function ownHostRoute(target: RequestTarget, origin: URL): SubrequestRout
   return (url: URL) => (url.host === target.host ? atOrigin(origin, url.pathname + url.search) : undefined);
 }
 
-/** Answers a malformed Host header or request target with 400. */
-export function writeBadTarget(res: ServerResponse, error: 'host' | 'target'): void {
-  if (error === 'host') writeFailure(res, 'InvalidParameter.InvalidHost', 'The Host header must be host[:port] (a name, an IPv4 address or a bracketed IPv6 address)');
+/** The request's validated host and path; a malformed one is answered (400) and gives undefined. */
+export function readTarget(req: IncomingMessage, res: ServerResponse): RequestTarget | undefined {
+  const target = parseRequestTarget(hostHeaders(req), req.url);
+  if (!('error' in target)) return target;
+  if (target.error === 'host') writeFailure(res, 'InvalidParameter.InvalidHost', 'The Host header must be host[:port] (a name, an IPv4 address or a bracketed IPv6 address)');
   else writeFailure(res, 'InvalidParameter.InvalidRequestTarget', 'The request target must be a path starting with /');
+  return undefined;
 }
 
 /*

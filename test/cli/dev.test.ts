@@ -1,10 +1,11 @@
-/** `edgefn dev` over real sockets: serving, env, origin pass-through, failures, reload. */
+/** `edgefn dev` over real sockets: serving, env, origin pass-through, body limits, failures, reload. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { startDevServer, type DevServer } from '../../src/cli/dev.ts';
 import { startServer, type TestServer } from '../helpers/servers.ts';
 
@@ -60,6 +61,24 @@ describe('edgefn dev', () => {
     assert.equal(res.statusCode, 400);
     assert.equal(res.headers['eo-function-error'], 'InvalidParameter.InvalidHost');
     await res.body.dump();
+  });
+
+  it('refuses a request body over the limit with 413, declared or streamed', async () => {
+    const expected = 'FunctionRuntime.RequestBodyTooLarge: Request body exceeds 1048576 bytes\n';
+    const declared = await fetch(`${dev.url}/hello`, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
+    assert.equal(declared.status, 413);
+    assert.equal(declared.headers.get('eo-function-error'), 'FunctionRuntime.RequestBodyTooLarge');
+    assert.equal(await declared.text(), expected);
+    // A body refused part way is not read to its end, so its connection is not reused: a client of its own.
+    const { Client } = await import('undici');
+    const client = new Client(dev.url);
+    try {
+      const streamed = await client.request({ path: '/hello', method: 'POST', body: Readable.from([Buffer.alloc(700 * 1024), Buffer.alloc(700 * 1024)]) });
+      assert.equal(streamed.statusCode, 413);
+      assert.equal(await streamed.body.text(), expected);
+    } finally {
+      await client.destroy();
+    }
   });
 
   it('sends fetches to the request host to --origin', async () => {

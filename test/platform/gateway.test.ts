@@ -1,4 +1,4 @@
-/** The gateway over real sockets: host resolution, rules in order, origin pass-through, env vars in production and replicas. */
+/** The gateway over real sockets: host resolution, rules in order, origin pass-through, body limits, env vars in production and replicas. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiClient, gatewayRequest, startPlatform, sw } from '../helpers/platform.ts';
@@ -88,6 +88,22 @@ describe('gateway', () => {
     assert.equal(own.headers['eo-function-error'], undefined);
   });
 
+  it('refuses a request body over the limit with 413, in production and on a replica', async () => {
+    assert.equal((await api('POST', `/api/v1/functions/${fns.first!.id}/replicas`, { name: 'roomy', from: 'production' })).status, 201);
+    const big = { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) };
+    const expected = 'FunctionRuntime.RequestBodyTooLarge: Request body exceeds 1048576 bytes\n';
+    const production = await gatewayRequest(platform.gatewayUrl, fns.first!.domain, '/', {}, big);
+    assert.equal(production.status, 413);
+    assert.equal(production.headers['eo-function-error'], 'FunctionRuntime.RequestBodyTooLarge');
+    assert.equal(production.text, expected);
+    const replica = await gatewayRequest(platform.gatewayUrl, fns.first!.domain, '/', { 'EO-Function-Replica-Name': 'roomy' }, big);
+    assert.equal(replica.status, 413);
+    assert.equal(replica.headers['eo-function-error'], 'FunctionRuntime.RequestBodyTooLarge');
+    assert.equal(replica.headers['eo-function-replica-status'], 'served');
+    assert.equal(replica.text, expected);
+    assert.equal((await gatewayRequest(platform.gatewayUrl, fns.first!.domain, '/', {}, { method: 'POST', body: 'small' })).text, 'first');
+  });
+
   it('gives env vars and secrets to production and replicas, and applies changes to the next request', async () => {
     const id = fns.envy!.id;
     assert.equal((await api('PUT', `/api/v1/functions/${id}/env/PLAIN`, { value: 'hello', type: 'string' })).status, 200);
@@ -103,5 +119,28 @@ describe('gateway', () => {
     const listed = await api<{ env: { key: string; value?: string }[] }>('GET', `/api/v1/functions/${id}/env`);
     assert.equal(JSON.stringify(listed.body).includes('s3cr3t-value'), false, 'secret values never leave through the API');
     assert.equal(listed.body.env.find((e) => e.key === 'SECRET')?.value, undefined);
+  });
+});
+
+describe('gateway with a body limit above the replica lane\'s', () => {
+  let platform: Awaited<ReturnType<typeof startPlatform>>;
+  let domain = '';
+
+  before(async () => {
+    platform = await startPlatform({ runtime: { limits: { requestBodyBytes: 2 * 1024 * 1024 } } });
+    const api = apiClient(platform);
+    const zone = await api<{ id: string }>('POST', '/api/v1/zones', { name: 'roomy.test', origin: 'http://127.0.0.1:9' });
+    const fn = await api<{ id: string; domain: string }>('POST', '/api/v1/functions', { zoneId: zone.body.id, name: 'roomy', content: sw('roomy') });
+    domain = fn.body.domain;
+    assert.equal((await api('POST', `/api/v1/functions/${fn.body.id}/replicas`, { name: 'copy', from: 'production' })).status, 201);
+  });
+  after(() => platform.close());
+
+  it('passes on the lane\'s own refusal of a body it finds too large', async () => {
+    const res = await gatewayRequest(platform.gatewayUrl, domain, '/', { 'EO-Function-Replica-Name': 'copy' }, { method: 'POST', body: 'x'.repeat(1536 * 1024) });
+    assert.equal(res.status, 413);
+    assert.equal(res.headers['eo-function-error'], 'FunctionRuntime.RequestBodyTooLarge');
+    assert.equal(res.headers['eo-function-replica-status'], 'served');
+    assert.match(res.text, /^FunctionRuntime\.RequestBodyTooLarge: Request body /);
   });
 });
