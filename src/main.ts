@@ -19,6 +19,8 @@ import { VersionMetrics } from './control/metrics.ts';
 import { ShadowReports } from './control/shadow-report.ts';
 import { ReplicaTraffic } from './control/replica-traffic.ts';
 import { createApi } from './control/api.ts';
+import { ApiKeys } from './control/api-keys.ts';
+import { createTeoApi, teoVersion, withTeoApi } from './control/teo.ts';
 import { withConsole } from './control/console.ts';
 import { defaultFollowLimits, type FollowLimits } from './control/follow.ts';
 import { RecordJoin, type RecordSink } from './gateway/records.ts';
@@ -167,8 +169,10 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
       settled = () => workers.settled();
       workerPids = () => workers.pids;
     }
-    const api = createApi({ control, traffic, metrics, token, afterWrite: () => settled(), follow, gatewayUrl });
-    const apiServer = createLimitedServer(withConsole(consoleDir, api), adminLimits);
+    const keys = new ApiKeys(store, secrets);
+    const api = createApi({ control, traffic, keys, metrics, token, afterWrite: () => settled(), follow, gatewayUrl });
+    const teo = createTeoApi({ control, keys, afterWrite: () => settled() });
+    const apiServer = createLimitedServer(withTeoApi(teo, withConsole(consoleDir, api)), adminLimits);
     // The lane drains its own requests meanwhile (it gets the same time), so a stop takes one drain,
     // not two. Follow streams never finish by themselves: they are ended first, so they hold nothing up.
     stops.push(() => {
@@ -178,6 +182,7 @@ export async function startEdgefn(options: ServeOptions): Promise<RunningEdgefn>
     const apiUrl = await listen(apiServer, options.adminPort, options.host);
     print(`edgefn gateway: ${gatewayUrl}${count > 1 ? ` (${count} worker processes)` : ''}`);
     print(`edgefn API:     ${apiUrl}/api/v1 (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
+    print(`EdgeOne API:    ${apiUrl}/ (teo ${teoVersion}, TC3-HMAC-SHA256 with an API key: docs/teo-api.md)`);
     print(file ? `admin token file: ${file}` : 'admin token: from EDGEFN_ADMIN_TOKEN');
     print(`data: ${join(dataDir, 'edgefn.db')}`);
     print(`client locations: ${options.geoFile ? `${options.geoFile}, then ` : ''}${describeGeoDb(geoDb)}`);

@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { EdgefnError } from '../domain/errors.ts';
 import type { ControlPlane } from './services.ts';
 import type { ReplicaTraffic } from './replica-traffic.ts';
+import type { ApiKeys } from './api-keys.ts';
 import type { VersionMetrics } from './metrics.ts';
 import { createRouter, type Route } from './router.ts';
 import { objectBody, oneOf, onlyFields, optionalInteger, optionalString, requiredString, stringArray } from './input.ts';
@@ -17,6 +18,8 @@ import { defaultFollowLimits, followResult, type FollowLimits } from './follow.t
 export interface ApiOptions {
   control: ControlPlane;
   traffic: ReplicaTraffic;
+  /** Keys of the EdgeOne-compatible API (teo.ts), managed here with the admin token. */
+  keys: ApiKeys;
   /** Served at GET /metrics (Prometheus text); none when invocation records are off. */
   metrics?: VersionMetrics | null;
   /** The admin token every request must carry. */
@@ -145,7 +148,7 @@ function routes(c: ControlPlane, t: ReplicaTraffic, followLimits: FollowLimits, 
       return ok(await c.updateReplica(params.functionId!, params.name!, { ...(content !== undefined ? { content } : {}), ...(remark !== undefined ? { remark } : {}), ...(revision !== undefined ? { revision } : {}) }));
     } },
     { method: 'DELETE', path: replica, summary: 'Delete a replica', handler: async ({ params }) => {
-      await c.deleteReplica(params.functionId!, params.name!);
+      await c.deleteReplicas(params.functionId!, [params.name!]);
       return noContent();
     } },
     { method: 'PUT', path: `${replica}/rollout`, summary: "Send a share of the function's production traffic (requests without the replica header) to the replica: {percent: 0-100 in steps of 0.1, sticky?: {by: cookie|header, name} | {by: client_ip}, abortIf?: {errorRate: 0-1, minRequests?}}; 0 ends it", handler: async ({ params, body }) =>
@@ -194,7 +197,7 @@ function routes(c: ControlPlane, t: ReplicaTraffic, followLimits: FollowLimits, 
       return ok(await c.updateRule(params.zoneId!, params.ruleId!, { ...(b.conditions !== undefined ? { conditions: b.conditions } : {}), ...(functionId !== undefined ? { functionId } : {}), ...(b.action !== undefined ? { action: b.action } : {}), ...(remark !== undefined ? { remark } : {}) }));
     } },
     { method: 'DELETE', path: `${rules}/{ruleId}`, summary: 'Delete a trigger rule', handler: async ({ params }) => {
-      await c.deleteRule(params.zoneId!, params.ruleId!);
+      await c.deleteRules(params.zoneId!, [params.ruleId!]);
       return noContent();
     } },
   ];
@@ -211,6 +214,19 @@ export function createApi(options: ApiOptions): (req: IncomingMessage, res: Serv
     return { status: 200, stream: (res) => res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) }).end(text) };
   } });
   const expected = Buffer.from(options.token);
+  const keys = options.keys;
+  table.push(
+    { method: 'POST', path: '/api/v1/api-keys', summary: 'Create an API key for the EdgeOne-compatible API (POST / with TC3-HMAC-SHA256): {remark?}; answers {secretId, secretKey, remark, createdAt}, the secretKey shown this once', handler: async ({ body }) => {
+      const b = objectBody(body);
+      onlyFields(b, ['remark']);
+      return created(await keys.create(optionalString(b, 'remark') ?? ''));
+    } },
+    { method: 'GET', path: '/api/v1/api-keys', summary: 'List API keys (never their secret keys)', handler: async () => ok({ apiKeys: await keys.list() }) },
+    { method: 'DELETE', path: '/api/v1/api-keys/{secretId}', summary: 'Delete an API key: its next request is refused', handler: async ({ params }) => {
+      await keys.delete(params.secretId!);
+      return noContent();
+    } },
+  );
   table.push({ method: 'GET', path: '/api/v1/platform', summary: "This platform: {gateway} is the gateway's URL (its host is the listening address; a wildcard address means this API's host)", handler: async () => ok({ gateway: options.gatewayUrl ?? null }) });
   table.push({ method: 'GET', path: '/api/v1/openapi.json', summary: 'This API as an OpenAPI 3 document', handler: async () => ok(openApiDocument(table)) });
   return createRouter(table, {

@@ -226,20 +226,31 @@ export class ControlPlane {
   // Env vars and secrets
 
   async putEnv(functionId: string, key: string, input: { value: string; type: EnvType }): Promise<EnvView> {
-    validateEnvName(key);
-    validateEnvValue(input.value);
-    parseEnvValue(input.type, input.value);
-    const stored = input.type === 'secret' ? this.#secrets.encrypt(input.value) : input.value;
-    const record = await this.#store.putEnv(functionId, key, input.type, stored, maxEnvVarsPerFunction);
-    return envView(record.key, record.type, record.value, record.updatedAt);
+    const all = await this.editEnv(functionId, { set: [{ key, ...input }] });
+    return all.find((v) => v.key === key)!;
+  }
+
+  /**
+   * Changes env vars in one transaction (clear, then remove, then set): every var is checked
+   * before anything is written, and secrets are encrypted before they reach the store.
+   */
+  async editEnv(functionId: string, edit: { clear?: 'all' | 'plain'; remove?: string[]; set?: { key: string; value: string; type: EnvType }[] }): Promise<EnvView[]> {
+    const set = (edit.set ?? []).map(({ key, value, type }) => {
+      validateEnvName(key);
+      validateEnvValue(value);
+      parseEnvValue(type, value);
+      return { key, type, value: type === 'secret' ? this.#secrets.encrypt(value) : value };
+    });
+    const records = await this.#store.editEnv(functionId, { ...edit, set }, maxEnvVarsPerFunction);
+    return records.map((r) => envView(r.key, r.type, r.value, r.updatedAt));
   }
 
   async listEnv(functionId: string): Promise<EnvView[]> {
     return (await this.#store.listEnv(functionId)).map((r) => envView(r.key, r.type, r.value, r.updatedAt));
   }
 
-  deleteEnv(functionId: string, key: string): Promise<void> {
-    return this.#store.deleteEnv(functionId, key);
+  async deleteEnv(functionId: string, key: string): Promise<void> {
+    await this.editEnv(functionId, { remove: [key] });
   }
 
   // Replicas
@@ -278,8 +289,15 @@ export class ControlPlane {
     return this.#store.updateReplica(functionId, name, change, patch.revision);
   }
 
-  deleteReplica(functionId: string, name: string): Promise<void> {
-    return this.#store.deleteReplica(functionId, name);
+  /** Each replica's name with the SHA-256 of its code. */
+  async listReplicaHashes(functionId: string): Promise<{ name: string; sha256: string }[]> {
+    const replicas = await this.#store.listReplicas(functionId);
+    return Promise.all(replicas.map(async (r) => ({ name: r.name, sha256: (await this.#store.getReplica(functionId, r.name)).sha256 })));
+  }
+
+  /** Deletes the named replicas: all of them, or (one missing) none. */
+  deleteReplicas(functionId: string, names: string[]): Promise<void> {
+    return this.#store.deleteReplicas(functionId, names);
   }
 
   /** Production and the replica side by side, with a unified diff from production to the replica. */
@@ -366,8 +384,9 @@ export class ControlPlane {
     });
   }
 
-  deleteRule(zoneId: string, id: string): Promise<void> {
-    return this.#store.deleteRule(zoneId, id);
+  /** Deletes the rules: all of them, or (one missing) none. */
+  deleteRules(zoneId: string, ids: string[]): Promise<void> {
+    return this.#store.deleteRules(zoneId, ids);
   }
 
   reorderRules(zoneId: string, ruleIds: string[]): Promise<RuleRecord[]> {

@@ -37,6 +37,7 @@ const statuses = {
   'LimitExceeded.ReplicaLimitExceeded': 400,
   'LimitExceeded.RuleLimitExceeded': 400,
   'LimitExceeded.EnvironmentVariableLimitExceeded': 400,
+  'LimitExceeded.ApiKeyLimitExceeded': 400,
   // Too many follow streams of invocation logs open at once on this server; one leaving frees a place.
   'LimitExceeded.LogFollowerLimitExceeded': 429,
   'ResourceUnavailable.ZoneNotFound': 404,
@@ -45,6 +46,7 @@ const statuses = {
   'ResourceUnavailable.VersionNotFound': 404,
   'ResourceUnavailable.RuleNotFound': 404,
   'ResourceUnavailable.EnvironmentVariableNotFound': 404,
+  'ResourceUnavailable.ApiKeyNotFound': 404,
   'ResourceNotFound.Route': 404,
   'UnsupportedOperation.MethodNotAllowed': 405,
   'ResourceNotFound.Host': 404,
@@ -57,6 +59,16 @@ const statuses = {
   // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
   'FailedOperation.InvocationLogsOff': 409,
   'UnauthorizedOperation.Unauthorized': 401,
+  // The EdgeOne-compatible API's signature checks (TC3-HMAC-SHA256), as Tencent Cloud names them;
+  // that API answers every error with HTTP 200 and the code in the body, as Tencent Cloud does.
+  'AuthFailure.InvalidAuthorization': 401,
+  'AuthFailure.SecretIdNotFound': 401,
+  'AuthFailure.SignatureExpire': 401,
+  'AuthFailure.SignatureFailure': 401,
+  'InvalidAction': 400,
+  'InvalidParameterValue': 400,
+  'MissingParameter': 400,
+  'UnknownParameter': 400,
   'InternalError.SystemError': 500,
   // Failures of one function execution, reported by the runtime and shown to clients in an
   // `EO-Function-Error` header.

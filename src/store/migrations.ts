@@ -74,4 +74,11 @@ export const migrations: string[] = [
   // 3: shadow traffic to a replica (JSON {percent, methods, since}), and why a rollout stopped by itself.
   `ALTER TABLE replicas ADD COLUMN shadow TEXT;
    ALTER TABLE replicas ADD COLUMN rollout_stop TEXT`,
+  // 4: API keys for the EdgeOne-compatible API (secret_key is ciphertext, like secret env vars).
+  `CREATE TABLE api_keys (
+    secret_id TEXT PRIMARY KEY,
+    secret_key TEXT NOT NULL,
+    remark TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  )`,
 ];

@@ -10,6 +10,8 @@ import type { ConditionGroup, RuleAction } from '../domain/rules.ts';
 import { migrations } from './migrations.ts';
 import type { NewVersion, Store } from './store.ts';
 import type {
+  ApiKeyRecord,
+  EnvEdit,
   Change,
   EnvRecord,
   EnvType,
@@ -397,44 +399,39 @@ export class SqliteStore implements Store {
     });
   }
 
-  async deleteReplica(functionId: string, name: string): Promise<void> {
+  async deleteReplicas(functionId: string, names: string[]): Promise<void> {
     this.#write(() => {
       const fn = this.#function(functionId);
-      this.#replica(functionId, name);
-      this.#db.prepare('DELETE FROM replicas WHERE function_id = ? AND name = ?').run(functionId, name);
-      this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
+      for (const name of new Set(names)) {
+        this.#replica(functionId, name);
+        this.#db.prepare('DELETE FROM replicas WHERE function_id = ? AND name = ?').run(functionId, name);
+        this.#logChange(fn.zoneId, 'replica', `${functionId}/${name}`);
+      }
     });
   }
 
-  async putEnv(functionId: string, key: string, type: EnvType, storedValue: string, maxVars: number): Promise<EnvRecord> {
+  async editEnv(functionId: string, edit: EnvEdit, maxVars: number): Promise<EnvRecord[]> {
     return this.#write(() => {
       const fn = this.#function(functionId);
-      const exists = this.#one('SELECT 1 FROM env_vars WHERE function_id = ? AND key = ?', functionId, key);
-      if (!exists) {
-        const count = this.#one('SELECT COUNT(*) AS n FROM env_vars WHERE function_id = ?', functionId)?.n as number;
-        if (count >= maxVars) throw new EdgefnError('LimitExceeded.EnvironmentVariableLimitExceeded', `A function has at most ${maxVars} environment variables`);
+      if (edit.clear === 'all') this.#db.prepare('DELETE FROM env_vars WHERE function_id = ?').run(functionId);
+      if (edit.clear === 'plain') this.#db.prepare("DELETE FROM env_vars WHERE function_id = ? AND type <> 'secret'").run(functionId);
+      for (const key of edit.remove ?? []) {
+        const info = this.#db.prepare('DELETE FROM env_vars WHERE function_id = ? AND key = ?').run(functionId, key);
+        if (info.changes === 0) throw new EdgefnError('ResourceUnavailable.EnvironmentVariableNotFound', `Function ${functionId} has no environment variable ${key}`);
       }
       const at = now();
-      this.#db
-        .prepare('INSERT INTO env_vars (function_id, key, type, value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (function_id, key) DO UPDATE SET type = excluded.type, value = excluded.value, updated_at = excluded.updated_at')
-        .run(functionId, key, type, storedValue, at);
+      const upsert = this.#db.prepare('INSERT INTO env_vars (function_id, key, type, value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (function_id, key) DO UPDATE SET type = excluded.type, value = excluded.value, updated_at = excluded.updated_at');
+      for (const v of edit.set ?? []) upsert.run(functionId, v.key, v.type, v.value, at);
+      const count = this.#one('SELECT COUNT(*) AS n FROM env_vars WHERE function_id = ?', functionId)?.n as number;
+      if (count > maxVars) throw new EdgefnError('LimitExceeded.EnvironmentVariableLimitExceeded', `A function has at most ${maxVars} environment variables`);
       this.#logChange(fn.zoneId, 'env', functionId);
-      return { functionId, key, type, value: storedValue, updatedAt: at };
+      return this.#all('SELECT * FROM env_vars WHERE function_id = ? ORDER BY key', functionId).map(envOf);
     });
   }
 
   async listEnv(functionId: string): Promise<EnvRecord[]> {
     this.#function(functionId);
     return this.#all('SELECT * FROM env_vars WHERE function_id = ? ORDER BY key', functionId).map(envOf);
-  }
-
-  async deleteEnv(functionId: string, key: string): Promise<void> {
-    this.#write(() => {
-      const fn = this.#function(functionId);
-      const info = this.#db.prepare('DELETE FROM env_vars WHERE function_id = ? AND key = ?').run(functionId, key);
-      if (info.changes === 0) throw new EdgefnError('ResourceUnavailable.EnvironmentVariableNotFound', `Function ${functionId} has no environment variable ${key}`);
-      this.#logChange(fn.zoneId, 'env', functionId);
-    });
   }
 
   #rule(zoneId: string, id: string): RuleRecord {
@@ -482,12 +479,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  async deleteRule(zoneId: string, id: string): Promise<void> {
+  async deleteRules(zoneId: string, ids: string[]): Promise<void> {
     this.#write(() => {
       this.#zone(zoneId);
-      this.#rule(zoneId, id);
-      this.#db.prepare('DELETE FROM rules WHERE id = ?').run(id);
-      this.#logChange(zoneId, 'rule', id);
+      for (const id of new Set(ids)) {
+        this.#rule(zoneId, id);
+        this.#db.prepare('DELETE FROM rules WHERE id = ?').run(id);
+        this.#logChange(zoneId, 'rule', id);
+      }
     });
   }
 
@@ -505,6 +504,31 @@ export class SqliteStore implements Store {
       return this.#all('SELECT * FROM rules WHERE zone_id = ? ORDER BY priority', zoneId).map(ruleOf);
     });
   }
+  async createApiKey(key: { secretId: string; storedSecret: string; remark: string }, maxKeys: number): Promise<ApiKeyRecord> {
+    return this.#write(() => {
+      const count = this.#one('SELECT COUNT(*) AS n FROM api_keys')?.n as number;
+      if (count >= maxKeys) throw new EdgefnError('LimitExceeded.ApiKeyLimitExceeded', `At most ${maxKeys} API keys; delete one first`);
+      const at = now();
+      this.#db.prepare('INSERT INTO api_keys (secret_id, secret_key, remark, created_at) VALUES (?, ?, ?, ?)').run(key.secretId, key.storedSecret, key.remark, at);
+      return { secretId: key.secretId, remark: key.remark, createdAt: at };
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.#all('SELECT secret_id, remark, created_at FROM api_keys ORDER BY created_at, secret_id').map((r) => ({ secretId: r.secret_id as string, remark: r.remark as string, createdAt: r.created_at as string }));
+  }
+
+  async apiKeySecret(secretId: string): Promise<string | undefined> {
+    return this.#one('SELECT secret_key FROM api_keys WHERE secret_id = ?', secretId)?.secret_key as string | undefined;
+  }
+
+  async deleteApiKey(secretId: string): Promise<void> {
+    this.#write(() => {
+      const info = this.#db.prepare('DELETE FROM api_keys WHERE secret_id = ?').run(secretId);
+      if (info.changes === 0) throw new EdgefnError('ResourceUnavailable.ApiKeyNotFound', `There is no API key ${secretId}`);
+    });
+  }
+
 
   subscribe(listener: (change: Change) => void): () => void {
     this.#listeners.add(listener);

@@ -4,9 +4,10 @@
  * the same interface; the embedded SQLite store answers at once.
  */
 import type {
+  ApiKeyRecord,
   Change,
+  EnvEdit,
   EnvRecord,
-  EnvType,
   FunctionRecord,
   ReplicaRecord,
   Rollout,
@@ -61,7 +62,8 @@ export interface Store {
     patch: { content?: string; sha256?: string; remark?: string },
     expectedRevision?: number,
   ): Promise<ReplicaRecord>;
-  deleteReplica(functionId: string, name: string): Promise<void>;
+  /** Deletes the named replicas: all of them, or (one missing) none. */
+  deleteReplicas(functionId: string, names: string[]): Promise<void>;
   /** Sets (or, with null, ends) a replica's share of production traffic; one replica of a function at a time. */
   setRollout(functionId: string, name: string, rollout: Rollout | null): Promise<ReplicaRecord>;
   /**
@@ -72,17 +74,25 @@ export interface Store {
   /** Sets (or, with null, ends) the traffic mirrored to a replica; one replica of a function at a time. */
   setShadow(functionId: string, name: string, shadow: Shadow | null): Promise<ReplicaRecord>;
 
-  putEnv(functionId: string, key: string, type: EnvType, storedValue: string, maxVars: number): Promise<EnvRecord>;
+  /** Applies the edit whole or not at all; the result may hold at most `maxVars` vars. */
+  editEnv(functionId: string, edit: EnvEdit, maxVars: number): Promise<EnvRecord[]>;
   listEnv(functionId: string): Promise<EnvRecord[]>;
-  deleteEnv(functionId: string, key: string): Promise<void>;
 
   createRule(rule: { zoneId: string; conditions: ConditionGroup[]; action: RuleAction; remark: string }, maxRules: number): Promise<RuleRecord>;
   listRules(zoneId: string): Promise<RuleRecord[]>;
   getRule(zoneId: string, id: string): Promise<RuleRecord>;
   updateRule(zoneId: string, id: string, patch: { conditions?: ConditionGroup[]; action?: RuleAction; remark?: string }): Promise<RuleRecord>;
-  deleteRule(zoneId: string, id: string): Promise<void>;
+  /** Deletes the rules: all of them, or (one missing) none. */
+  deleteRules(zoneId: string, ids: string[]): Promise<void>;
   /** `ids` must name every rule of the zone exactly once; the first runs first. */
   reorderRules(zoneId: string, ids: string[]): Promise<RuleRecord[]>;
+
+  /** At most `maxKeys` keys; `storedSecret` is ciphertext. */
+  createApiKey(key: { secretId: string; storedSecret: string; remark: string }, maxKeys: number): Promise<ApiKeyRecord>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** The stored (encrypted) secret of a key, or undefined when there is no such key. */
+  apiKeySecret(secretId: string): Promise<string | undefined>;
+  deleteApiKey(secretId: string): Promise<void>;
 
   /** Calls `listener` after each committed change, in order. Returns an unsubscribe function. */
   subscribe(listener: (change: Change) => void): () => void;

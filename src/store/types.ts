@@ -70,6 +70,23 @@ export interface EnvRecord {
   updatedAt: string;
 }
 
+/** Changes to a function's env vars, made in one transaction in this order: clear, remove, set. */
+export interface EnvEdit {
+  /** Removes every env var (`all`) or every one that is not a secret (`plain`) first. */
+  clear?: 'all' | 'plain';
+  /** Keys to remove; each must exist (ResourceUnavailable.EnvironmentVariableNotFound). */
+  remove?: string[];
+  /** Vars to add or replace; secrets hold ciphertext. */
+  set?: { key: string; type: EnvType; value: string }[];
+}
+
+/** An API key of the EdgeOne-compatible API, without its secret. */
+export interface ApiKeyRecord {
+  secretId: string;
+  remark: string;
+  createdAt: string;
+}
+
 export interface RuleRecord {
   id: string;
   zoneId: string;

@@ -18,6 +18,7 @@ import { loadSecretBox } from '../../src/store/secrets.ts';
 import { ControlPlane } from '../../src/control/services.ts';
 import { ReplicaTraffic } from '../../src/control/replica-traffic.ts';
 import { createApi } from '../../src/control/api.ts';
+import { ApiKeys } from '../../src/control/api-keys.ts';
 import { defaultFollowLimits } from '../../src/control/follow.ts';
 import { InvocationLog } from '../../src/store/invocation-log.ts';
 import { adminLimits, createLimitedServer } from '../../src/gateway/connections.ts';
@@ -345,7 +346,8 @@ describe('following invocation logs: the API server\'s timeouts', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'edgefn-follow-'));
     const store = new SqliteStore({ path: join(dataDir, 'edgefn.db') });
     const control = new ControlPlane({ store, secrets: loadSecretBox(dataDir), checkCode: () => null, domainSuffix: 'edgefunctions.localhost', logs: new InvocationLog() });
-    const server = createLimitedServer(createApi({ control, traffic: new ReplicaTraffic({ store, metrics: null, shadows: null }), token: 'test-token', follow: { heartbeatMs: 150 }, log: () => undefined }), { ...adminLimits, headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 800 });
+    const keys = new ApiKeys(store, loadSecretBox(dataDir));
+    const server = createLimitedServer(createApi({ control, traffic: new ReplicaTraffic({ store, metrics: null, shadows: null }), keys, token: 'test-token', follow: { heartbeatMs: 150 }, log: () => undefined }), { ...adminLimits, headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 800 });
     try {
       const apiUrl = await listen(server, 0, '127.0.0.1');
       const api = apiClient({ apiUrl, token: 'test-token' });

@@ -1,0 +1,158 @@
+/**
+ * The EdgeOne API's trigger rule actions (teo 2022-09-01) over the same rule service as
+ * `/api/v1`: conditions and selections are translated field by field, then parsed and checked
+ * by the one rule parser the gateway compiles rules with.
+ */
+import { EdgefnError } from '../domain/errors.ts';
+import type { Condition, ConditionGroup, RuleAction } from '../domain/rules.ts';
+import type { RuleRecord } from '../store/types.ts';
+import type { ControlPlane } from './services.ts';
+import type { TeoActions } from './teo-actions.ts';
+import { badValue, filtersOf, objectList, optionalBoolean, optionalText, passes, requiredText, tencentTime, textList, type Params } from './teo-input.ts';
+
+const conditionFields = ['Operator', 'Target', 'Values', 'IgnoreCase', 'Name', 'IgnoreNameCase'];
+
+function onlyKnown(item: Params, fields: readonly string[], at: string): void {
+  for (const key of Object.keys(item)) if (!fields.includes(key)) throw new EdgefnError('UnknownParameter', `The parameter ${at}.${key} is not recognized.`);
+}
+
+/** FunctionRuleConditions as edgefn's condition groups (checked later by parseConditions). */
+function conditionsOf(p: Params, required: boolean): unknown[] | undefined {
+  return objectList(p, 'FunctionRuleConditions', (group, at) => {
+    onlyKnown(group, ['RuleConditions'], at);
+    return objectList(group, 'RuleConditions', (c, where) => {
+      onlyKnown(c, conditionFields, where);
+      // Header names are matched without case anyway; a query parameter's name is matched as given.
+      if (optionalBoolean(c, 'IgnoreNameCase') === true && c.Target === 'query_string') throw badValue(`${where}.IgnoreNameCase`, 'edgefn matches query parameter names exactly');
+      const name = optionalText(c, 'Name');
+      return {
+        operator: requiredText(c, 'Operator'),
+        target: requiredText(c, 'Target'),
+        values: textList(c, 'Values') ?? [],
+        ignoreCase: optionalBoolean(c, 'IgnoreCase') ?? false,
+        ...(name !== undefined && name !== '' ? { name } : {}),
+      };
+    }, true);
+  }, required);
+}
+
+/** TriggerType with its selections as a rule action; undefined when none of them is given. */
+function actionOf(p: Params): RuleAction | undefined {
+  const given = ['TriggerType', 'FunctionId', 'WeightedSelections', 'RegionMappingSelections'].some((k) => p[k] !== undefined && p[k] !== null);
+  if (!given) return undefined;
+  const type = optionalText(p, 'TriggerType') ?? 'direct';
+  const extra = (name: string): void => {
+    if (p[name] !== undefined && p[name] !== null) throw badValue(name, `it does not go with TriggerType ${type}`);
+  };
+  if (type === 'direct') {
+    extra('WeightedSelections');
+    extra('RegionMappingSelections');
+    return { type, functionId: requiredText(p, 'FunctionId') };
+  }
+  if (type === 'weight') {
+    extra('FunctionId');
+    extra('RegionMappingSelections');
+    const targets = objectList(p, 'WeightedSelections', (s, at) => {
+      onlyKnown(s, ['FunctionId', 'Weight'], at);
+      return { functionId: requiredText(s, 'FunctionId'), weight: s.Weight as number };
+    }, true)!;
+    return { type, targets };
+  }
+  if (type === 'region') {
+    extra('FunctionId');
+    extra('WeightedSelections');
+    const targets = objectList(p, 'RegionMappingSelections', (s, at) => {
+      onlyKnown(s, ['FunctionId', 'Regions'], at);
+      return { functionId: requiredText(s, 'FunctionId'), regions: textList(s, 'Regions', true)! };
+    }, true)!;
+    return { type, targets };
+  }
+  throw badValue('TriggerType', 'it must be direct, weight or region');
+}
+
+function functionIdsOf(action: RuleAction): string[] {
+  return action.type === 'direct' ? [action.functionId] : action.targets.map((t) => t.functionId);
+}
+
+function conditionOut(c: Condition) {
+  return { Operator: c.operator, Target: c.target, Values: c.values, IgnoreCase: c.ignoreCase, ...(c.name !== undefined ? { Name: c.name } : {}) };
+}
+
+function ruleOut(rule: RuleRecord, names: Map<string, string>) {
+  const action = rule.action;
+  const direct = action.type === 'direct' ? action.functionId : '';
+  return {
+    RuleId: rule.id,
+    FunctionRuleConditions: rule.conditions.map((group: ConditionGroup) => ({ RuleConditions: group.map(conditionOut) })),
+    TriggerType: action.type,
+    FunctionId: direct,
+    FunctionName: names.get(direct) ?? '',
+    WeightedSelections: action.type === 'weight' ? action.targets.map((t) => ({ FunctionId: t.functionId, Weight: t.weight })) : [],
+    RegionMappingSelections: action.type === 'region' ? action.targets.map((t) => ({ FunctionId: t.functionId, Regions: t.regions })) : [],
+    Priority: rule.priority,
+    Remark: rule.remark,
+    CreateTime: tencentTime(rule.createdAt),
+    UpdateTime: tencentTime(rule.updatedAt),
+  };
+}
+
+const ruleFields = ['ZoneId', 'FunctionRuleConditions', 'TriggerType', 'FunctionId', 'WeightedSelections', 'RegionMappingSelections', 'Remark'];
+
+/** Every trigger rule action, by name. */
+export function teoRuleActions(c: ControlPlane): TeoActions {
+  return {
+    CreateFunctionRule: {
+      params: ruleFields,
+      run: async (p) => {
+        const zoneId = requiredText(p, 'ZoneId');
+        const conditions = conditionsOf(p, true);
+        const action = actionOf(p);
+        if (!action) throw new EdgefnError('MissingParameter', 'The request is missing a required parameter FunctionId.');
+        const remark = optionalText(p, 'Remark');
+        const rule = await c.createRule(zoneId, { conditions, action, ...(remark !== undefined ? { remark } : {}) });
+        return { RuleId: rule.id };
+      },
+    },
+    ModifyFunctionRule: {
+      params: [...ruleFields, 'RuleId'],
+      run: async (p) => {
+        const zoneId = requiredText(p, 'ZoneId');
+        const ruleId = requiredText(p, 'RuleId');
+        const conditions = conditionsOf(p, false);
+        const action = actionOf(p);
+        const remark = optionalText(p, 'Remark');
+        await c.getZone(zoneId);
+        await c.updateRule(zoneId, ruleId, { ...(conditions ? { conditions } : {}), ...(action ? { action } : {}), ...(remark !== undefined ? { remark } : {}) });
+        return {};
+      },
+    },
+    DeleteFunctionRules: {
+      params: ['ZoneId', 'RuleIds'],
+      run: async (p) => {
+        const ids = textList(p, 'RuleIds', true)!;
+        if (ids.length === 0) throw badValue('RuleIds', 'it must name at least one rule');
+        await c.deleteRules(requiredText(p, 'ZoneId'), ids);
+        return {};
+      },
+    },
+    DescribeFunctionRules: {
+      params: ['ZoneId', 'Filters'],
+      run: async (p) => {
+        const zoneId = requiredText(p, 'ZoneId');
+        const filters = filtersOf(p, ['rule-id', 'function-id', 'remark'], ['remark']);
+        const rules = (await c.listRules(zoneId)).filter((r) =>
+          passes(filters, 'rule-id', r.id) && passes(filters, 'remark', r.remark) &&
+          filters.every((f) => f.name !== 'function-id' || functionIdsOf(r.action).some((id) => f.values.includes(id))));
+        const names = new Map((await c.listFunctions(zoneId)).map((fn) => [fn.id, fn.name]));
+        return { FunctionRules: rules.map((r) => ruleOut(r, names)) };
+      },
+    },
+    ModifyFunctionRulePriority: {
+      params: ['ZoneId', 'RuleIds'],
+      run: async (p) => {
+        await c.reorderRules(requiredText(p, 'ZoneId'), textList(p, 'RuleIds', true)!);
+        return {};
+      },
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The EdgeOne-compatible API: Tencent Cloud API 3.0 (service teo, version 2022-09-01) on the
+ * admin port, so the official SDKs and tccli work with their endpoint pointed at edgefn. A call
+ * is `POST /` with a JSON body, the action in X-TC-Action and a TC3-HMAC-SHA256 signature made
+ * with an API key (api-keys.ts). Every answer is HTTP 200 with `{"Response": {..., "RequestId"}}`,
+ * or `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`, as Tencent Cloud answers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EdgefnError } from '../domain/errors.ts';
+import type { ApiKeys } from './api-keys.ts';
+import type { ControlPlane } from './services.ts';
+import { verifyTc3 } from './tc3.ts';
+import { runAction, teoFunctionActions, type TeoActions } from './teo-actions.ts';
+import { teoRuleActions } from './teo-rules.ts';
+
+export const teoVersion = '2022-09-01';
+
+// As the JSON API: 5 MB of code, even when JSON escaping doubles it, fits.
+const maxBodyBytes = 12 * 1024 * 1024;
+
+export interface TeoApiOptions {
+  control: ControlPlane;
+  keys: ApiKeys;
+  /** Awaited after each change before answering, as the JSON API does (the gateway has it then). */
+  afterWrite?: () => Promise<void>;
+  log?: (line: string) => void;
+  /** The clock signatures are checked against (tests move it). */
+  now?: () => number;
+}
+
+/** Every action this API answers, by name. */
+export function teoActions(c: ControlPlane): TeoActions {
+  return { ...teoFunctionActions(c), ...teoRuleActions(c) };
+}
+
+/** The body, or null when it is larger than the limit (the rest is not read). */
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > maxBodyBytes) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Tencent Cloud's name for an edgefn error code (edgefn's generic bad-input code has a suffix). */
+function tencentCode(code: string): string {
+  return code === 'InvalidParameter.InvalidParameter' ? 'InvalidParameter' : code;
+}
+
+function answer(res: ServerResponse, response: Record<string, unknown>, close = false): void {
+  const text = JSON.stringify({ Response: response });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+  res.end(text);
+}
+
+export function createTeoApi(options: TeoApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const actions = teoActions(options.control);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const now = options.now ?? Date.now;
+  const header = (req: IncomingMessage, name: string): string => {
+    const value = req.headers[name];
+    return (Array.isArray(value) ? value[0] : value) ?? '';
+  };
+
+  return async (req, res) => {
+    const RequestId = randomUUID();
+    const body = await readBody(req);
+    if (body === null) {
+      // Not read to the end: the connection goes, so an endless body costs nothing more.
+      res.once('finish', () => req.destroy());
+      answer(res, { Error: { Code: 'RequestSizeLimitExceeded', Message: `The request body is larger than ${maxBodyBytes} bytes.` }, RequestId }, true);
+      return;
+    }
+    try {
+      const action = header(req, 'x-tc-action');
+      if (action === '') throw new EdgefnError('MissingParameter', 'The request is missing the X-TC-Action header.');
+      if (!/^application\/json\b/i.test(header(req, 'content-type'))) throw new EdgefnError('InvalidParameter.InvalidParameter', 'Content-Type must be application/json.');
+      await verifyTc3({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, (id) => options.keys.secretKeyOf(id), now());
+      const version = header(req, 'x-tc-version');
+      if (version !== teoVersion) throw new EdgefnError('InvalidParameterValue', `X-TC-Version must be ${teoVersion} (the teo API this server implements), not '${version}'.`);
+      const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
+      if (!handler) throw new EdgefnError('InvalidAction', `The action ${action} is not supported by this server (see docs/teo-api.md).`);
+      let params: unknown;
+      try {
+        params = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new EdgefnError('InvalidParameter.InvalidParameter', 'The request body is not valid JSON.');
+      }
+      const result = await runAction(handler, params);
+      if (!action.startsWith('Describe')) await options.afterWrite?.();
+      answer(res, { ...result, RequestId });
+    } catch (error) {
+      if (error instanceof EdgefnError) {
+        answer(res, { Error: { Code: tencentCode(error.code), Message: error.message }, RequestId });
+        return;
+      }
+      log(`teo API internal error (${RequestId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      answer(res, { Error: { Code: 'InternalError', Message: 'An internal error occurred.' }, RequestId });
+    }
+  };
+}
+
+/** The admin port's handler with the teo API in front: `POST /` goes to it, everything else on. */
+export function withTeoApi(teo: (req: IncomingMessage, res: ServerResponse) => Promise<void>, next: (req: IncomingMessage, res: ServerResponse) => unknown) {
+  return (req: IncomingMessage, res: ServerResponse): unknown => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    return req.method === 'POST' && path === '/' ? teo(req, res) : next(req, res);
+  };
+}
