@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
+import { registerApiKeys } from './api-keys.ts';
 import { registerEnv } from './env.ts';
 import { registerFunctions } from './functions.ts';
 import { registerLogin } from './login.ts';
@@ -34,6 +35,7 @@ function program(): Command {
   registerRules(root);
   registerLogs(root);
   registerMetrics(root);
+  registerApiKeys(root);
   for (const command of root.commands) command.exitOverride();
   return root;
 }

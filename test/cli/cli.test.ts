@@ -441,6 +441,24 @@ describe('edgefn CLI against edgefn serve', () => {
     assert.match((await ok(['replicas', 'shadow', functionId, 'test-replica', 'off'])).stdout, /Shadow traffic to test-replica ended/);
   });
 
+  it('creates, lists and deletes API keys; the SecretKey is shown once and never listed', async () => {
+    const shown = await ok(['api-keys', 'create', '--remark', 'ci job']);
+    const secretId = /SecretId:\s+(AKID\w+)/.exec(shown.stdout)?.[1];
+    const secretKey = /SecretKey:\s+(\w{32})/.exec(shown.stdout)?.[1];
+    assert.ok(secretId && secretKey, shown.stdout);
+    const listed = await ok(['api-keys', 'list']);
+    assert.match(listed.stdout, new RegExp(`${secretId}\\s+ci job`));
+    assert.ok(!listed.stdout.includes(secretKey));
+    const asJson = await json(['api-keys', 'list']);
+    assert.ok(!JSON.stringify(asJson).includes(secretKey));
+    assert.equal((await cli(['api-keys', 'delete', secretId])).code, 1, 'refused without a terminal or --yes');
+    await ok(['api-keys', 'delete', secretId, '--yes']);
+    assert.deepEqual((await json(['api-keys', 'list'])).apiKeys, []);
+    const gone = await cli(['api-keys', 'delete', secretId, '--yes']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /ResourceUnavailable\.ApiKeyNotFound/);
+  });
+
   it('deletes with --yes, and refuses without a terminal', async () => {
     const refused = await cli(['functions', 'delete', functionId]);
     assert.equal(refused.code, 1);
