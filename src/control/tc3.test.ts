@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
-import { tc3Signature, verifyTc3 } from './tc3.ts';
+import { checkSignature, claimOf, tc3Signature } from './tc3.ts';
 
 const require = createRequire(import.meta.url);
 const { default: Sign } = require('tencentcloud-sdk-nodejs/tencentcloud/common/sign.js') as {
@@ -32,7 +32,12 @@ function sdkRequest(body: string, options: { timestamp?: number; key?: string; h
   };
 }
 
-const verify = (req: { headers: IncomingHttpHeaders; body: Buffer }, at = nowMs) => verifyTc3({ method: 'POST', url: '/', ...req }, keys, at);
+/** Both halves, as the API runs them: the SecretId that signed the request, or an AuthFailure. */
+async function verify(req: { headers: IncomingHttpHeaders; body: Buffer }, at = nowMs): Promise<string> {
+  const claim = await claimOf(req.headers, keys, at);
+  checkSignature(claim, 'POST', '/', req.body);
+  return claim.secretId;
+}
 
 async function code(promise: Promise<unknown>): Promise<string> {
   try {

@@ -15,14 +15,6 @@ import { EdgefnError } from '../domain/errors.ts';
 /** How far X-TC-Timestamp may be from the server's clock, either way. */
 export const maxClockSkewSeconds = 300;
 
-export interface SignedRequest {
-  method: string;
-  /** Path and query as sent (`/`, or `/?a=b` for a signed GET). */
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
 const authorizationPattern = /^TC3-HMAC-SHA256 Credential=([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/\s]+)\/tc3_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
@@ -49,16 +41,31 @@ export function tc3Signature(input: { secretKey: string; date: string; service: 
   return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
 }
 
+/** What the headers of a TC3-signed request claim, checked as far as headers allow. */
+export interface Tc3Claim {
+  secretId: string;
+  secretKey: string;
+  date: string;
+  service: string;
+  timestamp: string;
+  signedHeaders: string;
+  /** The signed headers' names, and their values as sent. */
+  names: string[];
+  values: string[];
+  signature: string;
+}
+
 /**
- * Checks a request's TC3 signature and answers the SecretId that signed it. Failures are
- * EdgefnErrors with Tencent Cloud's codes (AuthFailure.*).
+ * The header half of the check: the Authorization header's form, the timestamp's window and
+ * date, the signed headers, and that the key exists. It needs no body, so a request that fails it
+ * is refused before its body is read. Failures are EdgefnErrors with Tencent Cloud's codes.
  */
-export async function verifyTc3(req: SignedRequest, secretKeyOf: (secretId: string) => Promise<string | undefined>, nowMs = Date.now()): Promise<string> {
-  const match = authorizationPattern.exec(headerValue(req.headers, 'authorization') ?? '');
+export async function claimOf(headers: IncomingHttpHeaders, secretKeyOf: (secretId: string) => Promise<string | undefined>, nowMs = Date.now()): Promise<Tc3Claim> {
+  const match = authorizationPattern.exec(headerValue(headers, 'authorization') ?? '');
   if (!match) throw invalid('The Authorization header is not a TC3-HMAC-SHA256 signature (TC3-HMAC-SHA256 Credential=<SecretId>/<date>/<service>/tc3_request, SignedHeaders=..., Signature=...)');
   const [, secretId, date, service, signedHeaders, signature] = match as unknown as [string, string, string, string, string, string];
 
-  const timestamp = headerValue(req.headers, 'x-tc-timestamp') ?? '';
+  const timestamp = headerValue(headers, 'x-tc-timestamp') ?? '';
   if (!/^\d{1,12}$/.test(timestamp)) throw invalid('X-TC-Timestamp must be the request time in seconds since the epoch');
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > maxClockSkewSeconds) {
     throw new EdgefnError('AuthFailure.SignatureExpire', `The signature has expired: X-TC-Timestamp must be within ${maxClockSkewSeconds} seconds of the server's time`);
@@ -67,24 +74,29 @@ export async function verifyTc3(req: SignedRequest, secretKeyOf: (secretId: stri
 
   const names = signedHeaders.split(';');
   if (!names.includes('content-type') || !names.includes('host')) throw invalid('SignedHeaders must include content-type and host');
-  const values = names.map((name) => headerValue(req.headers, name));
+  const values = names.map((name) => headerValue(headers, name));
   if (values.some((v) => v === undefined)) throw invalid('A header named in SignedHeaders is missing from the request');
 
   const secretKey = await secretKeyOf(secretId);
   if (secretKey === undefined) throw new EdgefnError('AuthFailure.SecretIdNotFound', 'The SecretId does not exist, or its key was deleted');
+  return { secretId, secretKey, date, service, timestamp, signedHeaders, names, values: values as string[], signature };
+}
 
+/** The body half: the signature over the canonical request, compared in constant time. */
+export function checkSignature(claim: Tc3Claim, method: string, url: string, body: Buffer): void {
   // Header values as Tencent Cloud canonicalises them (trimmed, lower case). The Node SDK signs
   // the host without its port while sending it with one; other SDKs sign it as sent: both pass.
   const canonical = (hostWithoutPort: boolean): string =>
-    names.map((name, i) => {
-      let value = (values[i] as string).trim().toLowerCase();
+    claim.names.map((name, i) => {
+      let value = claim.values[i]!.trim().toLowerCase();
       if (hostWithoutPort && name === 'host') value = value.replace(/:\d+$/, '');
       return `${name}:${value}\n`;
     }).join('');
-  const given = Buffer.from(signature, 'hex');
+  const given = Buffer.from(claim.signature, 'hex');
   for (const hostWithoutPort of [false, true]) {
-    const expected = Buffer.from(tc3Signature({ secretKey, date, service, timestamp, method: req.method, url: req.url, canonicalHeaders: canonical(hostWithoutPort), signedHeaders, body: req.body }), 'hex');
-    if (timingSafeEqual(given, expected)) return secretId;
+    const { secretKey, date, service, timestamp, signedHeaders } = claim;
+    const expected = Buffer.from(tc3Signature({ secretKey, date, service, timestamp, method, url, canonicalHeaders: canonical(hostWithoutPort), signedHeaders, body }), 'hex');
+    if (timingSafeEqual(given, expected)) return;
   }
   throw new EdgefnError('AuthFailure.SignatureFailure', 'The request signature does not match: check the SecretKey, and that the body and signed headers reach the server unchanged');
 }

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EdgefnError } from '../domain/errors.ts';
 import type { ApiKeys } from './api-keys.ts';
 import type { ControlPlane } from './services.ts';
-import { verifyTc3 } from './tc3.ts';
+import { checkSignature, claimOf } from './tc3.ts';
 import { runAction, teoFunctionActions, type TeoActions } from './teo-actions.ts';
 import { teoRuleActions } from './teo-rules.ts';
 
@@ -33,6 +33,8 @@ export interface TeoApiOptions {
 export function teoActions(c: ControlPlane): TeoActions {
   return { ...teoFunctionActions(c), ...teoRuleActions(c) };
 }
+
+const tooLarge = (): EdgefnError => new EdgefnError('RequestSizeLimitExceeded', `The request body is larger than ${maxBodyBytes} bytes.`);
 
 /** The body, or null when it is larger than the limit (the rest is not read). */
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
@@ -68,18 +70,20 @@ export function createTeoApi(options: TeoApiOptions): (req: IncomingMessage, res
 
   return async (req, res) => {
     const RequestId = randomUUID();
-    const body = await readBody(req);
-    if (body === null) {
-      // Not read to the end: the connection goes, so an endless body costs nothing more.
-      res.once('finish', () => req.destroy());
-      answer(res, { Error: { Code: 'RequestSizeLimitExceeded', Message: `The request body is larger than ${maxBodyBytes} bytes.` }, RequestId }, true);
-      return;
-    }
+    // Until the body is read, an answer closes the connection: the rest of a refused request's
+    // body is never read, so an unsigned or oversized body costs nothing more.
+    let bodyRead = false;
     try {
       const action = header(req, 'x-tc-action');
       if (action === '') throw new EdgefnError('MissingParameter', 'The request is missing the X-TC-Action header.');
       if (!/^application\/json\b/i.test(header(req, 'content-type'))) throw new EdgefnError('InvalidParameter.InvalidParameter', 'Content-Type must be application/json.');
-      await verifyTc3({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, (id) => options.keys.secretKeyOf(id), now());
+      // Everything the headers can prove comes before the body is read.
+      const claim = await claimOf(req.headers, (id) => options.keys.secretKeyOf(id), now());
+      if (Number(header(req, 'content-length') || 0) > maxBodyBytes) throw tooLarge();
+      const body = await readBody(req);
+      if (body === null) throw tooLarge();
+      bodyRead = true;
+      checkSignature(claim, req.method ?? 'POST', req.url ?? '/', body);
       const version = header(req, 'x-tc-version');
       if (version !== teoVersion) throw new EdgefnError('InvalidParameterValue', `X-TC-Version must be ${teoVersion} (the teo API this server implements), not '${version}'.`);
       const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
@@ -94,12 +98,13 @@ export function createTeoApi(options: TeoApiOptions): (req: IncomingMessage, res
       if (!action.startsWith('Describe')) await options.afterWrite?.();
       answer(res, { ...result, RequestId });
     } catch (error) {
+      if (!bodyRead) res.once('finish', () => req.destroy());
       if (error instanceof EdgefnError) {
-        answer(res, { Error: { Code: tencentCode(error.code), Message: error.message }, RequestId });
+        answer(res, { Error: { Code: tencentCode(error.code), Message: error.message }, RequestId }, !bodyRead);
         return;
       }
       log(`teo API internal error (${RequestId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      answer(res, { Error: { Code: 'InternalError', Message: 'An internal error occurred.' }, RequestId });
+      answer(res, { Error: { Code: 'InternalError', Message: 'An internal error occurred.' }, RequestId }, !bodyRead);
     }
   };
 }

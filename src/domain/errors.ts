@@ -69,6 +69,7 @@ const statuses = {
   'InvalidParameterValue': 400,
   'MissingParameter': 400,
   'UnknownParameter': 400,
+  'RequestSizeLimitExceeded': 413,
   'InternalError.SystemError': 500,
   // Failures of one function execution, reported by the runtime and shown to clients in an
   // `EO-Function-Error` header.

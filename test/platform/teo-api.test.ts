@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -306,9 +307,20 @@ describe('the EdgeOne-compatible API: signatures', () => {
   });
 
   it('refuses a body over the limit without reading it all, and keeps the secret out of every answer', async () => {
-    const big = signed({ signedBody: JSON.stringify({ ZoneId: 'x'.repeat(13 * 1024 * 1024) }) });
-    const answer = await send(big);
-    assert.equal(answer.code, 'RequestSizeLimitExceeded');
+    // Answered from the headers, before a byte of the body is sent: a signed request announcing
+    // 13 MB, and an unsigned one announcing 50 MB. Either way the connection closes after it.
+    const big = signed();
+    const headersOnly = (headers: Record<string, string>) => new Promise<{ code: string; connection: string | undefined }>((resolve, reject) => {
+      const req = request(`${serve.apiUrl}/`, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ code: (JSON.parse(text) as { Response: { Error: { Code: string } } }).Response.Error.Code, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    const signedHeaders = big.init.headers as Record<string, string>;
+    assert.deepEqual(await headersOnly({ ...signedHeaders, 'content-length': String(13 * 1024 * 1024) }), { code: 'RequestSizeLimitExceeded', connection: 'close' });
+    assert.deepEqual(await headersOnly({ 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024), 'x-tc-action': 'DescribeFunctions' }), { code: 'AuthFailure.InvalidAuthorization', connection: 'close' });
     const texts: string[] = [];
     for (const req of [signed(), signed({ body: '{}' }), signed({ k: { ...key, secretKey: 'y'.repeat(32) } })]) texts.push(await (await fetch(req.url, req.init)).text());
     for (const text of texts) assert.ok(!text.includes(key.secretKey), text);
