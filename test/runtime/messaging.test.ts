@@ -86,15 +86,35 @@ describe('structuredClone and MessageChannel (in the isolate)', () => {
       }
       const viaIterator = new ArrayBuffer(2);
       structuredClone(null, { transfer: { *[Symbol.iterator]() { yield viaIterator; } } });
+      const shrinking = new ArrayBuffer(8, { maxByteLength: 8 });
+      const orphan = new Uint16Array(4);
+      const views = [new Uint8Array(shrinking, 4, 4), new DataView(shrinking, 4, 4), orphan];
+      shrinking.resize(2);
+      structuredClone(null, { transfer: [orphan.buffer] });
+      for (const view of views) {
+        try { structuredClone(view); errors.push('cloned'); } catch (e) { errors.push(e.name); }
+      }
       const resizable = new ArrayBuffer(2, { maxByteLength: 8 });
       const r = structuredClone(resizable);
       return { moved, failed, keptAfterFailure: keep.byteLength, errors, viaIterator: viaIterator.detached, resizable: [r.resizable, r.maxByteLength] };`);
     assert.deepEqual(out, {
       moved: [0, true, 3, [8, 9], true],
       failed: 'DataCloneError', keptAfterFailure: 4,
-      errors: ['DataCloneError', 'DataCloneError', 'DataCloneError', 'TypeError'],
+      errors: ['DataCloneError', 'DataCloneError', 'DataCloneError', 'TypeError', 'DataCloneError', 'DataCloneError', 'DataCloneError'],
       viaIterator: true, resizable: [true, 8],
     });
+  });
+
+  it('reads a detached buffer as no bytes (digest, TextDecoder), as WebIDL says', async () => {
+    const out = await json(`
+      const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+      const gone = new Uint8Array([1, 2, 3]).buffer;
+      const oldView = new DataView(gone);
+      structuredClone(gone, { transfer: [gone] });
+      const empty = hex(await crypto.subtle.digest('SHA-256', new ArrayBuffer(0)));
+      return { digest: hex(await crypto.subtle.digest('SHA-256', gone)) === empty, view: hex(await crypto.subtle.digest('SHA-256', oldView)) === empty,
+        decoded: new TextDecoder().decode(gone), shared: await crypto.subtle.digest('SHA-256', new SharedArrayBuffer(4)).then(() => 'accepted', (e) => e.name) };`);
+    assert.deepEqual(out, { digest: true, view: true, decoded: '', shared: 'TypeError' });
   });
 
   it('delivers messages as tasks, in order, once the port is started', async () => {

@@ -9,6 +9,7 @@ import { DOMException } from './dom-exception.ts';
 import { sweep, track } from './collect.ts';
 import { defineInterface } from './webidl.ts';
 import { errorMessage, illegalConstructor, typeError } from './errors.ts';
+import { bufferSourceToBytes } from './encoding.ts';
 
 /** A key as the host describes it. */
 export interface WireKey {
@@ -63,10 +64,11 @@ function keyFromWire(wire: WireKey): CryptoKey {
   return key;
 }
 
+/** A copy of a BufferSource's bytes (none for a detached buffer, as WebIDL says). */
 function toBytes(data: unknown): Uint8Array {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  throw typeError('SubtleCrypto', 'the data is not a BufferSource (ArrayBuffer or ArrayBufferView)');
+  const bytes = bufferSourceToBytes(data, false);
+  if (bytes === null) throw typeError('SubtleCrypto', 'the data is not a BufferSource (ArrayBuffer or ArrayBufferView)');
+  return bytes.slice();
 }
 
 /** Copies an algorithm dictionary, replacing keys by handles and buffers by bytes. */

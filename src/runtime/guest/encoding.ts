@@ -154,22 +154,26 @@ function hasBrand(getter: (() => unknown) | undefined, value: object): boolean {
 }
 
 /**
- * Views an ArrayBuffer, SharedArrayBuffer or ArrayBufferView (incl. DataView) as bytes without
- * copying. Returns null for anything else.
+ * Views an ArrayBuffer, SharedArrayBuffer (unless `allowShared` is false) or ArrayBufferView
+ * (incl. DataView) as bytes without copying; a detached buffer has no bytes. Returns null for
+ * anything else.
  */
-export function bufferSourceToBytes(input: unknown): Uint8Array | null {
+export function bufferSourceToBytes(input: unknown, allowShared = true): Uint8Array | null {
   if (typeof input !== 'object' || input === null) return null;
   if (ArrayBuffer.isView(input)) {
-    return input instanceof Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    if (input instanceof Uint8Array) return input;
+    // WebIDL: the bytes of a detached buffer are none (a view of one cannot even be made).
+    return isDetached(input.buffer) ? EMPTY : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   }
-  if (
-    input instanceof ArrayBuffer ||
-    hasBrand(arrayBufferByteLength, input) ||
-    hasBrand(sharedByteLength, input)
-  ) {
-    return new Uint8Array(input as ArrayBuffer);
-  }
+  if (hasBrand(arrayBufferByteLength, input)) return isDetached(input) ? EMPTY : new Uint8Array(input as ArrayBuffer);
+  if (allowShared && hasBrand(sharedByteLength, input)) return new Uint8Array(input as ArrayBuffer);
   return null;
+}
+
+const detachedGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get;
+
+function isDetached(buffer: unknown): boolean {
+  return detachedGetter !== undefined && hasBrand(arrayBufferByteLength, buffer as object) && detachedGetter.call(buffer) === true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ const typedArrayKind = getter(TypedArrayPrototype, Symbol.toStringTag);
 const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
 const typedArrayOffset = getter(TypedArrayPrototype, 'byteOffset');
 const typedArrayLength = getter(TypedArrayPrototype, 'length');
+const typedArrayIncludes = (TypedArrayPrototype as { includes: (this: unknown, item: unknown, from: number) => boolean }).includes;
 const dataViewBuffer = getter(DataView.prototype, 'buffer');
 const dataViewOffset = getter(DataView.prototype, 'byteOffset');
 const dataViewLength = getter(DataView.prototype, 'byteLength');
@@ -153,9 +154,18 @@ class Serializer {
     if (isView(value)) {
       const type = (typedArrayKind.call(value) as string | undefined) ?? 'DataView';
       const typed = type !== 'DataView';
+      // A view whose buffer was detached, or shrunk below it, cannot be cloned: a typed array's
+      // getters would answer 0 for it (includes() checks), a DataView's throw.
+      if (typed && !brand(typedArrayIncludes as never, value, undefined as never, Infinity as never)) throw cloneError('An out-of-bounds or detached TypedArray');
+      let offset: number;
+      let length: number;
+      try {
+        offset = (typed ? typedArrayOffset : dataViewOffset).call(value) as number;
+        length = (typed ? typedArrayLength : dataViewLength).call(value) as number;
+      } catch {
+        throw cloneError('An out-of-bounds or detached DataView');
+      }
       const buffer = (typed ? typedArrayBuffer : dataViewBuffer).call(value);
-      const offset = (typed ? typedArrayOffset : dataViewOffset).call(value) as number;
-      const length = (typed ? typedArrayLength : dataViewLength).call(value) as number;
       return { k: 'view', type, buffer: this.value(buffer) as Rec, offset, length };
     }
     if (brand(mapSize, value)) return { k: 'map', entries: [] };
