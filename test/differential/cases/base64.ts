@@ -1,6 +1,6 @@
 // Cases of the atob/btoa differential suite (see ./outcome.ts), plus EdgeOne's btoaUTF8/atobUTF8,
 // which Node lacks: those are compared with values Node's Buffer and TextDecoder compute.
-import { attempt, defineSuite, show } from './outcome.ts';
+import { attempt, defineSuite, show, seededRandom } from './outcome.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 export interface Impl {
@@ -12,13 +12,7 @@ export interface Impl {
   btoaUTF8?: Fn;
 }
 
-let seed = 0xdeadbeef;
-function rand(n: number): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) % n;
-}
+const rand = seededRandom(0xdeadbeef);
 
 const base64 = (input: string | Uint8Array): string => Buffer.from(input as Uint8Array).toString('base64');
 

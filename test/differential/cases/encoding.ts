@@ -1,5 +1,5 @@
 // Cases of the TextEncoder/TextDecoder differential suite (see ./outcome.ts).
-import { attempt, defineSuite, show, type Group } from './outcome.ts';
+import { attempt, defineSuite, show, type Group, seededRandom } from './outcome.ts';
 
 export interface Impl {
   TextEncoder: typeof globalThis.TextEncoder;
@@ -12,13 +12,7 @@ type DecoderCtor = new (label?: unknown, options?: unknown) => Decoder;
 const decoder = (label: unknown, options: unknown, use: (d: Decoder) => unknown) => (impl: Impl): unknown =>
   use(new (impl.TextDecoder as unknown as DecoderCtor)(label, options));
 
-let seed = 0x9e3779b9;
-function rand(n: number): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) % n;
-}
+const rand = seededRandom(0x9e3779b9);
 
 export const STRINGS = [
   '', 'hello', '\u0000', '\u007f\u0080', '\u00e9t\u00e9', '\u07ff\u0800', '\uffff', '\ufeffbom', '\u20ac100',

@@ -1,5 +1,5 @@
 // Cases of the Headers differential suite (see ./outcome.ts), run against the guest and Node.
-import { attempt, defineSuite, show } from './outcome.ts';
+import { attempt, defineSuite, show, seededRandom } from './outcome.ts';
 
 export interface Impl {
   Headers: typeof globalThis.Headers;
@@ -32,13 +32,7 @@ const VALUES = [
 ];
 const BAD_VALUES = ['a\nb', 'a\rb', 'a\0b', '\0', 'x\u0100', 'snow \u2603', 'emoji \ud83d\ude00', 'a\r\n b'];
 
-let seed = 0x2545f491;
-const rand = (n: number): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) % n;
-};
+const rand = seededRandom(0x2545f491);
 
 export const suite = defineSuite<Impl>((group) => {
   group('constructs from records, pair sequences, Headers and iterables', (g) => {

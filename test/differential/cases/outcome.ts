@@ -182,3 +182,17 @@ async function serialiseObject(value: object, seen: Set<object>): Promise<Json> 
   props.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { $: 'object', class: className(value), props };
 }
+
+/**
+ * A xorshift32 generator from `seed`: `rand(n)` is 0..n-1. Cases draw their random inputs when
+ * the module loads, so Node's realm and the isolate get the same sequence.
+ */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+}

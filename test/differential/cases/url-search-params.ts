@@ -1,5 +1,5 @@
 // Cases of the URLSearchParams differential suite (see ./outcome.ts).
-import { attempt, defineSuite, show } from './outcome.ts';
+import { attempt, defineSuite, show, seededRandom } from './outcome.ts';
 
 export interface Impl {
   URLSearchParams: typeof globalThis.URLSearchParams;
@@ -31,13 +31,7 @@ export const QUERIES = [
   'a=1&a=2&b=3&a=4', 'a=%20b+c', 'sp ace=x y', 'semi;colon=1', '#hash=1', 'a\nb=c\td', 'x=%f0%9f%98%80%f0',
 ];
 
-let seed = 0x1234567;
-const rand = (n: number): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) % n;
-};
+const rand = seededRandom(0x1234567);
 
 export const suite = defineSuite<Impl>((group) => {
   group('parses application/x-www-form-urlencoded input like Node', (g) => {
