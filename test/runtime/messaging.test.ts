@@ -110,11 +110,12 @@ describe('structuredClone and MessageChannel (in the isolate)', () => {
       const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
       const gone = new Uint8Array([1, 2, 3]).buffer;
       const oldView = new DataView(gone);
+      const oldBytes = new Uint8Array(gone);
       structuredClone(gone, { transfer: [gone] });
       const empty = hex(await crypto.subtle.digest('SHA-256', new ArrayBuffer(0)));
-      return { digest: hex(await crypto.subtle.digest('SHA-256', gone)) === empty, view: hex(await crypto.subtle.digest('SHA-256', oldView)) === empty,
+      return { digest: hex(await crypto.subtle.digest('SHA-256', gone)) === empty, view: hex(await crypto.subtle.digest('SHA-256', oldView)) === empty, bytes: hex(await crypto.subtle.digest('SHA-256', oldBytes)) === empty,
         decoded: new TextDecoder().decode(gone), shared: await crypto.subtle.digest('SHA-256', new SharedArrayBuffer(4)).then(() => 'accepted', (e) => e.name) };`);
-    assert.deepEqual(out, { digest: true, view: true, decoded: '', shared: 'TypeError' });
+    assert.deepEqual(out, { digest: true, view: true, bytes: true, decoded: '', shared: 'TypeError' });
   });
 
   it('delivers messages as tasks, in order, once the port is started', async () => {

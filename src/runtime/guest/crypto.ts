@@ -68,7 +68,8 @@ function keyFromWire(wire: WireKey): CryptoKey {
 function toBytes(data: unknown): Uint8Array {
   const bytes = bufferSourceToBytes(data, false);
   if (bytes === null) throw typeError('SubtleCrypto', 'the data is not a BufferSource (ArrayBuffer or ArrayBufferView)');
-  return bytes.slice();
+  // A view of a detached buffer has no bytes (and cannot be sliced).
+  return bytes.byteLength === 0 ? new Uint8Array(0) : bytes.slice();
 }
 
 /** Copies an algorithm dictionary, replacing keys by handles and buffers by bytes. */
