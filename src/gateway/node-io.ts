@@ -32,12 +32,15 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
 
 /**
  * Reads a request body up to `limit` bytes, as readBody; a larger one is answered (413, with
- * `extraHeaders`) and gives undefined.
+ * `extraHeaders`) and gives undefined. The rest of a refused body is not read: its connection is
+ * closed after the answer, so a client cannot make the server drain a body of any size, and the
+ * next request is not read from the middle of this one's.
  */
 export async function readBodyWithin(req: IncomingMessage, res: ServerResponse, limit: number, extraHeaders: string[] = []): Promise<Uint8Array | null | undefined> {
   const body = await readBody(req, limit);
   if (body !== 'too-large') return body;
-  writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${limit} bytes`, extraHeaders);
+  res.once('finish', () => req.destroy());
+  writeFailure(res, 'FunctionRuntime.RequestBodyTooLarge', `Request body exceeds ${limit} bytes`, [...extraHeaders, 'connection', 'close']);
   return undefined;
 }
 

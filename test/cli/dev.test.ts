@@ -69,12 +69,14 @@ describe('edgefn dev', () => {
     assert.equal(declared.status, 413);
     assert.equal(declared.headers.get('eo-function-error'), 'FunctionRuntime.RequestBodyTooLarge');
     assert.equal(await declared.text(), expected);
+    assert.equal(declared.headers.get('connection'), 'close', 'the rest of a refused body is not read');
     // A body refused part way is not read to its end, so its connection is not reused: a client of its own.
     const { Client } = await import('undici');
     const client = new Client(dev.url);
     try {
       const streamed = await client.request({ path: '/hello', method: 'POST', body: Readable.from([Buffer.alloc(700 * 1024), Buffer.alloc(700 * 1024)]) });
       assert.equal(streamed.statusCode, 413);
+      assert.equal(streamed.headers.connection, 'close');
       assert.equal(await streamed.body.text(), expected);
     } finally {
       await client.destroy();

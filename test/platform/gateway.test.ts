@@ -96,6 +96,7 @@ describe('gateway', () => {
     assert.equal(production.status, 413);
     assert.equal(production.headers['eo-function-error'], 'FunctionRuntime.RequestBodyTooLarge');
     assert.equal(production.text, expected);
+    assert.equal(production.headers.connection, 'close', 'the rest of a refused body is not read');
     const replica = await gatewayRequest(platform.gatewayUrl, fns.first!.domain, '/', { 'EO-Function-Replica-Name': 'roomy' }, big);
     assert.equal(replica.status, 413);
     assert.equal(replica.headers['eo-function-error'], 'FunctionRuntime.RequestBodyTooLarge');
