@@ -29,7 +29,7 @@ import { unifiedDiff } from '../domain/diff.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
 import { InvocationLog, type InvocationPage, type InvocationRecord, type RecordListener } from '../store/invocation-log.ts';
-import type { EnvType, FunctionRecord, ReplicaRecord, RuleRecord, VersionRecord, ZoneRecord } from '../store/types.ts';
+import type { EnvEdit, EnvType, FunctionRecord, ReplicaRecord, RuleRecord, VersionRecord, ZoneRecord } from '../store/types.ts';
 import type { CodeProblem } from '../runtime/compile.ts';
 
 export interface ControlOptions {
@@ -194,13 +194,17 @@ export class ControlPlane {
     return this.#view(await this.#store.getFunction(id));
   }
 
-  /** New content makes a new production version; a remark alone changes only the remark. */
-  async updateFunction(id: string, patch: { content?: string; remark?: string }): Promise<FunctionView> {
+  /**
+   * New content makes a new production version; a remark alone changes only the remark. With
+   * `asReplicaSync` (the EdgeOne API's ModifyFunction, which is how EdgeOne syncs), content that
+   * is exactly a replica's code is recorded as that replica's sync.
+   */
+  async updateFunction(id: string, patch: { content?: string; remark?: string }, options: { asReplicaSync?: boolean } = {}): Promise<FunctionView> {
     if (patch.remark !== undefined) validateFunctionRemark(patch.remark);
     if (patch.content !== undefined) this.#assertCode(patch.content);
     const fn = await this.#store.getFunction(id);
     const version = patch.content === undefined ? undefined : { content: patch.content, sha256: sha256(patch.content), source: 'modify' as const, remark: patch.remark ?? fn.remark };
-    return this.#view(await this.#store.modifyFunction(id, { ...(patch.remark !== undefined ? { remark: patch.remark } : {}), ...(version ? { version } : {}) }));
+    return this.#view(await this.#store.modifyFunction(id, { ...(patch.remark !== undefined ? { remark: patch.remark } : {}), ...(version ? { version } : {}), ...(options.asReplicaSync ? { asReplicaSync: true } : {}) }));
   }
 
   async deleteFunction(id: string): Promise<void> {
@@ -234,7 +238,7 @@ export class ControlPlane {
    * Changes env vars in one transaction (clear, then remove, then set): every var is checked
    * before anything is written, and secrets are encrypted before they reach the store.
    */
-  async editEnv(functionId: string, edit: { clear?: 'all' | 'plain'; remove?: string[]; set?: { key: string; value: string; type: EnvType }[] }): Promise<EnvView[]> {
+  async editEnv(functionId: string, edit: Omit<EnvEdit, 'set'> & { set?: { key: string; value: string; type: EnvType }[] }): Promise<EnvView[]> {
     const set = (edit.set ?? []).map(({ key, value, type }) => {
       validateEnvName(key);
       validateEnvValue(value);
@@ -289,12 +293,6 @@ export class ControlPlane {
     return this.#store.updateReplica(functionId, name, change, patch.revision);
   }
 
-  /** Each replica's name with the SHA-256 of its code. */
-  async listReplicaHashes(functionId: string): Promise<{ name: string; sha256: string }[]> {
-    const replicas = await this.#store.listReplicas(functionId);
-    return Promise.all(replicas.map(async (r) => ({ name: r.name, sha256: (await this.#store.getReplica(functionId, r.name)).sha256 })));
-  }
-
   /** Deletes the named replicas: all of them, or (one missing) none. */
   deleteReplicas(functionId: string, names: string[]): Promise<void> {
     return this.#store.deleteReplicas(functionId, names);
@@ -340,9 +338,12 @@ export class ControlPlane {
 
   // Trigger rules
 
-  async #assertFunctionInZone(zoneId: string, functionId: string): Promise<void> {
+  /** The function, when it is in the zone (which must exist); a function of another zone is not found. */
+  async functionInZone(zoneId: string, functionId: string): Promise<FunctionRecord> {
+    await this.#store.getZone(zoneId);
     const fn = await this.#store.getFunction(functionId);
     if (fn.zoneId !== zoneId) throw new EdgefnError('ResourceUnavailable.FunctionNotFound', `Function ${functionId} is not in zone ${zoneId}`);
+    return fn;
   }
 
   /** The action of a rule: `functionId` is the short form of a direct action; every target must be in the zone. */
@@ -352,7 +353,7 @@ export class ControlPlane {
     }
     const action = input.functionId !== undefined ? { type: 'direct' as const, functionId: input.functionId } : parseRuleAction(input.action);
     const ids = action.type === 'direct' ? [action.functionId] : action.targets.map((t) => t.functionId);
-    for (const id of ids) await this.#assertFunctionInZone(zoneId, id);
+    for (const id of ids) await this.functionInZone(zoneId, id);
     return action;
   }
 

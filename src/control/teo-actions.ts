@@ -3,23 +3,8 @@
  * control plane that `/api/v1` uses: one set of rules, limits and error codes. Every action names
  * its zone; a function of another zone is "not found", as one that does not exist.
  */
-import { createHash } from 'node:crypto';
-import { EdgefnError } from '../domain/errors.ts';
-import { validateFunctionRemark } from '../domain/names.ts';
-import type { ControlPlane, FunctionView } from './services.ts';
-import {
-  badValue,
-  filtersOf,
-  objectList,
-  optionalText,
-  paging,
-  paramsOf,
-  passes,
-  requiredText,
-  tencentTime,
-  textList,
-  type Params,
-} from './teo-input.ts';
+import type { ControlPlane } from './services.ts';
+import { badValue, filtersOf, objectList, optionalText, paging, paramsOf, passes, requiredText, tencentTime, textList, type Params } from './teo-input.ts';
 
 /** One action: the parameters it takes (any other is UnknownParameter) and what it does. */
 export interface TeoAction {
@@ -34,15 +19,10 @@ export function runAction(action: TeoAction, body: unknown): Promise<Record<stri
   return action.run(paramsOf(body, action.params));
 }
 
-/** The function, if it is in the zone (which must exist); otherwise FunctionNotFound. */
-export async function functionIn(c: ControlPlane, zoneId: string, functionId: string): Promise<FunctionView> {
-  await c.getZone(zoneId);
-  const fn = await c.getFunction(functionId);
-  if (fn.zoneId !== zoneId) throw new EdgefnError('ResourceUnavailable.FunctionNotFound', `Function ${functionId} is not in zone ${zoneId}`);
-  return fn;
+/** The function the parameters name, if it is in the zone they name; otherwise not found. */
+function functionOf(c: ControlPlane, p: Params) {
+  return c.functionInZone(requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
 }
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 function functionActions(c: ControlPlane): TeoActions {
   return {
@@ -59,27 +39,20 @@ function functionActions(c: ControlPlane): TeoActions {
     ModifyFunction: {
       params: ['ZoneId', 'FunctionId', 'Remark', 'Content'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         const content = optionalText(p, 'Content');
         const remark = optionalText(p, 'Remark');
         // EdgeOne has no sync action: "sync to production" is ModifyFunction with the replica's
-        // code. When the content is a replica's, it is recorded as that replica's sync (version
-        // source `sync:<name>`, its rollout and shadow end), as the console's sync would.
-        const replica = content === undefined ? undefined : (await c.listReplicaHashes(fn.id)).find((r) => r.sha256 === sha256(content));
-        if (replica) {
-          if (remark !== undefined) validateFunctionRemark(remark);
-          await c.sync(fn.id, replica.name, { productionVersion: fn.productionVersion.id, confirm: true });
-          if (remark !== undefined) await c.updateFunction(fn.id, { remark });
-        } else {
-          await c.updateFunction(fn.id, { ...(content !== undefined ? { content } : {}), ...(remark !== undefined ? { remark } : {}) });
-        }
+        // code, which is recorded as that replica's sync (version source `sync:<name>`, its
+        // rollout and shadow end), as the console's sync would be.
+        await c.updateFunction(fn.id, { ...(content !== undefined ? { content } : {}), ...(remark !== undefined ? { remark } : {}) }, { asReplicaSync: true });
         return {};
       },
     },
     DeleteFunction: {
       params: ['ZoneId', 'FunctionId'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         await c.deleteFunction(fn.id);
         return {};
       },
@@ -114,7 +87,7 @@ function replicaActions(c: ControlPlane): TeoActions {
     CreateFunctionReplica: {
       params: ['ZoneId', 'FunctionId', 'ReplicaName', 'Content', 'Remark'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         const remark = optionalText(p, 'Remark');
         await c.createReplica(fn.id, { name: requiredText(p, 'ReplicaName'), content: requiredText(p, 'Content'), ...(remark !== undefined ? { remark } : {}) });
         return {};
@@ -123,7 +96,7 @@ function replicaActions(c: ControlPlane): TeoActions {
     ModifyFunctionReplica: {
       params: ['ZoneId', 'FunctionId', 'ReplicaName', 'Content', 'Remark'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         const content = optionalText(p, 'Content');
         const remark = optionalText(p, 'Remark');
         await c.updateReplica(fn.id, requiredText(p, 'ReplicaName'), { ...(content !== undefined ? { content } : {}), ...(remark !== undefined ? { remark } : {}) });
@@ -133,8 +106,8 @@ function replicaActions(c: ControlPlane): TeoActions {
     DeleteFunctionReplica: {
       params: ['ZoneId', 'FunctionId', 'ReplicaNames'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
-        const names = textList(p, 'ReplicaNames', true)!;
+        const fn = await functionOf(c, p);
+        const names = textList(p, 'ReplicaNames', { required: true, max: 20 })!;
         if (names.length === 0) throw badValue('ReplicaNames', 'it must name at least one replica');
         await c.deleteReplicas(fn.id, names);
         return {};
@@ -143,13 +116,13 @@ function replicaActions(c: ControlPlane): TeoActions {
     DescribeFunctionReplicas: {
       params: ['ZoneId', 'FunctionId', 'Offset', 'Limit', 'SortBy', 'SortOrder', 'Filters'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         const { offset, limit } = paging(p);
         const sortBy = optionalText(p, 'SortBy') ?? 'created-on';
         if (sortBy !== 'created-on') throw badValue('SortBy', 'it must be created-on');
-        const order = optionalText(p, 'SortOrder') ?? 'desc';
+        const order = optionalText(p, 'SortOrder') ?? 'asc';
         if (order !== 'asc' && order !== 'desc') throw badValue('SortOrder', 'it must be asc or desc');
-        const filters = filtersOf(p, ['replica-name']);
+        const filters = filtersOf(p, ['replica-name'], [], true);
         const all = (await c.listReplicas(fn.id)).filter((r) => passes(filters, 'replica-name', r.name));
         all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.name < b.name ? -1 : 1) * (order === 'asc' ? 1 : -1));
         const FunctionReplicas = await Promise.all(all.slice(offset, offset + limit).map(async (r) => ({
@@ -173,7 +146,7 @@ function envActions(c: ControlPlane): TeoActions {
     DescribeFunctionRuntimeEnvironment: {
       params: ['ZoneId', 'FunctionId'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         // Secrets are edgefn's own kind of variable: write-only, so never listed here.
         const vars = (await c.listEnv(fn.id)).filter((v) => v.type !== 'secret');
         return { EnvironmentVariables: vars.map((v) => ({ Key: v.key, Value: v.value, Type: v.type })) };
@@ -182,20 +155,22 @@ function envActions(c: ControlPlane): TeoActions {
     HandleFunctionRuntimeEnvironment: {
       params: ['ZoneId', 'FunctionId', 'Operation', 'EnvironmentVariables'],
       run: async (p) => {
-        const fn = await functionIn(c, requiredText(p, 'ZoneId'), requiredText(p, 'FunctionId'));
+        const fn = await functionOf(c, p);
         const operation = requiredText(p, 'Operation');
         if (!(envOperations as readonly string[]).includes(operation)) throw badValue('Operation', `it must be one of ${envOperations.join(', ')}`);
-        const vars = objectList(p, 'EnvironmentVariables', (item, at) => {
-          for (const key of Object.keys(item)) if (!['Key', 'Value', 'Type'].includes(key)) throw new EdgefnError('UnknownParameter', `The parameter ${at}.${key} is not recognized.`);
-          const type = optionalText(item, 'Type') ?? 'string';
-          if (type !== 'string' && type !== 'json') throw badValue(`${at}.Type`, 'it must be string or json');
-          return { key: requiredText(item, 'Key'), value: optionalText(item, 'Value') ?? '', type: type as 'string' | 'json' };
-        }) ?? [];
-        // clear and reset leave secrets alone: this API cannot see them, so it does not remove them.
-        if (operation === 'setEnvironmentVariable') await c.editEnv(fn.id, { set: vars });
-        else if (operation === 'deleteEnvironmentVariable') await c.editEnv(fn.id, { remove: vars.map((v) => v.key) });
-        else if (operation === 'clearEnvironmentVariable') await c.editEnv(fn.id, { clear: 'plain' });
-        else await c.editEnv(fn.id, { clear: 'plain', set: vars });
+        // The model makes the list required for every operation but clearing; one key at most once.
+        const vars = objectList(p, 'EnvironmentVariables', ['Key', 'Value', 'Type'], (item, path) => {
+          const type = optionalText(item, 'Type', path) ?? 'string';
+          if (type !== 'string' && type !== 'json') throw badValue(`${path}Type`, 'it must be string or json');
+          return { key: requiredText(item, 'Key', path), value: optionalText(item, 'Value', path) ?? '', type: type as 'string' | 'json' };
+        }, { required: operation !== 'clearEnvironmentVariable', max: 64 }) ?? [];
+        if (new Set(vars.map((v) => v.key)).size !== vars.length) throw badValue('EnvironmentVariables', 'each Key may appear once');
+        // This API cannot see secrets: it never removes or replaces one (keepSecrets refuses).
+        const edit = { keepSecrets: true as const };
+        if (operation === 'setEnvironmentVariable') await c.editEnv(fn.id, { ...edit, set: vars });
+        else if (operation === 'deleteEnvironmentVariable') await c.editEnv(fn.id, { ...edit, remove: vars.map((v) => v.key) });
+        else if (operation === 'clearEnvironmentVariable') await c.editEnv(fn.id, { ...edit, clearPlain: true });
+        else await c.editEnv(fn.id, { ...edit, clearPlain: true, set: vars });
         return {};
       },
     },

@@ -1,67 +1,90 @@
 /**
  * Reading Tencent Cloud API parameters at the boundary, with Tencent Cloud's error codes: a
  * missing required parameter is MissingParameter, one the action does not know UnknownParameter,
- * a wrong type InvalidParameter, a value out of range InvalidParameterValue.
+ * a wrong type InvalidParameter, a value out of range InvalidParameterValue. Parameters inside
+ * lists are named by their path (`FunctionRuleConditions.0.RuleConditions.1.Target`), and every
+ * list has a length cap, so no request makes the server walk a list of any size.
  */
 import { EdgefnError } from '../domain/errors.ts';
 
 export type Params = Record<string, unknown>;
 
+/** How list readers name and bound a parameter: `path` is its parents' prefix (`Filters.0.`). */
+export interface ListOptions {
+  required?: boolean;
+  max?: number;
+  path?: string;
+}
+
 const wrongType = (name: string, type: string): EdgefnError => new EdgefnError('InvalidParameter.InvalidParameter', `The parameter ${name} must be ${type}.`);
+const missing = (name: string): EdgefnError => new EdgefnError('MissingParameter', `The request is missing a required parameter ${name}.`);
 
 export function badValue(name: string, rule: string): EdgefnError {
   return new EdgefnError('InvalidParameterValue', `The value of ${name} is invalid: ${rule}.`);
 }
 
+/** Refuses any parameter of `item` not in `known`. */
+export function onlyParams(item: Params, known: readonly string[], path = ''): void {
+  for (const key of Object.keys(item)) {
+    if (!known.includes(key)) throw new EdgefnError('UnknownParameter', `The parameter ${path}${key} is not recognized.`);
+  }
+}
+
 /** The body as parameters; `known` lists every parameter the action takes. */
 export function paramsOf(body: unknown, known: readonly string[]): Params {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw wrongType('body', 'a JSON object');
-  for (const key of Object.keys(body)) {
-    if (!known.includes(key)) throw new EdgefnError('UnknownParameter', `The parameter ${key} is not recognized.`);
-  }
+  onlyParams(body as Params, known);
   return body as Params;
 }
 
-export function requiredText(p: Params, name: string): string {
-  if (p[name] === undefined || p[name] === null) throw new EdgefnError('MissingParameter', `The request is missing a required parameter ${name}.`);
-  return optionalText(p, name)!;
-}
+const absent = (value: unknown): boolean => value === undefined || value === null;
 
-export function optionalText(p: Params, name: string): string | undefined {
+export function optionalText(p: Params, name: string, path = ''): string | undefined {
   const value = p[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw wrongType(name, 'a string');
+  if (absent(value)) return undefined;
+  if (typeof value !== 'string') throw wrongType(path + name, 'a string');
   return value;
 }
 
-export function optionalBoolean(p: Params, name: string): boolean | undefined {
-  const value = p[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw wrongType(name, 'a boolean');
+export function requiredText(p: Params, name: string, path = ''): string {
+  const value = optionalText(p, name, path);
+  if (value === undefined) throw missing(path + name);
   return value;
 }
 
-export function textList(p: Params, name: string, required = false): string[] | undefined {
+export function optionalBoolean(p: Params, name: string, path = ''): boolean | undefined {
   const value = p[name];
-  if (value === undefined || value === null) {
-    if (required) throw new EdgefnError('MissingParameter', `The request is missing a required parameter ${name}.`);
-    return undefined;
-  }
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw wrongType(name, 'an array of strings');
-  return value as string[];
+  if (absent(value)) return undefined;
+  if (typeof value !== 'boolean') throw wrongType(path + name, 'a boolean');
+  return value;
 }
 
-/** An array of objects, each read with `read` (its own parameters checked the same way). */
-export function objectList<T>(p: Params, name: string, read: (item: Params, at: string) => T, required = false): T[] | undefined {
+function listOf(p: Params, name: string, options: ListOptions): unknown[] | undefined {
   const value = p[name];
-  if (value === undefined || value === null) {
-    if (required) throw new EdgefnError('MissingParameter', `The request is missing a required parameter ${name}.`);
+  const path = (options.path ?? '') + name;
+  if (absent(value)) {
+    if (options.required) throw missing(path);
     return undefined;
   }
-  if (!Array.isArray(value)) throw wrongType(name, 'an array');
-  return value.map((item: unknown, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw wrongType(`${name}.${i}`, 'an object');
-    return read(item as Params, `${name}.${i}`);
+  if (!Array.isArray(value)) throw wrongType(path, 'an array');
+  const max = options.max ?? 200;
+  if (value.length > max) throw badValue(path, `it may hold at most ${max} items`);
+  return value;
+}
+
+export function textList(p: Params, name: string, options: ListOptions = {}): string[] | undefined {
+  const list = listOf(p, name, options);
+  if (list?.some((v) => typeof v !== 'string')) throw wrongType((options.path ?? '') + name, 'an array of strings');
+  return list as string[] | undefined;
+}
+
+/** A list of objects, each read by `read` with its own path (`Name.3.`) and only `known` parameters. */
+export function objectList<T>(p: Params, name: string, known: readonly string[], read: (item: Params, path: string) => T, options: ListOptions = {}): T[] | undefined {
+  return listOf(p, name, options)?.map((item: unknown, i) => {
+    const path = `${options.path ?? ''}${name}.${i}.`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw wrongType(path.slice(0, -1), 'an object');
+    onlyParams(item as Params, known, path);
+    return read(item as Params, path);
   });
 }
 
@@ -83,14 +106,16 @@ export interface FilterTest {
   fuzzy: boolean;
 }
 
-/** Filters [{Name, Values, Fuzzy?}]; `names` are the filter names the action knows. */
-export function filtersOf(p: Params, names: readonly string[], fuzzyAlways: readonly string[] = []): FilterTest[] {
-  return objectList(p, 'Filters', (item, at) => {
-    const name = requiredText(item, 'Name');
-    if (!names.includes(name)) throw badValue(`${at}.Name`, `it must be one of ${names.join(', ')}`);
-    for (const key of Object.keys(item)) if (!['Name', 'Values', 'Fuzzy'].includes(key)) throw new EdgefnError('UnknownParameter', `The parameter ${at}.${key} is not recognized.`);
-    return { name, values: textList(item, 'Values', true)!, fuzzy: fuzzyAlways.includes(name) || optionalBoolean(item, 'Fuzzy') === true };
-  }) ?? [];
+/**
+ * Filters [{Name, Values (at most 20), Fuzzy?}]; `names` are the filters the action knows,
+ * `fuzzyAlways` those that always match substrings. `Fuzzy` counts only where the model has it.
+ */
+export function filtersOf(p: Params, names: readonly string[], fuzzyAlways: readonly string[] = [], fuzzyAllowed = false): FilterTest[] {
+  return objectList(p, 'Filters', fuzzyAllowed ? ['Name', 'Values', 'Fuzzy'] : ['Name', 'Values'], (item, path) => {
+    const name = requiredText(item, 'Name', path);
+    if (!names.includes(name)) throw badValue(`${path}Name`, `it must be one of ${names.join(', ')}`);
+    return { name, values: textList(item, 'Values', { required: true, max: 20, path })!, fuzzy: fuzzyAlways.includes(name) || optionalBoolean(item, 'Fuzzy', path) === true };
+  }, { max: 20 }) ?? [];
 }
 
 /** Whether `value` passes every filter named `name`. */

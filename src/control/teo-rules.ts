@@ -4,7 +4,7 @@
  * by the one rule parser the gateway compiles rules with.
  */
 import { EdgefnError } from '../domain/errors.ts';
-import type { Condition, ConditionGroup, RuleAction } from '../domain/rules.ts';
+import { maxConditionGroups, maxConditionsPerGroup, type Condition, type ConditionGroup, type RuleAction } from '../domain/rules.ts';
 import type { RuleRecord } from '../store/types.ts';
 import type { ControlPlane } from './services.ts';
 import type { TeoActions } from './teo-actions.ts';
@@ -12,28 +12,21 @@ import { badValue, filtersOf, objectList, optionalBoolean, optionalText, passes,
 
 const conditionFields = ['Operator', 'Target', 'Values', 'IgnoreCase', 'Name', 'IgnoreNameCase'];
 
-function onlyKnown(item: Params, fields: readonly string[], at: string): void {
-  for (const key of Object.keys(item)) if (!fields.includes(key)) throw new EdgefnError('UnknownParameter', `The parameter ${at}.${key} is not recognized.`);
-}
-
-/** FunctionRuleConditions as edgefn's condition groups (checked later by parseConditions). */
+/** FunctionRuleConditions as edgefn's condition groups (checked later by parseConditions, which bounds them). */
 function conditionsOf(p: Params, required: boolean): unknown[] | undefined {
-  return objectList(p, 'FunctionRuleConditions', (group, at) => {
-    onlyKnown(group, ['RuleConditions'], at);
-    return objectList(group, 'RuleConditions', (c, where) => {
-      onlyKnown(c, conditionFields, where);
+  return objectList(p, 'FunctionRuleConditions', ['RuleConditions'], (group, groupPath) =>
+    objectList(group, 'RuleConditions', conditionFields, (c, path) => {
       // Header names are matched without case anyway; a query parameter's name is matched as given.
-      if (optionalBoolean(c, 'IgnoreNameCase') === true && c.Target === 'query_string') throw badValue(`${where}.IgnoreNameCase`, 'edgefn matches query parameter names exactly');
-      const name = optionalText(c, 'Name');
+      if (optionalBoolean(c, 'IgnoreNameCase', path) === true && c.Target === 'query_string') throw badValue(`${path}IgnoreNameCase`, 'edgefn matches query parameter names exactly');
+      const name = optionalText(c, 'Name', path);
       return {
-        operator: requiredText(c, 'Operator'),
-        target: requiredText(c, 'Target'),
-        values: textList(c, 'Values') ?? [],
-        ignoreCase: optionalBoolean(c, 'IgnoreCase') ?? false,
+        operator: requiredText(c, 'Operator', path),
+        target: requiredText(c, 'Target', path),
+        values: textList(c, 'Values', { path }) ?? [],
+        ignoreCase: optionalBoolean(c, 'IgnoreCase', path) ?? false,
         ...(name !== undefined && name !== '' ? { name } : {}),
       };
-    }, true);
-  }, required);
+    }, { required: true, max: maxConditionsPerGroup, path: groupPath }), { required, max: maxConditionGroups });
 }
 
 /** TriggerType with its selections as a rule action; undefined when none of them is given. */
@@ -52,19 +45,13 @@ function actionOf(p: Params): RuleAction | undefined {
   if (type === 'weight') {
     extra('FunctionId');
     extra('RegionMappingSelections');
-    const targets = objectList(p, 'WeightedSelections', (s, at) => {
-      onlyKnown(s, ['FunctionId', 'Weight'], at);
-      return { functionId: requiredText(s, 'FunctionId'), weight: s.Weight as number };
-    }, true)!;
+    const targets = objectList(p, 'WeightedSelections', ['FunctionId', 'Weight'], (s, path) => ({ functionId: requiredText(s, 'FunctionId', path), weight: s.Weight as number }), { required: true, max: 5 })!;
     return { type, targets };
   }
   if (type === 'region') {
     extra('FunctionId');
     extra('WeightedSelections');
-    const targets = objectList(p, 'RegionMappingSelections', (s, at) => {
-      onlyKnown(s, ['FunctionId', 'Regions'], at);
-      return { functionId: requiredText(s, 'FunctionId'), regions: textList(s, 'Regions', true)! };
-    }, true)!;
+    const targets = objectList(p, 'RegionMappingSelections', ['FunctionId', 'Regions'], (s, path) => ({ functionId: requiredText(s, 'FunctionId', path), regions: textList(s, 'Regions', { required: true, path })! }), { required: true, max: 5 })!;
     return { type, targets };
   }
   throw badValue('TriggerType', 'it must be direct, weight or region');
@@ -78,7 +65,8 @@ function conditionOut(c: Condition) {
   return { Operator: c.operator, Target: c.target, Values: c.values, IgnoreCase: c.ignoreCase, ...(c.name !== undefined ? { Name: c.name } : {}) };
 }
 
-function ruleOut(rule: RuleRecord, names: Map<string, string>) {
+/** `count` is the zone's number of rules: the model's Priority is larger for a rule that runs earlier. */
+function ruleOut(rule: RuleRecord, names: Map<string, string>, count: number) {
   const action = rule.action;
   const direct = action.type === 'direct' ? action.functionId : '';
   return {
@@ -89,7 +77,7 @@ function ruleOut(rule: RuleRecord, names: Map<string, string>) {
     FunctionName: names.get(direct) ?? '',
     WeightedSelections: action.type === 'weight' ? action.targets.map((t) => ({ FunctionId: t.functionId, Weight: t.weight })) : [],
     RegionMappingSelections: action.type === 'region' ? action.targets.map((t) => ({ FunctionId: t.functionId, Regions: t.regions })) : [],
-    Priority: rule.priority,
+    Priority: count - rule.priority + 1,
     Remark: rule.remark,
     CreateTime: tencentTime(rule.createdAt),
     UpdateTime: tencentTime(rule.updatedAt),
@@ -129,7 +117,7 @@ export function teoRuleActions(c: ControlPlane): TeoActions {
     DeleteFunctionRules: {
       params: ['ZoneId', 'RuleIds'],
       run: async (p) => {
-        const ids = textList(p, 'RuleIds', true)!;
+        const ids = textList(p, 'RuleIds', { required: true })!;
         if (ids.length === 0) throw badValue('RuleIds', 'it must name at least one rule');
         await c.deleteRules(requiredText(p, 'ZoneId'), ids);
         return {};
@@ -140,17 +128,18 @@ export function teoRuleActions(c: ControlPlane): TeoActions {
       run: async (p) => {
         const zoneId = requiredText(p, 'ZoneId');
         const filters = filtersOf(p, ['rule-id', 'function-id', 'remark'], ['remark']);
-        const rules = (await c.listRules(zoneId)).filter((r) =>
+        const all = await c.listRules(zoneId);
+        const rules = all.filter((r) =>
           passes(filters, 'rule-id', r.id) && passes(filters, 'remark', r.remark) &&
           filters.every((f) => f.name !== 'function-id' || functionIdsOf(r.action).some((id) => f.values.includes(id))));
         const names = new Map((await c.listFunctions(zoneId)).map((fn) => [fn.id, fn.name]));
-        return { FunctionRules: rules.map((r) => ruleOut(r, names)) };
+        return { FunctionRules: rules.map((r) => ruleOut(r, names, all.length)) };
       },
     },
     ModifyFunctionRulePriority: {
       params: ['ZoneId', 'RuleIds'],
       run: async (p) => {
-        await c.reorderRules(requiredText(p, 'ZoneId'), textList(p, 'RuleIds', true)!);
+        await c.reorderRules(requiredText(p, 'ZoneId'), textList(p, 'RuleIds', { required: true })!);
         return {};
       },
     },

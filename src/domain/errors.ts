@@ -58,6 +58,8 @@ const statuses = {
   'FailedOperation.ReplicaRevisionConflict': 409,
   // The server runs with `--invocation-logs off`: no records are made, so none can be listed.
   'FailedOperation.InvocationLogsOff': 409,
+  // The EdgeOne API may not replace or remove a secret env var: it cannot see secrets.
+  'FailedOperation.SecretEnvironmentVariable': 409,
   'UnauthorizedOperation.Unauthorized': 401,
   // The EdgeOne-compatible API's signature checks (TC3-HMAC-SHA256), as Tencent Cloud names them;
   // that API answers every error with HTTP 200 and the code in the body, as Tencent Cloud does.
@@ -70,6 +72,7 @@ const statuses = {
   'MissingParameter': 400,
   'UnknownParameter': 400,
   'RequestSizeLimitExceeded': 413,
+  'RequestLimitExceeded': 429,
   'InternalError.SystemError': 500,
   // Failures of one function execution, reported by the runtime and shown to clients in an
   // `EO-Function-Error` header.

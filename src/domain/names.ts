@@ -118,6 +118,11 @@ export function validateRuleRemark(remark: string): void {
   validateRemark('Rule', remark, 60);
 }
 
+/** Checks an API key's remark: at most 100 characters. */
+export function validateApiKeyRemark(remark: string): void {
+  validateRemark('API key', remark, 100);
+}
+
 /** Checks an environment-variable name: 1-64 characters of letters, digits, '@', '.', '-' and '_'. */
 export function validateEnvName(name: string): void {
   const fail = (rule: string): never => {

@@ -228,16 +228,29 @@ export class SqliteStore implements Store {
     return this.#function(id);
   }
 
-  async modifyFunction(id: string, patch: { remark?: string; version?: NewVersion }): Promise<FunctionRecord> {
+  async modifyFunction(id: string, patch: { remark?: string; version?: NewVersion; asReplicaSync?: boolean }): Promise<FunctionRecord> {
     return this.#write(() => {
       const fn = this.#function(id);
       const at = now();
       const remark = patch.remark ?? fn.remark;
-      const productionVersionId = patch.version ? this.#insertVersion(id, patch.version, at).id : fn.productionVersionId;
+      let version = patch.version;
+      // Checked in this transaction: the code that goes live is the caller's, whatever the
+      // replica holds a moment later.
+      const replica = version && patch.asReplicaSync ? this.#one('SELECT name, remark FROM replicas WHERE function_id = ? AND sha256 = ? ORDER BY created_at, name LIMIT 1', id, version.sha256) : undefined;
+      if (version && replica) version = { ...version, source: `sync:${replica.name as string}`, remark: patch.remark ?? (replica.remark as string) };
+      const productionVersionId = version ? this.#insertVersion(id, version, at).id : fn.productionVersionId;
       this.#db.prepare('UPDATE functions SET remark = ?, production_version_id = ?, updated_at = ? WHERE id = ?').run(remark, productionVersionId, at, id);
       this.#logChange(fn.zoneId, 'function', id);
+      if (replica) this.#endReplicaTraffic(fn, replica.name as string);
       return { ...fn, remark, productionVersionId, updatedAt: at };
     });
+  }
+
+  /** A synced replica's code is production now: traffic sent to it for comparison ends in the same commit. */
+  #endReplicaTraffic(fn: FunctionRecord, name: string): void {
+    if (this.#db.prepare('UPDATE replicas SET rollout = NULL, shadow = NULL WHERE function_id = ? AND name = ? AND (rollout IS NOT NULL OR shadow IS NOT NULL)').run(fn.id, name).changes > 0) {
+      this.#logChange(fn.zoneId, 'replica', `${fn.id}/${name}`);
+    }
   }
 
   async deleteFunction(id: string): Promise<void> {
@@ -272,11 +285,8 @@ export class SqliteStore implements Store {
       const created = this.#insertVersion(functionId, version, at);
       this.#db.prepare('UPDATE functions SET production_version_id = ?, updated_at = ? WHERE id = ?').run(created.id, at, functionId);
       this.#logChange(fn.zoneId, 'function', functionId);
-      // The synced replica's code is production now: traffic sent to it for comparison ends with
-      // the same commit, so no request sees the new production and an old rollout together.
-      if (syncedReplica !== undefined && this.#db.prepare('UPDATE replicas SET rollout = NULL, shadow = NULL WHERE function_id = ? AND name = ? AND (rollout IS NOT NULL OR shadow IS NOT NULL)').run(functionId, syncedReplica).changes > 0) {
-        this.#logChange(fn.zoneId, 'replica', `${functionId}/${syncedReplica}`);
-      }
+      // No request sees the new production and an old rollout together.
+      if (syncedReplica !== undefined) this.#endReplicaTraffic(fn, syncedReplica);
       return created;
     });
   }
@@ -413,8 +423,14 @@ export class SqliteStore implements Store {
   async editEnv(functionId: string, edit: EnvEdit, maxVars: number): Promise<EnvRecord[]> {
     return this.#write(() => {
       const fn = this.#function(functionId);
-      if (edit.clear === 'all') this.#db.prepare('DELETE FROM env_vars WHERE function_id = ?').run(functionId);
-      if (edit.clear === 'plain') this.#db.prepare("DELETE FROM env_vars WHERE function_id = ? AND type <> 'secret'").run(functionId);
+      if (edit.clearPlain) this.#db.prepare("DELETE FROM env_vars WHERE function_id = ? AND type <> 'secret'").run(functionId);
+      if (edit.keepSecrets) {
+        for (const key of [...(edit.remove ?? []), ...(edit.set ?? []).map((v) => v.key)]) {
+          if (this.#one("SELECT 1 FROM env_vars WHERE function_id = ? AND key = ? AND type = 'secret'", functionId, key)) {
+            throw new EdgefnError('FailedOperation.SecretEnvironmentVariable', `${key} is a secret: change or delete it with edgefn's own API, CLI or console`);
+          }
+        }
+      }
       for (const key of edit.remove ?? []) {
         const info = this.#db.prepare('DELETE FROM env_vars WHERE function_id = ? AND key = ?').run(functionId, key);
         if (info.changes === 0) throw new EdgefnError('ResourceUnavailable.EnvironmentVariableNotFound', `Function ${functionId} has no environment variable ${key}`);

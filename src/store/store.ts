@@ -39,8 +39,12 @@ export interface Store {
   createFunction(fn: { zoneId: string; name: string; remark: string }, version: NewVersion, maxFunctions: number): Promise<FunctionRecord>;
   listFunctions(zoneId?: string): Promise<FunctionRecord[]>;
   getFunction(id: string): Promise<FunctionRecord>;
-  /** Changes the remark and/or makes a new production version, in one transaction. */
-  modifyFunction(id: string, patch: { remark?: string; version?: NewVersion }): Promise<FunctionRecord>;
+  /**
+   * Changes the remark and/or makes a new production version, in one transaction. With
+   * `asReplicaSync`, a version whose code is exactly a replica's is recorded as that replica's
+   * sync (source `sync:<name>`, remark the patch's or the replica's), and its rollout and shadow end.
+   */
+  modifyFunction(id: string, patch: { remark?: string; version?: NewVersion; asReplicaSync?: boolean }): Promise<FunctionRecord>;
   /** Deletes the function with its versions, replicas, env vars and the rules that run only it. */
   deleteFunction(id: string): Promise<void>;
   /**

@@ -72,12 +72,14 @@ export interface EnvRecord {
 
 /** Changes to a function's env vars, made in one transaction in this order: clear, remove, set. */
 export interface EnvEdit {
-  /** Removes every env var (`all`) or every one that is not a secret (`plain`) first. */
-  clear?: 'all' | 'plain';
+  /** Removes every env var that is not a secret first. */
+  clearPlain?: boolean;
   /** Keys to remove; each must exist (ResourceUnavailable.EnvironmentVariableNotFound). */
   remove?: string[];
   /** Vars to add or replace; secrets hold ciphertext. */
   set?: { key: string; type: EnvType; value: string }[];
+  /** Refuses to remove or replace a secret (the EdgeOne API, which cannot see secrets, sets this). */
+  keepSecrets?: boolean;
 }
 
 /** An API key of the EdgeOne-compatible API, without its secret. */

@@ -96,10 +96,11 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     assert.equal((await viaRule()).text, 'production v1', 'production untouched by the replica');
 
     // The sync: EdgeOne has no action for it; ModifyFunction with the replica's code is one.
-    await teo.ModifyFunction!({ ZoneId: zoneId, FunctionId: functionId, Content: envCode });
+    await teo.ModifyFunction!({ ZoneId: zoneId, FunctionId: functionId, Content: envCode, Remark: 'release 7' });
     assert.equal((await viaRule()).text, 'hello from env');
     const versions = await admin('GET', `/api/v1/functions/${functionId}/versions`);
-    assert.equal((versions.body!.versions as { source: string }[])[0]!.source, 'sync:test-replica', 'recorded as the replica\'s sync');
+    const synced = (versions.body!.versions as { source: string; remark: string }[])[0]!;
+    assert.deepEqual([synced.source, synced.remark], ['sync:test-replica', 'release 7'], "recorded as the replica's sync, with the caller's remark");
     // Other content is a plain modification.
     await teo.ModifyFunction!({ ZoneId: zoneId, FunctionId: functionId, Content: sw('production v3'), Remark: 'v3' });
     assert.equal((await viaRule()).text, 'production v3');
@@ -134,6 +135,8 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     assert.deepEqual((byRemark.Functions as { Name: string }[]).map((f) => f.Name).sort(), ['page-beta', 'page-gamma']);
     assert.equal(await failure(teo.DescribeFunctions!({ ZoneId: zoneId, Limit: 201 })), 'InvalidParameterValue');
     assert.equal(await failure(teo.DescribeFunctions!({ ZoneId: zoneId, Filters: [{ Name: 'owner', Values: ['x'] }] })), 'InvalidParameterValue');
+    assert.equal(await failure(teo.DescribeFunctions!({ ZoneId: zoneId, Filters: [{ Name: 'name', Values: Array.from({ length: 21 }, (_, i) => `v${i}`) }] })), 'InvalidParameterValue', 'at most 20 values, as the model says');
+    assert.equal(await failure(teo.DescribeFunctions!({ ZoneId: zoneId, Filters: [{ Name: 'name', Values: ['x'], Fuzzy: true }] })), 'UnknownParameter', 'Fuzzy is not a field of this filter');
     for (const id of ids) await teo.DeleteFunction!({ ZoneId: zoneId, FunctionId: id });
   });
 
@@ -151,7 +154,9 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     assert.deepEqual(described[0]!.WeightedSelections, [{ FunctionId: a, Weight: 30 }, { FunctionId: b, Weight: 70 }]);
     assert.deepEqual(described[0]!.FunctionRuleConditions, [{ RuleConditions: [{ Operator: 'equal', Target: 'url', Values: ['/w'], IgnoreCase: true }] }]);
     assert.deepEqual(described[1]!.RegionMappingSelections, [{ FunctionId: a, Regions: ['CN'] }, { FunctionId: b, Regions: ['Default'] }]);
-    assert.deepEqual([described[2]!.TriggerType, described[2]!.FunctionId, described[2]!.FunctionName, described[2]!.Priority], ['direct', b, 'rule-b', 3]);
+    // The model's Priority: larger runs earlier.
+    assert.deepEqual(described.map((r) => r.Priority), [3, 2, 1]);
+    assert.deepEqual([described[2]!.TriggerType, described[2]!.FunctionId, described[2]!.FunctionName], ['direct', b, 'rule-b']);
 
     const byFunction = (await teo.DescribeFunctionRules!({ ZoneId: zoneId, Filters: [{ Name: 'function-id', Values: [a] }] })).FunctionRules as { RuleId: string }[];
     assert.deepEqual(byFunction.map((r) => r.RuleId), [weight, region]);
@@ -161,7 +166,7 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     await teo.ModifyFunctionRulePriority!({ ZoneId: zoneId, RuleIds: [direct, weight, region] });
     await teo.ModifyFunctionRule!({ ZoneId: zoneId, RuleId: weight, TriggerType: 'direct', FunctionId: a, Remark: 'no more canary' });
     const reordered = (await teo.DescribeFunctionRules!({ ZoneId: zoneId })).FunctionRules as Record<string, unknown>[];
-    assert.deepEqual(reordered.map((r) => [r.RuleId, r.Priority]), [[direct, 1], [weight, 2], [region, 3]]);
+    assert.deepEqual(reordered.map((r) => [r.RuleId, r.Priority]), [[direct, 3], [weight, 2], [region, 1]]);
     assert.deepEqual([reordered[1]!.TriggerType, reordered[1]!.FunctionId, reordered[1]!.Remark, reordered[1]!.WeightedSelections], ['direct', a, 'no more canary', []]);
 
     assert.equal(await failure(teo.CreateFunctionRule!({ ZoneId: zoneId, FunctionRuleConditions: conditions('/x'), TriggerType: 'weight', WeightedSelections: [{ FunctionId: a, Weight: 30 }] })), 'InvalidParameter');
@@ -194,6 +199,17 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     assert.equal(await failure(handle('setEnvironmentVariable', [{ Key: 'GOOD', Value: 'x' }, { Key: 'BAD', Value: 'not json', Type: 'json' }])), 'InvalidParameter.BadEnvironmentVariable');
     assert.equal(await failure(handle('deleteEnvironmentVariable', [{ Key: 'C' }])), 'ResourceUnavailable.EnvironmentVariableNotFound');
     assert.deepEqual(await describe(), []);
+    assert.equal(await failure(handle('setEnvironmentVariable', [{ Key: 'TOKEN', Value: 'overwritten' }])), 'FailedOperation.SecretEnvironmentVariable');
+    assert.equal(await failure(handle('deleteEnvironmentVariable', [{ Key: 'TOKEN' }])), 'FailedOperation.SecretEnvironmentVariable');
+    assert.equal(await failure(handle('resetEnvironmentVariable', [{ Key: 'TOKEN', Value: 'x' }])), 'FailedOperation.SecretEnvironmentVariable');
+    const secret = await admin('GET', `/api/v1/functions/${fn}/env`);
+    assert.deepEqual((secret.body!.env as { key: string; type: string }[]).map((v) => [v.key, v.type]), [['TOKEN', 'secret']], 'the secret is untouched');
+    await handle('setEnvironmentVariable', [{ Key: 'KEEP', Value: 'k' }]);
+    for (const operation of ['setEnvironmentVariable', 'deleteEnvironmentVariable', 'resetEnvironmentVariable']) {
+      assert.equal(await failure(handle(operation)), 'MissingParameter', `${operation} without its list changes nothing`);
+    }
+    assert.equal(await failure(handle('setEnvironmentVariable', [{ Key: 'D', Value: '1' }, { Key: 'D', Value: '2' }])), 'InvalidParameterValue');
+    assert.deepEqual(await describe(), [{ Key: 'KEEP', Value: 'k', Type: 'string' }]);
     assert.equal(await failure(handle('renameEnvironmentVariable')), 'InvalidParameterValue');
     assert.equal(await failure(handle('setEnvironmentVariable', [{ Key: 'S', Value: 'x', Type: 'secret' }])), 'InvalidParameterValue');
     await teo.DeleteFunction!({ ZoneId: zoneId, FunctionId: fn });
@@ -207,11 +223,11 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     const desc = await teo.DescribeFunctionReplicas!({ ZoneId: zoneId, FunctionId: fn });
     assert.equal(desc.TotalCount, 2);
     const replicas = desc.FunctionReplicas as Record<string, unknown>[];
-    assert.deepEqual(replicas.map((r) => r.ReplicaName), ['green', 'blue'], 'newest first by default');
-    assert.deepEqual(Object.keys(replicas[1]!).sort(), ['Content', 'CreatedOn', 'FunctionId', 'ModifiedOn', 'Remark', 'ReplicaName']);
-    assert.deepEqual([replicas[1]!.Content, replicas[1]!.Remark, replicas[1]!.FunctionId], [sw('blue'), 'first', fn]);
-    const asc = await teo.DescribeFunctionReplicas!({ ZoneId: zoneId, FunctionId: fn, SortBy: 'created-on', SortOrder: 'asc', Limit: 1 });
-    assert.deepEqual([(asc.FunctionReplicas as { ReplicaName: string }[]).map((r) => r.ReplicaName), asc.TotalCount], [['blue'], 2]);
+    assert.deepEqual(Object.keys(replicas[0]!).sort(), ['Content', 'CreatedOn', 'FunctionId', 'ModifiedOn', 'Remark', 'ReplicaName']);
+    assert.deepEqual(replicas.map((r) => r.ReplicaName), ['blue', 'green'], 'oldest first by default, as the model says');
+    assert.deepEqual([replicas[0]!.Content, replicas[0]!.Remark, replicas[0]!.FunctionId], [sw('blue'), 'first', fn]);
+    const desc1 = await teo.DescribeFunctionReplicas!({ ZoneId: zoneId, FunctionId: fn, SortBy: 'created-on', SortOrder: 'desc', Limit: 1 });
+    assert.deepEqual([(desc1.FunctionReplicas as { ReplicaName: string }[]).map((r) => r.ReplicaName), desc1.TotalCount], [['green'], 2]);
     const filtered = await teo.DescribeFunctionReplicas!({ ZoneId: zoneId, FunctionId: fn, Filters: [{ Name: 'replica-name', Values: ['re'], Fuzzy: true }] });
     assert.deepEqual((filtered.FunctionReplicas as { ReplicaName: string }[]).map((r) => r.ReplicaName), ['green']);
     const exact = await teo.DescribeFunctionReplicas!({ ZoneId: zoneId, FunctionId: fn, Filters: [{ Name: 'replica-name', Values: ['re'] }] });
@@ -258,13 +274,13 @@ describe('the EdgeOne-compatible API: signatures', () => {
   });
 
   /** A request signed by the SDK's signer over `signedBody`, sending `body` (the same unless tampered). */
-  function signed(options: { signedBody?: string; body?: string; timestamp?: number; version?: string; k?: Key } = {}) {
+  function signed(options: { signedBody?: string; body?: string; timestamp?: number; version?: string; k?: Key; action?: string } = {}) {
     const signedBody = options.signedBody ?? '{"ZoneId":"zone-nothing000"}';
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     const k = options.k ?? key;
     const url = `${serve.apiUrl}/`;
     const authorization = Sign.sign3({ method: 'POST', url, payload: Buffer.from(signedBody), timestamp, service: '127', secretId: k.secretId, secretKey: k.secretKey, multipart: false, boundary: '', headers: { 'Content-Type': 'application/json' } });
-    return { url, init: { method: 'POST', headers: { authorization, 'content-type': 'application/json', 'x-tc-action': 'DescribeFunctionRules', 'x-tc-version': options.version ?? '2022-09-01', 'x-tc-timestamp': String(timestamp), 'x-tc-region': '' }, body: options.body ?? signedBody } };
+    return { url, init: { method: 'POST', headers: { authorization, 'content-type': 'application/json', 'x-tc-action': options.action ?? 'DescribeFunctionRules', 'x-tc-version': options.version ?? '2022-09-01', 'x-tc-timestamp': String(timestamp), 'x-tc-region': '' }, body: options.body ?? signedBody } };
   }
   async function send(req: { url: string; init: RequestInit }): Promise<{ status: number; code: string | undefined; response: Record<string, unknown> }> {
     const res = await fetch(req.url, req.init);
@@ -297,6 +313,17 @@ describe('the EdgeOne-compatible API: signatures', () => {
     assert.equal((await send(captured)).code, 'AuthFailure.SignatureExpire', 'the same request replayed outside the window');
   });
 
+  it('never makes a captured change twice; a repeated read is allowed', async () => {
+    const read = signed({ signedBody: '{"ZoneId":"zone-replay00000"}' });
+    assert.equal((await send(read)).code, 'ResourceUnavailable.ZoneNotFound');
+    assert.equal((await send(read)).code, 'ResourceUnavailable.ZoneNotFound', 'a repeated read is harmless and allowed');
+    const change = signed({ action: 'ModifyFunctionRulePriority', signedBody: '{"ZoneId":"zone-replay00001","RuleIds":[]}' });
+    assert.equal((await send(change)).code, 'ResourceUnavailable.ZoneNotFound');
+    const replayed = await send(change);
+    assert.equal(replayed.code, 'AuthFailure.SignatureFailure', 'a change is never replayed');
+    assert.match((replayed.response.Error as { Message: string }).Message, /already made once/);
+  });
+
   it('refuses a deleted key at once', async () => {
     const res = await fetch(`${serve.apiUrl}/api/v1/api-keys`, { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: '{"remark":"short-lived"}' });
     const doomed = (await res.json()) as Key;
@@ -304,6 +331,32 @@ describe('the EdgeOne-compatible API: signatures', () => {
     const deleted = await fetch(`${serve.apiUrl}/api/v1/api-keys/${doomed.secretId}`, { method: 'DELETE', headers: { authorization: 'Bearer test-token' } });
     assert.equal(deleted.status, 204);
     assert.equal((await send(signed({ k: doomed }))).code, 'AuthFailure.SecretIdNotFound');
+  });
+
+  it('holds at most two large bodies per client while they are read', async () => {
+    // Whoever knows a SecretId (it travels in clear) gets past the header checks; the body can only
+    // be checked once whole. Three bodies of 11 MiB announced at once, 10 MiB of each sent.
+    const opened: { req: ReturnType<typeof request>; answer: Promise<string> }[] = [];
+    const megabytes = Buffer.alloc(1024 * 1024, 0x20);
+    for (let i = 0; i < 3; i++) {
+      const headers = { ...(signed().init.headers as Record<string, string>), 'content-length': String(11 * 1024 * 1024) };
+      const req = request(`${serve.apiUrl}/`, { method: 'POST', headers });
+      const answer = new Promise<string>((resolve) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve((JSON.parse(text) as { Response: { Error?: { Code: string } } }).Response.Error?.Code ?? 'ok'));
+        });
+        req.on('error', () => resolve('reset'));
+      });
+      for (let m = 0; m < 10; m++) req.write(megabytes);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      opened.push({ req, answer });
+    }
+    assert.equal(await opened[2]!.answer, 'RequestLimitExceeded');
+    for (const { req } of opened.slice(0, 2)) req.destroy();
+    // Their bytes are given back once they are gone: a new body is read again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await send(signed({ signedBody: '{"ZoneId":"zone-budget00000"}' }))).code, 'ResourceUnavailable.ZoneNotFound');
   });
 
   it('refuses a body over the limit without reading it all, and keeps the secret out of every answer', async () => {
