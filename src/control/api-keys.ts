@@ -7,13 +7,13 @@
  */
 import { randomInt } from 'node:crypto';
 import { EdgefnError } from '../domain/errors.ts';
+import { validateApiKeyRemark } from '../domain/names.ts';
 import type { Store } from '../store/store.ts';
 import type { SecretBox } from '../store/secrets.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
 
 /** Tencent Cloud's limit on API keys per account is 2; a self-hosted server may want a few more. */
 export const maxApiKeys = 50;
-const maxRemark = 100;
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 function randomText(length: number): string {
@@ -37,7 +37,7 @@ export class ApiKeys {
   }
 
   async create(remark: string): Promise<NewApiKey> {
-    if (remark.length > maxRemark) throw new EdgefnError('InvalidParameter.LengthExceedsLimit', `An API key's remark is at most ${maxRemark} characters`);
+    validateApiKeyRemark(remark);
     // Shaped as Tencent Cloud's (AKID + 32, and 32): tools that check the shape accept them.
     const secretId = `AKID${randomText(32)}`;
     const secretKey = randomText(32);
@@ -56,6 +56,12 @@ export class ApiKeys {
   /** The SecretKey of `secretId`, to check a signature with; undefined for no such key. */
   async secretKeyOf(secretId: string): Promise<string | undefined> {
     const stored = await this.#store.apiKeySecret(secretId);
-    return stored === undefined ? undefined : this.#secrets.decrypt(stored);
+    if (stored === undefined) return undefined;
+    try {
+      return this.#secrets.decrypt(stored);
+    } catch {
+      // Encrypted with another secret box key (EDGEFN_SECRET_KEY changed): the operator's to fix.
+      throw new EdgefnError('InternalError.SystemError', `API key ${secretId} cannot be read on this server: was its secret key (EDGEFN_SECRET_KEY or <data-dir>/secret-key) changed? Create a new key.`);
+    }
   }
 }

@@ -89,6 +89,8 @@ describe('TC3-HMAC-SHA256 verification', () => {
       { ...good.headers, authorization: auth.replace('SignedHeaders=content-type;host', 'SignedHeaders=content-type;host;x-tc-action;x-missing') },
       { ...good.headers, 'x-tc-timestamp': 'soon' },
       { ...good.headers, authorization: auth.replace(/\/\d{4}-\d{2}-\d{2}\//, '/2020-01-01/') },
+      // A signed header that only Object.prototype has.
+      { ...good.headers, authorization: auth.replace('SignedHeaders=content-type;host', 'SignedHeaders=constructor;content-type;host') },
     ];
     for (const headers of cases) assert.equal(await code(verify({ headers, body: good.body })), 'AuthFailure.InvalidAuthorization', JSON.stringify(headers.authorization));
   });

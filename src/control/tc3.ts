@@ -24,9 +24,14 @@ function invalid(message: string): EdgefnError {
   return new EdgefnError('AuthFailure.InvalidAuthorization', message);
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+/**
+ * A request header as sent (repeated ones joined), or undefined. Own properties only: a signed
+ * header named `constructor` must not find Object.prototype's.
+ */
+export function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined;
   const value = headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
+  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : undefined;
 }
 
 /** The signature of a request whose canonical headers are `canonicalHeaders`. */
@@ -61,11 +66,11 @@ export interface Tc3Claim {
  * is refused before its body is read. Failures are EdgefnErrors with Tencent Cloud's codes.
  */
 export async function claimOf(headers: IncomingHttpHeaders, secretKeyOf: (secretId: string) => Promise<string | undefined>, nowMs = Date.now()): Promise<Tc3Claim> {
-  const match = authorizationPattern.exec(headerValue(headers, 'authorization') ?? '');
+  const match = authorizationPattern.exec(headerOf(headers, 'authorization') ?? '');
   if (!match) throw invalid('The Authorization header is not a TC3-HMAC-SHA256 signature (TC3-HMAC-SHA256 Credential=<SecretId>/<date>/<service>/tc3_request, SignedHeaders=..., Signature=...)');
   const [, secretId, date, service, signedHeaders, signature] = match as unknown as [string, string, string, string, string, string];
 
-  const timestamp = headerValue(headers, 'x-tc-timestamp') ?? '';
+  const timestamp = headerOf(headers, 'x-tc-timestamp') ?? '';
   if (!/^\d{1,12}$/.test(timestamp)) throw invalid('X-TC-Timestamp must be the request time in seconds since the epoch');
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > maxClockSkewSeconds) {
     throw new EdgefnError('AuthFailure.SignatureExpire', `The signature has expired: X-TC-Timestamp must be within ${maxClockSkewSeconds} seconds of the server's time`);
@@ -74,7 +79,7 @@ export async function claimOf(headers: IncomingHttpHeaders, secretKeyOf: (secret
 
   const names = signedHeaders.split(';');
   if (!names.includes('content-type') || !names.includes('host')) throw invalid('SignedHeaders must include content-type and host');
-  const values = names.map((name) => headerValue(headers, name));
+  const values = names.map((name) => headerOf(headers, name));
   if (values.some((v) => v === undefined)) throw invalid('A header named in SignedHeaders is missing from the request');
 
   const secretKey = await secretKeyOf(secretId);
