@@ -119,7 +119,8 @@ export class ControlPlane {
   // Functions and versions
 
   async #view(fn: FunctionRecord): Promise<FunctionView> {
-    const version = await this.#store.getVersion(fn.id, fn.productionVersionId);
+    // Without the content: a list of 100 functions would otherwise read up to 500 MB of code.
+    const version = await this.#store.getVersionRecord(fn.id, fn.productionVersionId);
     return {
       id: fn.id,
       zoneId: fn.zoneId,

@@ -296,6 +296,12 @@ export class SqliteStore implements Store {
     return this.#all('SELECT * FROM versions WHERE function_id = ? ORDER BY seq DESC', functionId).map(versionOf);
   }
 
+  async getVersionRecord(functionId: string, versionId: string): Promise<VersionRecord> {
+    const row = this.#one('SELECT * FROM versions WHERE function_id = ? AND id = ?', functionId, versionId);
+    if (!row) throw new EdgefnError('ResourceUnavailable.VersionNotFound', `Function ${functionId} has no version ${versionId}`);
+    return versionOf(row);
+  }
+
   async getVersion(functionId: string, versionId: string): Promise<VersionWithContent> {
     this.#function(functionId);
     const row = this.#one('SELECT v.*, c.content FROM versions v JOIN code c ON c.sha256 = v.sha256 WHERE v.function_id = ? AND v.id = ?', functionId, versionId);

@@ -55,6 +55,8 @@ export interface Store {
   addProductionVersion(functionId: string, version: NewVersion, expectedProductionId?: string, syncedReplica?: string): Promise<VersionWithContent>;
   listVersions(functionId: string): Promise<VersionRecord[]>;
   getVersion(functionId: string, versionId: string): Promise<VersionWithContent>;
+  /** A version without its content (up to 5 MB), for lists and views. */
+  getVersionRecord(functionId: string, versionId: string): Promise<VersionRecord>;
 
   createReplica(replica: { functionId: string; name: string; remark: string; content: string; sha256: string }, maxReplicas: number): Promise<ReplicaRecord>;
   listReplicas(functionId: string): Promise<ReplicaRecord[]>;
