@@ -26,8 +26,6 @@ export interface TeoApiOptions {
   /** Awaited after each change before answering, as the JSON API does (the gateway has it then). */
   afterWrite?: () => Promise<void>;
   log?: (line: string) => void;
-  /** The clock signatures are checked against (tests move it). */
-  now?: () => number;
 }
 
 /** Every action this API answers, by name. */
@@ -102,7 +100,6 @@ function answer(res: ServerResponse, response: Record<string, unknown>, close = 
 export function createTeoApi(options: TeoApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const actions = teoActions(options.control);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const now = options.now ?? Date.now;
   const signatures = new SignatureLog();
   const budget = new BodyBudget(maxBodiesBytes, maxClientBodiesBytes);
 
@@ -118,14 +115,14 @@ export function createTeoApi(options: TeoApiOptions): (req: IncomingMessage, res
       if (action === '') throw new EdgefnError('MissingParameter', 'The request is missing the X-TC-Action header.');
       if (!/^application\/json\b/i.test(headerOf(req.headers, 'content-type') ?? '')) throw new EdgefnError('InvalidParameter.InvalidParameter', 'Content-Type must be application/json.');
       // Everything the headers can prove comes before the body is read.
-      const claim = await claimOf(req.headers, (id) => options.keys.secretKeyOf(id), now());
+      const claim = await claimOf(req.headers, (id) => options.keys.secretKeyOf(id), Date.now());
       if (Number(headerOf(req.headers, 'content-length') ?? 0) > maxBodyBytes) throw tooLarge();
       const read = await readBody(req, budget, client, held);
       if ('aborted' in read) return;
       if ('refused' in read) throw read.refused;
       bodyRead = true;
       checkSignature(claim, req.method ?? 'POST', req.url ?? '/', read.body);
-      signatures.use(claim.signature, action, now());
+      signatures.use(claim.signature, action, Date.now());
       const version = headerOf(req.headers, 'x-tc-version') ?? '';
       if (version !== teoVersion) throw new EdgefnError('InvalidParameterValue', `X-TC-Version must be ${teoVersion} (the teo API this server implements), not '${version}'.`);
       const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
