@@ -1,7 +1,8 @@
-/** The edgefn console: sign in, then pages by the URL's hash (#/, #/functions/<id>, …/logs). */
+/** The edgefn console: sign in, then pages by the URL's hash (#/, #/functions/<id>, …/logs, #/api-keys). */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { token, whenUnauthorized } from './api.ts';
+import { ApiKeysPage } from './api-keys-page.tsx';
 import { DetailsPage } from './details-page.tsx';
 import { FunctionsPage } from './functions-page.tsx';
 import { LogsPage } from './logs-page.tsx';
@@ -22,13 +23,16 @@ function App() {
   }, []);
   if (!signedIn) return <SignIn onDone={() => setSignedIn(true)} />;
   const match = /^#\/functions\/([^/]+)(\/logs)?$/.exec(hash);
-  const page = !match ? <FunctionsPage /> : match[2] ? <LogsPage id={decodeURIComponent(match[1]!)} /> : <DetailsPage id={decodeURIComponent(match[1]!)} key={match[1]} />;
+  const page = hash === '#/api-keys' ? <ApiKeysPage /> : !match ? <FunctionsPage /> : match[2] ? <LogsPage id={decodeURIComponent(match[1]!)} /> : <DetailsPage id={decodeURIComponent(match[1]!)} key={match[1]} />;
   return (
     <>
       <header class="bar">
-        <a href="#/" class="brand">
-          edgefn
-        </a>
+        <nav>
+          <a href="#/" class="brand">
+            edgefn
+          </a>
+          <a href="#/api-keys">API keys</a>
+        </nav>
         <button
           type="button"
           class="secondary"

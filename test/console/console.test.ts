@@ -456,6 +456,32 @@ describe('web console in Chromium', () => {
     await page.goBack();
   });
 
+  it('creates an API key (its SecretKey shown once), lists it without the secret, and deletes it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create API key' });
+    await dialog.getByRole('textbox', { name: 'Remark' }).fill('deploy job');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const created = page.getByRole('dialog', { name: 'API key created' });
+    const secretId = await created.getByRole('textbox', { name: 'SecretId' }).inputValue();
+    const secretKey = await created.getByRole('textbox', { name: 'SecretKey' }).inputValue();
+    assert.match(secretId, /^AKID[A-Za-z0-9]{32}$/);
+    assert.match(secretKey, /^[A-Za-z0-9]{32}$/);
+    await shot('api-key-created');
+    await created.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: secretId, exact: true }).waitFor();
+    assert.ok(!(await page.content()).includes(secretKey), 'the SecretKey is not on the page once the dialog closed');
+    const listed = await api<{ apiKeys: { secretId: string; remark: string }[] }>('GET', '/api-keys');
+    assert.deepEqual(listed.apiKeys.map((k) => [k.secretId, k.remark]), [[secretId, 'deploy job']]);
+    await page.getByRole('button', { name: `Delete ${secretId}` }).click();
+    await page.getByRole('dialog', { name: 'Delete API key' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('cell', { name: secretId, exact: true }).waitFor({ state: 'detached' });
+    assert.deepEqual((await api<{ apiKeys: unknown[] }>('GET', '/api-keys')).apiKeys, []);
+    await page.getByRole('link', { name: 'edgefn' }).click();
+    await page.getByRole('heading', { name: 'Function Management' }).waitFor();
+  });
+
   it('works in a 390 px window and by keyboard', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await page.goto(`${serve.apiUrl}/#/functions/${functionId}`);
