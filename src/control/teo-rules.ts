@@ -29,13 +29,16 @@ function conditionsOf(p: Params, required: boolean): unknown[] | undefined {
     }, { required: true, max: maxConditionsPerGroup, path: groupPath }), { required, max: maxConditionGroups });
 }
 
+// An empty list counts as absent: DescribeFunctionRules answers [] for the selections a rule does
+// not use, and a client may send a described rule back as it got it.
+const present = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+
 /** TriggerType with its selections as a rule action; undefined when none of them is given. */
 function actionOf(p: Params): RuleAction | undefined {
-  const given = ['TriggerType', 'FunctionId', 'WeightedSelections', 'RegionMappingSelections'].some((k) => p[k] !== undefined && p[k] !== null);
-  if (!given) return undefined;
+  if (!['TriggerType', 'FunctionId', 'WeightedSelections', 'RegionMappingSelections'].some((k) => present(p[k]))) return undefined;
   const type = optionalText(p, 'TriggerType') ?? 'direct';
   const extra = (name: string): void => {
-    if (p[name] !== undefined && p[name] !== null) throw badValue(name, `it does not go with TriggerType ${type}`);
+    if (present(p[name])) throw badValue(name, `it does not go with TriggerType ${type}`);
   };
   if (type === 'direct') {
     extra('WeightedSelections');

@@ -163,6 +163,9 @@ describe('the EdgeOne-compatible API, through the official SDK', () => {
     const byRemark = (await teo.DescribeFunctionRules!({ ZoneId: zoneId, Filters: [{ Name: 'remark', Values: ['cana'] }] })).FunctionRules as { RuleId: string }[];
     assert.deepEqual(byRemark.map((r) => r.RuleId), [weight]);
 
+    // A described rule sent back as it came (empty selection lists and all) is accepted.
+    const { RuleId, FunctionRuleConditions, TriggerType, FunctionId, WeightedSelections, RegionMappingSelections } = described[2]!;
+    await teo.ModifyFunctionRule!({ ZoneId: zoneId, RuleId, FunctionRuleConditions, TriggerType, FunctionId, WeightedSelections, RegionMappingSelections, Remark: 'sent back' });
     await teo.ModifyFunctionRulePriority!({ ZoneId: zoneId, RuleIds: [direct, weight, region] });
     await teo.ModifyFunctionRule!({ ZoneId: zoneId, RuleId: weight, TriggerType: 'direct', FunctionId: a, Remark: 'no more canary' });
     const reordered = (await teo.DescribeFunctionRules!({ ZoneId: zoneId })).FunctionRules as Record<string, unknown>[];
