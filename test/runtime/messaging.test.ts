@@ -34,11 +34,13 @@ describe('structuredClone and MessageChannel (in the isolate)', () => {
         u8: [c.u8 instanceof Uint8Array, [...c.u8], c.u8.buffer !== o.u8.buffer], view: [c.view instanceof DataView, c.view.buffer === c.u8.buffer, c.view.byteOffset, c.view.getUint8(0)],
         err: [c.err instanceof RangeError, c.err.message, c.err.cause, Object.keys(c.err).length], neg: Object.is(c.neg, -0), nan: Number.isNaN(c.nan),
         und: 'und' in c && c.und === undefined, proto: Object.getPrototypeOf(structuredClone(new (class K { x = 1 })())) === Object.prototype,
+        oddNames: ['constructor', '__proto__', 'toString', 'TypeError'].map((name) => { const e = structuredClone(Object.assign(new Error('odd'), { name })); return [e instanceof Error, e.constructor.name, e.message]; }),
       };`);
     assert.deepEqual(out, {
       distinct: true, identity: true, cycle: true, date: 5, re: [true, 'x+', 'gi'], big: '10', boxed: ['object', 's'],
       mapKey: 'v', set: [1, 'two'], hole: false, arrLen: 3, u8: [true, [1, 2, 3], true], view: [true, true, 1, 2],
       err: [true, 'bad', 'why', 0], neg: true, nan: true, und: true, proto: true,
+      oddNames: [[true, 'Error', 'odd'], [true, 'Error', 'odd'], [true, 'Error', 'odd'], [true, 'TypeError', 'odd']],
     });
   });
 

@@ -192,7 +192,8 @@ class Serializer {
     const name = (value as { name?: unknown }).name;
     const message = getOwnPropertyDescriptor(value, 'message');
     const stack = getOwnPropertyDescriptor(value, 'stack');
-    const rec: Rec = { k: 'error', name: typeof name === 'string' && name in ERRORS ? name : 'Error' };
+    // Own keys only: a name such as 'constructor' or '__proto__' is not an error type.
+    const rec: Rec = { k: 'error', name: typeof name === 'string' && Object.hasOwn(ERRORS, name) ? name : 'Error' };
     if (message !== undefined && 'value' in message) rec.message = `${message.value as string}`;
     if (stack !== undefined && 'value' in stack && typeof stack.value === 'string') rec.stack = stack.value;
     return rec;
