@@ -1,7 +1,7 @@
 // WHATWG Encoding: TextEncoder / TextDecoder (every encoding of the standard). Both classes are
 // also callable without `new`, as EdgeOne allows. UTF-8 (utf8.ts), UTF-16, windows-1252 and
 // x-user-defined decode here; the legacy encodings on the host (host-decoder.ts).
-import { dictionaryOf, makeEnumerable, requiredArguments } from './webidl.ts';
+import { defineInterface, dictionaryOf, requiredArguments } from './webidl.ts';
 import { getEncoding, guestEncodings } from './encoding-labels.ts';
 import { HostDecoder } from './host-decoder.ts';
 import { illegalInvocation, rangeError, typeError } from './errors.ts';
@@ -228,8 +228,7 @@ class TextEncoderImpl {
   }
 
   static {
-    makeEnumerable(TextEncoderImpl.prototype);
-    Object.defineProperty(TextEncoderImpl.prototype, Symbol.toStringTag, { value: 'TextEncoder', configurable: true });
+    defineInterface(TextEncoderImpl, 'TextEncoder', 0);
   }
 }
 
@@ -311,8 +310,7 @@ class TextDecoderImpl {
   }
 
   static {
-    makeEnumerable(TextDecoderImpl.prototype);
-    Object.defineProperty(TextDecoderImpl.prototype, Symbol.toStringTag, { value: 'TextDecoder', configurable: true });
+    defineInterface(TextDecoderImpl, 'TextDecoder', 0);
   }
 }
 

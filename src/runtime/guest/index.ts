@@ -21,7 +21,6 @@ import { streams, type StreamsModule } from './streams.ts';
 import { lazy } from './lazy.ts';
 import { makeTextStreams } from './text-streams.ts';
 import { patchWebAssembly } from './wasm.ts';
-import { defineInterface } from './webidl.ts';
 import type { EntryKind, WireConfig, WireRequest } from './protocol.ts';
 import { setDomExceptionFactory, typeError } from './errors.ts';
 
@@ -29,22 +28,10 @@ declare function require(id: string): unknown;
 
 const g = globalThis as unknown as Record<string, unknown>;
 
-/**
- * Interfaces defined in modules that do not shape themselves yet, with their constructors'
- * required argument counts: they get their WebIDL shape when installed. Every other class calls
- * {@link defineInterface} where it is defined (so lazily loaded ones are shaped before any use).
- */
-const interfaces: Record<string, number> = { TextEncoder: 0, TextDecoder: 0, TextEncoderStream: 0, TextDecoderStream: 0 };
-
+// Every interface gets its WebIDL shape where it is defined (webidl.ts defineInterface), so a
+// lazily loaded one is shaped before any use; installing a global only defines it.
 function define(name: string, value: unknown): void {
   Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
-}
-
-/** Installs a global; an interface gets its WebIDL shape first (once: the class is shared). */
-function install(name: string, value: unknown): void {
-  const length = interfaces[name];
-  if (typeof length === 'number') defineInterface(value, name, length);
-  define(name, value);
 }
 
 /** A global that builds its value on first access (and can still be overwritten by user code). */
@@ -54,7 +41,7 @@ function defineLazy(name: string, load: () => unknown): void {
     enumerable: false,
     get() {
       const value = load();
-      install(name, value);
+      define(name, value);
       return value;
     },
     set(value: unknown) {
@@ -91,7 +78,7 @@ const eager: Record<string, unknown> = {
   navigator: Object.freeze({ userAgent: 'edgefn' }),
   self: globalThis,
 };
-for (const [name, value] of Object.entries(eager)) install(name, value);
+for (const [name, value] of Object.entries(eager)) define(name, value);
 
 // Loaded on first use (see lazy.ts): every module evaluated at start-up costs every isolate.
 const lazyGlobals: Record<string, () => unknown> = {

@@ -2,6 +2,7 @@
 import { TextDecoder } from './encoding.ts';
 import { utf8Encode } from './utf8.ts';
 import { streams } from './streams.ts';
+import { defineInterface } from './webidl.ts';
 
 interface Controller {
   enqueue(chunk: unknown): void;
@@ -32,6 +33,10 @@ export function makeTextStreams(): { TextEncoderStream: unknown; TextDecoderStre
       });
     }
     get encoding(): string { return 'utf-8'; }
+
+    static {
+      defineInterface(TextEncoderStream, 'TextEncoderStream', 0);
+    }
   }
 
   class TextDecoderStream extends TransformStream {
@@ -53,6 +58,10 @@ export function makeTextStreams(): { TextEncoderStream: unknown; TextDecoderStre
     get encoding(): string { return this.#decoder.encoding; }
     get fatal(): boolean { return this.#decoder.fatal; }
     get ignoreBOM(): boolean { return this.#decoder.ignoreBOM; }
+
+    static {
+      defineInterface(TextDecoderStream, 'TextDecoderStream', 0);
+    }
   }
 
   return { TextEncoderStream, TextDecoderStream };
